@@ -1,0 +1,239 @@
+;; ink!-style contract on pallet-contracts (seal0 ABI), laid out as rustc emits it: a shadow
+;; stack in global 0, `call` reads the input and dispatches on the 4-byte selector, each message
+;; is a function. Remediated: `set_code` first calls `ensure_owner`, which reads the caller,
+;; compares it with the stored owner and traps on a mismatch.
+(module
+  (type $t_ii (func (param i32 i32)))
+  (type $t_i_i (func (param i32) (result i32)))
+  (type $t_iii (func (param i32 i32 i32)))
+  (type $t_iii_i (func (param i32 i32 i32) (result i32)))
+  (type $t_i (func (param i32)))
+  (type $t (func))
+  (import "seal0" "seal_input" (func $seal_input (type $t_ii)))
+  (import "seal0" "seal_caller" (func $seal_caller (type $t_ii)))
+  (import "seal0" "seal_get_storage" (func $seal_get_storage (type $t_iii_i)))
+  (import "seal0" "seal_set_storage" (func $seal_set_storage (type $t_iii)))
+  (import "seal0" "seal_set_code_hash" (func $seal_set_code_hash (type $t_i_i)))
+  (import "seal0" "seal_return" (func $seal_return (type $t_iii)))
+  (import "env" "memory" (memory 2 16))
+  (global $__stack_pointer (mut i32) (i32.const 65536))
+  (data (i32.const 1024) "\00\00\00\00owner-key-slot-0000000000000000")
+
+  ;; core::slice::cmp::memcmp
+  (func $memcmp (type $t_iii_i) (param $a i32) (param $b i32) (param $n i32) (result i32)
+    (local $x i32) (local $y i32)
+    block $done
+      loop $next
+        local.get $n
+        i32.eqz
+        br_if $done
+        local.get $a
+        i32.load8_u
+        local.tee $x
+        local.get $b
+        i32.load8_u
+        local.tee $y
+        i32.ne
+        if
+          local.get $x
+          local.get $y
+          i32.sub
+          return
+        end
+        local.get $a
+        i32.const 1
+        i32.add
+        local.set $a
+        local.get $b
+        i32.const 1
+        i32.add
+        local.set $b
+        local.get $n
+        i32.const -1
+        i32.add
+        local.set $n
+        br $next
+      end
+    end
+    i32.const 0)
+
+  ;; <Lazy<AccountId> as Storable>::get
+  (func $load_owner (type $t_i) (param $out i32)
+    (local $sp i32)
+    global.get $__stack_pointer
+    i32.const 16
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    local.get $sp
+    i32.const 32
+    i32.store offset=12
+    i32.const 1024
+    local.get $out
+    local.get $sp
+    i32.const 12
+    i32.add
+    call $seal_get_storage
+    if
+      unreachable
+    end
+    local.get $sp
+    i32.const 16
+    i32.add
+    global.set $__stack_pointer)
+
+  (func $store_owner (type $t_i) (param $in i32)
+    i32.const 1024
+    local.get $in
+    i32.const 32
+    call $seal_set_storage)
+
+  ;; message transfer_ownership(new_owner: AccountId)
+  (func $transfer_ownership (type $t_i) (param $new i32)
+    (local $sp i32)
+    global.get $__stack_pointer
+    i32.const 80
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    local.get $sp
+    i32.const 32
+    i32.store offset=64
+    local.get $sp
+    local.get $sp
+    i32.const 64
+    i32.add
+    call $seal_caller
+    local.get $sp
+    i32.const 32
+    i32.add
+    call $load_owner
+    local.get $sp
+    local.get $sp
+    i32.const 32
+    i32.add
+    i32.const 32
+    call $memcmp
+    if
+      unreachable
+    end
+    local.get $new
+    call $store_owner
+    local.get $sp
+    i32.const 80
+    i32.add
+    global.set $__stack_pointer)
+
+  ;; Self::ensure_owner: panics unless the caller is the stored owner
+  (func $ensure_owner (type $t)
+    (local $sp i32)
+    global.get $__stack_pointer
+    i32.const 80
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    local.get $sp
+    i32.const 32
+    i32.store offset=64
+    local.get $sp
+    local.get $sp
+    i32.const 64
+    i32.add
+    call $seal_caller
+    local.get $sp
+    i32.const 32
+    i32.add
+    call $load_owner
+    local.get $sp
+    local.get $sp
+    i32.const 32
+    i32.add
+    i32.const 32
+    call $memcmp
+    if
+      unreachable
+    end
+    local.get $sp
+    i32.const 80
+    i32.add
+    global.set $__stack_pointer)
+
+  ;; message set_code(code_hash: Hash)
+  (func $set_code (type $t_i) (param $hash i32)
+    call $ensure_owner
+    local.get $hash
+    call $seal_set_code_hash
+    if
+      unreachable
+    end)
+
+  (func $deploy (export "deploy") (type $t)
+    (local $sp i32)
+    global.get $__stack_pointer
+    i32.const 48
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    local.get $sp
+    i32.const 32
+    i32.store offset=32
+    local.get $sp
+    local.get $sp
+    i32.const 32
+    i32.add
+    call $seal_caller
+    local.get $sp
+    call $store_owner
+    local.get $sp
+    i32.const 48
+    i32.add
+    global.set $__stack_pointer)
+
+  (func $call (export "call") (type $t)
+    (local $sp i32) (local $sel i32)
+    global.get $__stack_pointer
+    i32.const 80
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    local.get $sp
+    i32.const 64
+    i32.store offset=72
+    local.get $sp
+    local.get $sp
+    i32.const 72
+    i32.add
+    call $seal_input
+    local.get $sp
+    i32.load
+    local.set $sel
+    block $unknown
+      block $m_set_code
+        block $m_transfer
+          local.get $sel
+          i32.const 0x2a3b4c5d
+          i32.eq
+          br_if $m_transfer
+          local.get $sel
+          i32.const 0x694fb50f
+          i32.eq
+          br_if $m_set_code
+          br $unknown
+        end
+        local.get $sp
+        i32.const 4
+        i32.add
+        call $transfer_ownership
+        br $unknown
+      end
+      local.get $sp
+      i32.const 4
+      i32.add
+      call $set_code
+    end
+    i32.const 0
+    i32.const 0
+    i32.const 0
+    call $seal_return
+    unreachable)
+)

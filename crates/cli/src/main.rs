@@ -1,0 +1,49 @@
+//! `wasmaudit`: the command-line interface. One file per subcommand; all analysis lives in the
+//! library crates.
+
+mod detectors;
+mod explain;
+mod scan;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Static security analyzer for WebAssembly smart contracts.
+#[derive(Parser)]
+#[command(name = "wasmaudit", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan .wasm files (directories recursively) and report findings.
+    Scan(scan::ScanArgs),
+    /// List the detectors: id, name, class, impact, confidence.
+    Detectors,
+    /// Show a detector's documentation.
+    Explain {
+        /// Detector id (e.g. WA101) or name (e.g. unprotected-upgrade).
+        detector: String,
+    },
+}
+
+/// Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 input or usage error.
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Detectors => detectors::run(),
+        Command::Explain { detector } => explain::run(&detector),
+    }
+}

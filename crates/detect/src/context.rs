@@ -1,0 +1,92 @@
+use crate::query::Summaries;
+use wasmaudit_flow::Program;
+use wasmaudit_front::{Module, Op};
+use wasmaudit_platform::{Effect, HostFn, Platform, PlatformModel};
+
+/// A call instruction whose callee is a host import.
+#[derive(Debug, Clone, Copy)]
+pub struct HostCall {
+    /// Calling function and instruction index in its body.
+    pub func: u32,
+    pub instr: usize,
+    /// Function index of the imported callee.
+    pub callee: u32,
+    pub host: &'static HostFn,
+}
+
+/// What a detector sees of one module.
+pub struct Context<'a> {
+    pub module: &'a Module,
+    pub program: &'a Program,
+    pub platform: Platform,
+    pub model: Option<&'static PlatformModel>,
+    /// Host model of each imported function, by function index.
+    host: Vec<Option<&'static HostFn>>,
+    pub(crate) summaries: Summaries,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(module: &'a Module, program: &'a Program, platform: Platform) -> Context<'a> {
+        let model = wasmaudit_platform::model(platform);
+        let host = module
+            .functions
+            .iter()
+            .map(|f| {
+                let (m, n) = f.import.as_ref()?;
+                model?.host_fn(m, n)
+            })
+            .collect();
+        let mut cx = Context { module, program, platform, model, host, summaries: Summaries::default() };
+        cx.summaries = Summaries::compute(&cx);
+        cx
+    }
+
+    /// The host model of function `func`, when it is an import the platform model knows.
+    pub fn host_fn(&self, func: u32) -> Option<&'static HostFn> {
+        self.host.get(func as usize).copied().flatten()
+    }
+
+    /// Whether `func` is a host import with effect `e`.
+    pub fn host_has(&self, func: u32, e: Effect) -> bool {
+        self.host_fn(func).is_some_and(|h| h.has(e))
+    }
+
+    /// Every direct call of a host import that has effect `e`, in (function, instruction) order.
+    pub fn host_calls(&self, e: Effect) -> Vec<HostCall> {
+        let mut out = Vec::new();
+        for f in self.module.functions.iter().filter(|f| !f.is_import()) {
+            for (instr, callee) in self.direct_calls(f.index) {
+                if let Some(host) = self.host_fn(callee).filter(|h| h.has(e)) {
+                    out.push(HostCall { func: f.index, instr, callee, host });
+                }
+            }
+        }
+        out
+    }
+
+    /// `(instruction index, callee)` of each direct `call` in `func`.
+    pub fn direct_calls(&self, func: u32) -> impl Iterator<Item = (usize, u32)> + '_ {
+        let body = self.module.function(func).map(|f| f.body.as_slice()).unwrap_or(&[]);
+        body.iter().enumerate().filter_map(|(i, ins)| match ins.op {
+            Op::Call(c) | Op::ReturnCall(c) => Some((i, c)),
+            _ => None,
+        })
+    }
+
+    /// Exported functions (entry points) as `(export name, function index)`.
+    pub fn entry_points(&self) -> Vec<(&'a str, u32)> {
+        self.module
+            .exported_funcs()
+            .filter(|(_, f)| !self.module.function(*f).is_some_and(|f| f.is_import()))
+            .collect()
+    }
+
+    pub fn func_name(&self, func: u32) -> String {
+        self.module.func_name(func)
+    }
+
+    /// Byte offset of instruction `instr` of `func`.
+    pub fn offset_of(&self, func: u32, instr: usize) -> u32 {
+        self.module.function(func).and_then(|f| f.body.get(instr)).map(|i| i.offset).unwrap_or(0)
+    }
+}

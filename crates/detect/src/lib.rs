@@ -1,0 +1,35 @@
+//! The detector contract: metadata and docs declared once per detector, the [`Detector`] trait,
+//! [`Finding`]s, and the [`Context`] detectors query (module, CFGs, call graph, platform model,
+//! shared guard queries).
+//!
+//! Invariant: detectors do no I/O and never touch wasmparser; they see the front end's model,
+//! the flow graphs and the platform tables only through this crate's types.
+
+mod class;
+mod context;
+mod meta;
+pub mod query;
+
+pub use class::Class;
+pub use context::{Context, HostCall};
+pub use meta::{Confidence, DetectorMeta, Docs, Impact};
+
+/// One flaw at one instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub detector: &'static DetectorMeta,
+    /// Function index of the instruction the finding points at.
+    pub function: u32,
+    /// Instruction index within that function's body.
+    pub instr: usize,
+    /// Byte offset of that instruction in the file.
+    pub offset: u32,
+    pub message: String,
+}
+
+/// A detector: one flaw, one file in `detectors/`.
+pub trait Detector: Send + Sync {
+    fn meta(&self) -> &'static DetectorMeta;
+    /// Appends the findings for the module in `cx` to `out`.
+    fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}

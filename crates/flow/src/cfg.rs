@@ -1,0 +1,425 @@
+//! Basic blocks and edges of one function body, from Wasm's structured control flow.
+
+use petgraph::algo::dominators::{self, Dominators};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use wasmaudit_front::{Instr, Op};
+
+pub type BlockId = NodeIndex<u32>;
+
+/// A maximal run of instructions `start..end` (indices into the function body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub start: usize,
+    pub end: usize,
+    /// The virtual exit block that every `return` and the final `end` flow to.
+    pub is_exit: bool,
+}
+
+/// Why control moves along an edge. `True`/`False` edges leave a block ending in `if` or
+/// `br_if`: `True` is taken when the condition is non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    Fallthrough,
+    Jump,
+    True,
+    False,
+    /// `br_table` case `n`; the default case is `Case(u32::MAX)`.
+    Case(u32),
+    Return,
+}
+
+#[derive(Debug)]
+pub struct Cfg {
+    pub graph: DiGraph<Block, EdgeKind, u32>,
+    pub entry: BlockId,
+    pub exit: BlockId,
+    /// Block of each instruction.
+    instr_block: Vec<BlockId>,
+    doms: Dominators<BlockId>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Function,
+    Block,
+    Loop,
+    If,
+}
+
+struct Frame {
+    kind: FrameKind,
+    /// Where `br` to this label goes: loop header, or the block after `end`.
+    branch_target: BlockId,
+    /// The block after `end`.
+    end_target: BlockId,
+    /// For `if`: the block the false edge leads to, while no `else` was seen.
+    pending_else: Option<BlockId>,
+}
+
+struct Builder {
+    graph: DiGraph<Block, EdgeKind, u32>,
+    instr_block: Vec<BlockId>,
+    exit: BlockId,
+}
+
+impl Builder {
+    fn new_block(&mut self, start: usize) -> BlockId {
+        self.graph.add_node(Block { start, end: start, is_exit: false })
+    }
+
+    fn edge(&mut self, from: Option<BlockId>, to: BlockId, kind: EdgeKind) {
+        if let Some(from) = from {
+            self.graph.add_edge(from, to, kind);
+        }
+    }
+
+    /// The block instruction `i` goes into: the current one, or a fresh block with no
+    /// predecessors for dead code after `br`/`return`/`unreachable`.
+    fn place(&mut self, cur: &mut Option<BlockId>, i: usize) -> BlockId {
+        let b = match *cur {
+            Some(b) => b,
+            None => {
+                let b = self.new_block(i);
+                *cur = Some(b);
+                b
+            }
+        };
+        if self.graph[b].end == self.graph[b].start && self.graph[b].start != i {
+            // An empty block (e.g. the continuation after `end`) starts where it is first used.
+            self.graph[b].start = i;
+        }
+        self.graph[b].end = i + 1;
+        self.instr_block.push(b);
+        b
+    }
+
+    /// Starts a new block at `i` that `from` falls into.
+    fn split(&mut self, cur: &mut Option<BlockId>, i: usize, kind: EdgeKind) -> BlockId {
+        let next = self.new_block(i);
+        self.edge(*cur, next, kind);
+        *cur = Some(next);
+        next
+    }
+}
+
+fn target(frames: &[Frame], depth: u32, exit: BlockId) -> BlockId {
+    let idx = frames.len().checked_sub(1 + depth as usize);
+    match idx.and_then(|i| frames.get(i)) {
+        Some(f) if f.kind == FrameKind::Function => exit,
+        Some(f) => f.branch_target,
+        // The validator rejects out-of-range depths; treat one as a return.
+        None => exit,
+    }
+}
+
+impl Cfg {
+    pub fn build(body: &[Instr]) -> Cfg {
+        let mut b = Builder {
+            graph: DiGraph::default(),
+            instr_block: Vec::with_capacity(body.len()),
+            exit: NodeIndex::new(0),
+        };
+        let entry = b.new_block(0);
+        let exit = b.graph.add_node(Block { start: body.len(), end: body.len(), is_exit: true });
+        b.exit = exit;
+        let mut frames = vec![Frame {
+            kind: FrameKind::Function,
+            branch_target: exit,
+            end_target: exit,
+            pending_else: None,
+        }];
+        let mut cur = Some(entry);
+
+        for (i, instr) in body.iter().enumerate() {
+            match &instr.op {
+                Op::Block(_) => {
+                    b.place(&mut cur, i);
+                    let after = b.new_block(i + 1);
+                    frames.push(Frame {
+                        kind: FrameKind::Block,
+                        branch_target: after,
+                        end_target: after,
+                        pending_else: None,
+                    });
+                }
+                Op::Loop(_) => {
+                    let header = b.new_block(i);
+                    b.edge(cur, header, EdgeKind::Fallthrough);
+                    cur = Some(header);
+                    b.place(&mut cur, i);
+                    let after = b.new_block(i + 1);
+                    frames.push(Frame {
+                        kind: FrameKind::Loop,
+                        branch_target: header,
+                        end_target: after,
+                        pending_else: None,
+                    });
+                }
+                Op::If(_) => {
+                    let cond = b.place(&mut cur, i);
+                    let after = b.new_block(i + 1);
+                    let then = b.new_block(i + 1);
+                    let els = b.new_block(i + 1);
+                    b.graph.add_edge(cond, then, EdgeKind::True);
+                    b.graph.add_edge(cond, els, EdgeKind::False);
+                    cur = Some(then);
+                    frames.push(Frame {
+                        kind: FrameKind::If,
+                        branch_target: after,
+                        end_target: after,
+                        pending_else: Some(els),
+                    });
+                }
+                Op::Else => {
+                    let (after, els) = match frames.last_mut() {
+                        Some(f) if f.kind == FrameKind::If => (f.end_target, f.pending_else.take()),
+                        _ => (exit, None),
+                    };
+                    b.edge(cur, after, EdgeKind::Fallthrough);
+                    cur = els;
+                    b.place(&mut cur, i);
+                }
+                Op::End => {
+                    let frame = frames.pop();
+                    match frame {
+                        Some(f) if f.kind != FrameKind::Function => {
+                            b.edge(cur, f.end_target, EdgeKind::Fallthrough);
+                            if let Some(els) = f.pending_else {
+                                b.graph.add_edge(els, f.end_target, EdgeKind::Fallthrough);
+                            }
+                            cur = Some(f.end_target);
+                            b.place(&mut cur, i);
+                        }
+                        _ => {
+                            // The function's final `end`.
+                            b.place(&mut cur, i);
+                            b.edge(cur, exit, EdgeKind::Return);
+                            cur = None;
+                        }
+                    }
+                }
+                Op::Br(d) => {
+                    b.place(&mut cur, i);
+                    let t = target(&frames, *d, exit);
+                    b.edge(cur, t, if t == exit { EdgeKind::Return } else { EdgeKind::Jump });
+                    cur = None;
+                }
+                Op::BrIf(d) => {
+                    b.place(&mut cur, i);
+                    let t = target(&frames, *d, exit);
+                    b.edge(cur, t, EdgeKind::True);
+                    b.split(&mut cur, i + 1, EdgeKind::False);
+                }
+                Op::BrTable { targets, default } => {
+                    b.place(&mut cur, i);
+                    let mut seen = Vec::new();
+                    for (n, d) in targets.iter().enumerate() {
+                        let t = target(&frames, *d, exit);
+                        if !seen.contains(&t) {
+                            seen.push(t);
+                            b.edge(cur, t, EdgeKind::Case(n as u32));
+                        }
+                    }
+                    let t = target(&frames, *default, exit);
+                    if !seen.contains(&t) {
+                        b.edge(cur, t, EdgeKind::Case(u32::MAX));
+                    }
+                    cur = None;
+                }
+                Op::Return | Op::ReturnCall(_) | Op::ReturnCallIndirect { .. } => {
+                    b.place(&mut cur, i);
+                    b.edge(cur, exit, EdgeKind::Return);
+                    cur = None;
+                }
+                Op::Unreachable => {
+                    // A trap: no successor.
+                    b.place(&mut cur, i);
+                    cur = None;
+                }
+                _ => {
+                    b.place(&mut cur, i);
+                }
+            }
+        }
+        let doms = dominators::simple_fast(&b.graph, entry);
+        Cfg { graph: b.graph, entry, exit, instr_block: b.instr_block, doms }
+    }
+
+    /// Block of instruction `instr`.
+    pub fn block_of(&self, instr: usize) -> Option<BlockId> {
+        self.instr_block.get(instr).copied()
+    }
+
+    pub fn blocks(&self) -> impl Iterator<Item = (BlockId, &Block)> {
+        self.graph.node_indices().map(move |n| (n, &self.graph[n]))
+    }
+
+    pub fn successors(&self, b: BlockId) -> impl Iterator<Item = (BlockId, EdgeKind)> + '_ {
+        self.graph.edges_directed(b, Direction::Outgoing).map(|e| (e.target(), *e.weight()))
+    }
+
+    pub fn predecessors(&self, b: BlockId) -> impl Iterator<Item = (BlockId, EdgeKind)> + '_ {
+        self.graph.edges_directed(b, Direction::Incoming).map(|e| (e.source(), *e.weight()))
+    }
+
+    /// Whether block `b` is reachable from the entry.
+    pub fn is_reachable(&self, b: BlockId) -> bool {
+        b == self.entry || self.doms.immediate_dominator(b).is_some()
+    }
+
+    /// Whether block `a` dominates block `b` (every path from entry to `b` passes `a`).
+    /// Unreachable blocks are dominated by nothing but themselves.
+    pub fn block_dominates(&self, a: BlockId, b: BlockId) -> bool {
+        if a == b {
+            return true;
+        }
+        if !self.is_reachable(b) {
+            return false;
+        }
+        let mut cur = b;
+        while let Some(idom) = self.doms.immediate_dominator(cur) {
+            if idom == a {
+                return true;
+            }
+            cur = idom;
+        }
+        false
+    }
+
+    /// Whether instruction `a` executes before `b` on every path from entry to `b`.
+    pub fn dominates(&self, a: usize, b: usize) -> bool {
+        match (self.block_of(a), self.block_of(b)) {
+            (Some(ba), Some(bb)) if ba == bb => a <= b,
+            (Some(ba), Some(bb)) => self.block_dominates(ba, bb),
+            _ => false,
+        }
+    }
+
+    /// Blocks that strictly dominate `b`, nearest first.
+    pub fn dominators_of(&self, b: BlockId) -> Vec<BlockId> {
+        let mut out = Vec::new();
+        if !self.is_reachable(b) {
+            return out;
+        }
+        let mut cur = b;
+        while let Some(idom) = self.doms.immediate_dominator(cur) {
+            out.push(idom);
+            cur = idom;
+        }
+        out
+    }
+
+    pub fn immediate_dominator(&self, b: BlockId) -> Option<BlockId> {
+        self.doms.immediate_dominator(b)
+    }
+
+    pub fn num_blocks(&self) -> usize {
+        self.graph.node_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(src: &str) -> Vec<Instr> {
+        let bytes = wat::parse_str(src).expect("valid WAT");
+        let m = wasmaudit_front::parse(&bytes).expect("valid module");
+        m.functions.into_iter().rev().find(|f| !f.is_import()).map(|f| f.body).unwrap_or_default()
+    }
+
+    fn idx(body: &[Instr], pred: impl Fn(&Op) -> bool) -> usize {
+        body.iter().position(|i| pred(&i.op)).expect("instruction present")
+    }
+
+    #[test]
+    fn if_else_join() {
+        let b = body(
+            r#"(module (import "env" "a" (func $a)) (import "env" "x" (func $x))
+               (func (param i32)
+                 call $a            ;; dominates: everything
+                 local.get 0
+                 if
+                   call $x          ;; then
+                 else
+                   nop              ;; else
+                 end
+                 drop_me))"#
+                .replace("drop_me", "nop")
+                .as_str(),
+        );
+        let cfg = Cfg::build(&b);
+        let first = idx(&b, |o| *o == Op::Call(0));
+        let then_call = idx(&b, |o| *o == Op::Call(1));
+        let else_nop = idx(&b, |o| *o == Op::Else) + 1;
+        let last = b.len() - 2;
+        assert!(cfg.dominates(first, then_call));
+        assert!(cfg.dominates(first, last));
+        assert!(!cfg.dominates(then_call, last), "then-branch does not dominate the join");
+        assert!(!cfg.dominates(then_call, else_nop));
+        let cond = cfg.block_of(idx(&b, |o| matches!(o, Op::If(_)))).expect("block");
+        let kinds: Vec<_> = cfg.successors(cond).map(|(_, k)| k).collect();
+        assert!(kinds.contains(&EdgeKind::True) && kinds.contains(&EdgeKind::False));
+    }
+
+    #[test]
+    fn br_if_guard_dominates_fallthrough_only() {
+        let b = body(
+            r#"(module (import "env" "check" (func $check (result i32))) (import "env" "sink" (func $sink))
+               (func
+                 block
+                   call $check
+                   i32.eqz
+                   br_if 0
+                   call $sink
+                 end))"#,
+        );
+        let cfg = Cfg::build(&b);
+        let br = idx(&b, |o| matches!(o, Op::BrIf(_)));
+        let sink = idx(&b, |o| *o == Op::Call(1));
+        assert!(cfg.dominates(br, sink));
+        let sink_block = cfg.block_of(sink).expect("block");
+        let preds: Vec<_> = cfg.predecessors(sink_block).map(|(_, k)| k).collect();
+        assert_eq!(preds, vec![EdgeKind::False]);
+    }
+
+    #[test]
+    fn loops_and_dead_code() {
+        let b = body(
+            r#"(module (func (param i32)
+                 loop
+                   local.get 0
+                   br_if 0
+                 end
+                 return
+                 nop))"#,
+        );
+        let cfg = Cfg::build(&b);
+        let header = cfg.block_of(idx(&b, |o| matches!(o, Op::Loop(_)))).expect("block");
+        assert!(cfg.predecessors(header).any(|(_, k)| k == EdgeKind::True), "back edge");
+        let dead = cfg.block_of(idx(&b, |o| *o == Op::Nop)).expect("block");
+        assert!(!cfg.is_reachable(dead));
+        assert!(!cfg.dominates(0, idx(&b, |o| *o == Op::Nop)));
+    }
+
+    #[test]
+    fn unreachable_trap_has_no_successor() {
+        let b = body(
+            r#"(module (func (param i32)
+                 local.get 0
+                 if
+                   unreachable
+                 end
+                 nop))"#,
+        );
+        let cfg = Cfg::build(&b);
+        let trap = cfg.block_of(idx(&b, |o| *o == Op::Unreachable)).expect("block");
+        assert_eq!(cfg.successors(trap).count(), 0);
+        // The join after `end` is reached only through the else side.
+        let nop = idx(&b, |o| *o == Op::Nop);
+        let join = cfg.block_of(nop).expect("block");
+        assert!(cfg.predecessors(join).all(|(p, _)| p != trap));
+    }
+}

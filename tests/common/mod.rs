@@ -1,0 +1,78 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus` beside the repository, or `None` with a printed note (tests then skip).
+pub fn shared_corpus() -> Option<PathBuf> {
+    let p = repo_root().join("../shared/corpus");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!("skipped: ../shared/corpus not found");
+        None
+    }
+}
+
+/// Drops the `name` custom section, as a stripped release build has none.
+pub fn strip_names(wasm: &[u8]) -> Vec<u8> {
+    let mut out = wasm[..8].to_vec();
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        let (size, n) = leb_u32(&wasm[pos + 1..]);
+        let start = pos + 1 + n;
+        let end = start + size as usize;
+        let is_name = id == 0 && {
+            let (len, m) = leb_u32(&wasm[start..]);
+            &wasm[start + m..start + m + len as usize] == b"name"
+        };
+        if !is_name {
+            out.extend_from_slice(&wasm[pos..end]);
+        }
+        pos = end;
+    }
+    out
+}
+
+fn leb_u32(b: &[u8]) -> (u32, usize) {
+    let mut v = 0u32;
+    for (i, byte) in b.iter().enumerate().take(5) {
+        v |= ((byte & 0x7f) as u32) << (7 * i);
+        if byte & 0x80 == 0 {
+            return (v, i + 1);
+        }
+    }
+    panic!("bad LEB128 in test input");
+}
+
+/// Runs the SARIF schema validator on `file`. A missing validator fails under CI (where
+/// `.ci/run` installs it) and skips with a note elsewhere.
+pub fn validate_sarif(file: &Path) {
+    let script = repo_root().join("tests/validate_sarif.py");
+    let out = Command::new("python3").arg(&script).arg(file).output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            assert!(std::env::var_os("CI").is_none(), "python3 not available under CI: {e}");
+            println!("skipped SARIF schema validation: python3 not available ({e})");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    match out.status.code() {
+        Some(0) => {}
+        Some(3) if std::env::var_os("CI").is_none() => println!("skipped SARIF schema validation: {stdout}"),
+        _ => panic!("SARIF schema validation failed:\n{stdout}{}", String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+pub fn wasmaudit() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wasmaudit"))
+}

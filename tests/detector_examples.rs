@@ -1,0 +1,127 @@
+//! Every detector's examples in `corpus/<detector-name>/<case>/`: the vulnerable contract must
+//! give exactly the findings its `;; @expect <detector-name>` markers name, at the marked call,
+//! in the named and in the stripped build; the remediated twin must give none of that class.
+//! The text output of each vulnerable example is snapshotted.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use wasmaudit_engine::{scan_bytes, FileReport, ScanOptions, Status};
+
+struct Expectation {
+    detector: String,
+    function: String,
+    /// The marked instruction as written, e.g. `call $seal_set_code_hash`.
+    instruction: String,
+}
+
+/// Reads `;; @expect NAME` markers: the instruction on the marked line, in the function around it.
+fn expectations(wat: &str) -> Vec<Expectation> {
+    let mut function = String::new();
+    let mut out = Vec::new();
+    for line in wat.lines() {
+        let code = line.split(";;").next().unwrap_or("").trim();
+        if let Some(rest) = code.strip_prefix("(func $") {
+            function = rest.split([' ', ')']).next().unwrap_or("").to_string();
+        }
+        if let Some((_, marker)) = line.split_once(";; @expect ") {
+            out.push(Expectation {
+                detector: marker.trim().to_string(),
+                function: function.clone(),
+                instruction: code.to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn cases(detector: &str) -> Vec<PathBuf> {
+    let dir = common::repo_root().join("corpus").join(detector);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn scan(label: &str, wasm: &[u8]) -> FileReport {
+    let registry = wasmaudit_detectors::registry();
+    let report = scan_bytes(label, wasm, &ScanOptions::default(), &registry);
+    assert_eq!(report.status, Status::Ok, "{label}: {:?}", report.error);
+    report
+}
+
+fn relative(p: &Path) -> String {
+    p.strip_prefix(common::repo_root()).unwrap_or(p).display().to_string()
+}
+
+fn check_case(detector: &str, case: &Path) {
+    let vuln_path = case.join("vulnerable.wat");
+    let rem_path = case.join("remediated.wat");
+    let vuln_src = std::fs::read_to_string(&vuln_path).expect("vulnerable.wat exists");
+    let expected: Vec<Expectation> =
+        expectations(&vuln_src).into_iter().filter(|e| e.detector == detector).collect();
+    assert!(!expected.is_empty(), "{}: no `;; @expect {detector}` marker", vuln_path.display());
+
+    let vuln = wat::parse_file(&vuln_path).expect("vulnerable.wat assembles");
+    let label = relative(&vuln_path);
+    let report = scan(&label, &vuln);
+    let found: Vec<_> = report.findings.iter().filter(|f| f.detector.name == detector).collect();
+    assert_eq!(
+        found.len(),
+        expected.len(),
+        "{label}: expected {} {detector} finding(s), got {:#?}",
+        expected.len(),
+        report.findings
+    );
+    for e in &expected {
+        let hit = found.iter().any(|f| f.function == e.function && f.instruction == e.instruction);
+        assert!(hit, "{label}: no {detector} finding at `{}` in `{}`: {found:#?}", e.instruction, e.function);
+    }
+
+    // A stripped build (no name section) must give the same findings at the same offsets.
+    let stripped = scan(&format!("{label} (stripped)"), &common::strip_names(&vuln));
+    let offsets = |r: &FileReport| -> Vec<u32> {
+        r.findings.iter().filter(|f| f.detector.name == detector).map(|f| f.offset).collect()
+    };
+    assert_eq!(offsets(&stripped), offsets(&report), "{label}: stripped build differs");
+    assert!(stripped.findings.iter().all(|f| f.function.starts_with("$func")));
+
+    let rem = wat::parse_file(&rem_path).expect("remediated.wat assembles");
+    let rem_label = relative(&rem_path);
+    let rem_report = scan(&rem_label, &rem);
+    let class = found[0].detector.class;
+    let leftover: Vec<_> = rem_report.findings.iter().filter(|f| f.detector.class == class).collect();
+    assert!(leftover.is_empty(), "{rem_label}: remediated twin still has {class} findings: {leftover:#?}");
+    assert_eq!(rem_report.platform, report.platform, "{label}: twins detected as different platforms");
+
+    let snapshot_name =
+        format!("{detector}__{}", case.file_name().and_then(|n| n.to_str()).unwrap_or("case"));
+    insta::assert_snapshot!(snapshot_name, wasmaudit_report::to_text(std::slice::from_ref(&report)));
+}
+
+#[test]
+fn every_detector_example_behaves() {
+    for d in wasmaudit_detectors::registry() {
+        let name = d.meta().name;
+        let cases = cases(name);
+        assert!(!cases.is_empty(), "{name} has no example under corpus/{name}/");
+        for case in cases {
+            check_case(name, &case);
+        }
+    }
+}
+
+#[test]
+fn expectation_markers_parse() {
+    let src = "(module\n  (func $f\n    call $g ;; @expect x-y\n  ))";
+    let e = expectations(src);
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].detector.as_str(), e[0].function.as_str(), e[0].instruction.as_str()),
+        ("x-y", "f", "call $g")
+    );
+}
