@@ -77,13 +77,11 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
             validate_body(func, &body, &mut allocs, limits)?;
         }
         match payload {
-            Payload::Version { encoding, range, .. } => {
-                if encoding != Encoding::Module {
-                    return Err(FrontError::new(
-                        Some(range.start),
-                        "a component, not a core module: contracts are core modules",
-                    ));
-                }
+            Payload::Version { encoding, range, .. } if encoding != Encoding::Module => {
+                return Err(FrontError::new(
+                    Some(range.start),
+                    "a component, not a core module: contracts are core modules",
+                ));
             }
             Payload::TypeSection(reader) => {
                 for rec in reader {
