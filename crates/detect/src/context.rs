@@ -1,5 +1,6 @@
-use crate::query::Summaries;
-use wasmaudit_flow::Program;
+use crate::guards::Guards;
+use crate::taint::DataFlow;
+use wasmaudit_flow::{Evaluator, Program};
 use wasmaudit_front::{Module, Op};
 use wasmaudit_platform::{Effect, HostFn, Platform, PlatformModel};
 
@@ -14,7 +15,8 @@ pub struct HostCall {
     pub host: &'static HostFn,
 }
 
-/// What a detector sees of one module.
+/// What a detector sees of one module: the module, its flow graphs and values, the platform
+/// model, taint and guard facts.
 pub struct Context<'a> {
     pub module: &'a Module,
     pub program: &'a Program,
@@ -22,7 +24,9 @@ pub struct Context<'a> {
     pub model: Option<&'static PlatformModel>,
     /// Host model of each imported function, by function index.
     host: Vec<Option<&'static HostFn>>,
-    pub(crate) summaries: Summaries,
+    evals: Vec<Option<Evaluator<'a>>>,
+    dataflow: DataFlow,
+    guards: Guards,
 }
 
 impl<'a> Context<'a> {
@@ -36,8 +40,23 @@ impl<'a> Context<'a> {
                 model?.host_fn(m, n)
             })
             .collect();
-        let mut cx = Context { module, program, platform, model, host, summaries: Summaries::default() };
-        cx.summaries = Summaries::compute(&cx);
+        let evals = module
+            .functions
+            .iter()
+            .map(|f| program.values(f.index).map(|v| Evaluator::new(module, f, v)))
+            .collect();
+        let mut cx = Context {
+            module,
+            program,
+            platform,
+            model,
+            host,
+            evals,
+            dataflow: DataFlow::default(),
+            guards: Guards::default(),
+        };
+        cx.dataflow = DataFlow::compute(&cx);
+        cx.guards = Guards::compute(&cx);
         cx
     }
 
@@ -49,6 +68,21 @@ impl<'a> Context<'a> {
     /// Whether `func` is a host import with effect `e`.
     pub fn host_has(&self, func: u32, e: Effect) -> bool {
         self.host_fn(func).is_some_and(|h| h.has(e))
+    }
+
+    /// Constants and addresses of function `func`.
+    pub fn evaluator(&self, func: u32) -> Option<&Evaluator<'a>> {
+        self.evals.get(func as usize).and_then(Option::as_ref)
+    }
+
+    /// Taint facts of the module.
+    pub fn dataflow(&self) -> &DataFlow {
+        &self.dataflow
+    }
+
+    /// Guard facts of the module.
+    pub fn guards(&self) -> &Guards {
+        &self.guards
     }
 
     /// Every direct call of a host import that has effect `e`, in (function, instruction) order.

@@ -7,8 +7,10 @@
 
 mod class;
 mod context;
+pub mod guards;
 mod meta;
 pub mod query;
+pub mod taint;
 
 pub use class::Class;
 pub use context::{Context, HostCall};

@@ -38,6 +38,8 @@ pub struct Evaluator<'a> {
     stores: BTreeMap<Addr, Vec<(usize, ValueId, u8)>>,
     /// Stores whose address could not be split (any of them may alias any slot).
     opaque_stores: usize,
+    /// Split address of each load and store instruction.
+    mem_addrs: Vec<Option<Addr>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -49,13 +51,23 @@ impl<'a> Evaluator<'a> {
             memo: RefCell::new(HashMap::new()),
             stores: BTreeMap::new(),
             opaque_stores: 0,
+            mem_addrs: vec![None; func.body.len()],
         };
         for (i, ins) in func.body.iter().enumerate() {
-            if let Op::Store { kind, offset, .. } = &ins.op {
-                let ops = values.operands(i);
-                let (Some(&addr), Some(&val)) = (ops.first(), ops.get(1)) else { continue };
-                let a = ev.address(addr, *offset);
-                ev.stores.entry(a).or_default().push((i, val, kind.bytes));
+            match &ins.op {
+                Op::Store { kind, offset, .. } => {
+                    let ops = values.operands(i);
+                    let (Some(&addr), Some(&val)) = (ops.first(), ops.get(1)) else { continue };
+                    let a = ev.address(addr, *offset);
+                    ev.mem_addrs[i] = Some(a);
+                    ev.stores.entry(a).or_default().push((i, val, kind.bytes));
+                }
+                Op::Load { offset, .. } => {
+                    if let Some(&addr) = values.operands(i).first() {
+                        ev.mem_addrs[i] = Some(ev.address(addr, *offset));
+                    }
+                }
+                _ => {}
             }
         }
         ev.opaque_stores = ev
@@ -64,6 +76,11 @@ impl<'a> Evaluator<'a> {
             .filter(|a| matches!(a.base, Base::Value(v) if is_opaque(values, func, v)))
             .count();
         ev
+    }
+
+    /// The split address a load or store instruction accesses.
+    pub fn mem_address(&self, instr: usize) -> Option<Addr> {
+        self.mem_addrs.get(instr).copied().flatten()
     }
 
     /// The address `v + offset` as base and constant offset.

@@ -1,0 +1,223 @@
+//! Guards: which checks protect an instruction.
+//!
+//! A *guard point* is one of
+//! - a conditional branch (`if`, `br_if`, `br_table`) whose condition value carries taint;
+//! - an assertion host call (an `abort` effect with a `condition` argument, e.g. EOSIO
+//!   `eosio_assert`), labelled by its condition;
+//! - a host call that traps unless authorized (`auth-check` effect, no result, e.g.
+//!   `require_auth`), labelled `auth-check` plus what it was asked to check;
+//! - a call to a function that returns only after its own guards passed (an `only_owner()`
+//!   helper), labelled by those guards ([`Guards::exit_labels`]).
+//!
+//! A guard point *protects* instruction `s` when it dominates `s` and, for a branch, `s` is
+//! control dependent on it: some side of the branch traps or cannot reach `s`. Traps are blocks
+//! that end in `unreachable`, call an aborting host function or a function that never returns,
+//! or only lead to such blocks.
+
+use crate::taint::{label, Taint};
+use crate::Context;
+use std::collections::VecDeque;
+use wasmaudit_flow::{BlockId, Cfg};
+use wasmaudit_front::Op;
+use wasmaudit_platform::Effect;
+
+const MAX_ROUNDS: usize = 8;
+
+#[derive(Debug, Clone, Copy)]
+pub struct GuardPoint {
+    pub instr: usize,
+    pub taint: Taint,
+    /// Branches must also make the protected instruction control dependent on them.
+    pub is_branch: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Guards {
+    /// Per function: whether it never returns normally.
+    pub never_returns: Vec<bool>,
+    /// Per function, per block: the block always ends in a trap.
+    traps: Vec<Vec<bool>>,
+    /// Per function: its guard points.
+    points: Vec<Vec<GuardPoint>>,
+    /// Per function: labels of the guards every normal return has passed.
+    pub exit_labels: Vec<u32>,
+}
+
+impl Guards {
+    pub fn compute(cx: &Context<'_>) -> Guards {
+        let n = cx.module.functions.len();
+        let mut g = Guards {
+            never_returns: vec![false; n],
+            traps: vec![Vec::new(); n],
+            points: vec![Vec::new(); n],
+            exit_labels: vec![0; n],
+        };
+        for _ in 0..MAX_ROUNDS {
+            let mut changed = false;
+            for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+                let Some(cfg) = cx.program.cfg(f.index) else { continue };
+                let traps = g.trapping_blocks(cx, f.index, cfg);
+                let never =
+                    traps.get(cfg.entry.index()).copied().unwrap_or(false) || !cfg.is_reachable(cfg.exit);
+                changed |= never != g.never_returns[f.index as usize];
+                g.never_returns[f.index as usize] = never;
+                g.traps[f.index as usize] = traps;
+                g.points[f.index as usize] = g.guard_points(cx, f.index);
+                let labels = g.labels_protecting_block(cx, f.index, cfg, cfg.exit, None);
+                changed |= labels != g.exit_labels[f.index as usize];
+                g.exit_labels[f.index as usize] = labels;
+            }
+            if !changed {
+                break;
+            }
+        }
+        g
+    }
+
+    fn call_traps(&self, cx: &Context<'_>, callee: u32) -> bool {
+        match cx.host_fn(callee) {
+            Some(h) => h.has(Effect::Abort) && h.arg("condition").is_none(),
+            None => self.never_returns.get(callee as usize).copied().unwrap_or(false),
+        }
+    }
+
+    fn trapping_blocks(&self, cx: &Context<'_>, func: u32, cfg: &Cfg) -> Vec<bool> {
+        let body = cx.module.function(func).map(|f| f.body.as_slice()).unwrap_or(&[]);
+        let n = cfg.num_blocks();
+        let mut traps = vec![false; n];
+        for (b, block) in cfg.blocks() {
+            if block.is_exit {
+                continue;
+            }
+            let instrs = body.get(block.start..block.end).unwrap_or(&[]);
+            let calls_trap = instrs.iter().any(|i| matches!(i.op, Op::Call(c) if self.call_traps(cx, c)));
+            let ends_in_trap =
+                instrs.last().is_some_and(|i| i.op == Op::Unreachable) && cfg.successors(b).next().is_none();
+            traps[b.index()] = calls_trap || ends_in_trap;
+        }
+        // A block whose every successor traps traps too.
+        loop {
+            let mut changed = false;
+            for (b, block) in cfg.blocks() {
+                if traps[b.index()] || block.is_exit {
+                    continue;
+                }
+                let mut succ = cfg.successors(b).peekable();
+                if succ.peek().is_some() && succ.all(|(s, _)| traps[s.index()]) {
+                    traps[b.index()] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        traps
+    }
+
+    fn guard_points(&self, cx: &Context<'_>, func: u32) -> Vec<GuardPoint> {
+        let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) else {
+            return Vec::new();
+        };
+        let ft = cx.dataflow().funcs.get(func as usize);
+        let taint = |v: u32| ft.map(|t| t.value(v)).unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, ins) in f.body.iter().enumerate() {
+            let ops = values.operands(i);
+            match ins.op {
+                Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
+                    if let Some(&c) = ops.last() {
+                        let t = taint(c);
+                        if !t.is_empty() {
+                            out.push(GuardPoint { instr: i, taint: t, is_branch: true });
+                        }
+                    }
+                }
+                Op::Call(c) => {
+                    if let Some(h) = cx.host_fn(c) {
+                        if let Some(cond) = h.arg("condition").filter(|_| h.has(Effect::Abort)) {
+                            if let Some(&v) = ops.get(cond as usize) {
+                                out.push(GuardPoint { instr: i, taint: taint(v), is_branch: false });
+                            }
+                        } else if h.has(Effect::AuthCheck)
+                            && cx.module.func_sig(c).is_some_and(|s| s.results.is_empty())
+                        {
+                            let mut t = Taint::of(label(Effect::AuthCheck));
+                            for a in ops {
+                                t.join(taint(*a));
+                            }
+                            out.push(GuardPoint { instr: i, taint: t, is_branch: false });
+                        }
+                    } else if let Some(&labels) = self.exit_labels.get(c as usize).filter(|l| **l != 0) {
+                        out.push(GuardPoint { instr: i, taint: Taint::of(labels), is_branch: false });
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Labels of the guard points of `func` that protect block `target` (or, with `instr`, that
+    /// instruction within it).
+    fn labels_protecting_block(
+        &self,
+        cx: &Context<'_>,
+        func: u32,
+        cfg: &Cfg,
+        target: BlockId,
+        instr: Option<usize>,
+    ) -> u32 {
+        let _ = cx;
+        let Some(points) = self.points.get(func as usize) else { return 0 };
+        let traps = self.traps.get(func as usize).map(Vec::as_slice).unwrap_or(&[]);
+        let mut labels = 0;
+        for p in points {
+            let Some(pb) = cfg.block_of(p.instr) else { continue };
+            let dominates = match instr {
+                Some(s) => p.instr != s && cfg.dominates(p.instr, s),
+                None => cfg.block_dominates(pb, target),
+            };
+            if !dominates {
+                continue;
+            }
+            if p.is_branch {
+                let decides = cfg.successors(pb).any(|(succ, _)| {
+                    traps.get(succ.index()).copied().unwrap_or(false) || !reaches(cfg, succ, target)
+                });
+                if !decides {
+                    continue;
+                }
+            }
+            labels |= p.taint.labels;
+        }
+        labels
+    }
+
+    /// Labels of every guard protecting instruction `instr` of `func`.
+    pub fn labels_protecting(&self, cx: &Context<'_>, func: u32, instr: usize) -> u32 {
+        let Some(cfg) = cx.program.cfg(func) else { return 0 };
+        let Some(b) = cfg.block_of(instr) else { return 0 };
+        self.labels_protecting_block(cx, func, cfg, b, Some(instr))
+    }
+
+    pub fn points(&self, func: u32) -> &[GuardPoint] {
+        self.points.get(func as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Whether `to` is reachable from `from` in the CFG.
+fn reaches(cfg: &Cfg, from: BlockId, to: BlockId) -> bool {
+    let mut seen = vec![false; cfg.num_blocks()];
+    let mut queue = VecDeque::from([from]);
+    while let Some(b) = queue.pop_front() {
+        if b == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[b.index()], true) {
+            continue;
+        }
+        queue.extend(cfg.successors(b).map(|(s, _)| s));
+    }
+    false
+}

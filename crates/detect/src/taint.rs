@@ -1,0 +1,516 @@
+//! Taint over lifted values, across memory and functions.
+//!
+//! Sources are host calls whose platform effects say they produce identities, input, chain data,
+//! storage contents, call results or verification results ([`Label`]). A host call's result
+//! carries its labels; so does memory it writes through an output pointer (`output`/`ptr`
+//! argument roles) and, on NEAR, the register it fills. Taint then flows through arithmetic,
+//! phis, stores and loads of the same slot (flow-insensitive per function), and through calls:
+//! every function gets a summary of what its result and the memory behind each pointer parameter
+//! depend on ([`Taint::params`] / [`Taint::param_mem`] are symbolic "whatever argument i / the
+//! memory argument i points to carries"), instantiated at each call site. Summaries are computed
+//! bottom-up by repeated rounds until stable or a round cap is reached (recursion).
+//!
+//! Memory is modelled as slots `(base, offset)`; writes of unknown length (host output buffers,
+//! callee writes through a pointer) cover [`WINDOW`] bytes. Different bases are taken not to alias.
+
+use crate::Context;
+use std::collections::BTreeMap;
+use wasmaudit_flow::{Addr, Base, Evaluator, ValueDef, ValueId};
+use wasmaudit_front::Op;
+use wasmaudit_platform::{Effect, HostFn};
+
+/// Bytes a write of unknown length is taken to cover.
+pub const WINDOW: i64 = 32;
+/// Rounds of the module-wide summary fixpoint (deeper recursion keeps the last round's facts).
+const MAX_ROUNDS: usize = 8;
+/// Passes of the per-function fixpoint (loops carry taint around phis and memory).
+const MAX_PASSES: usize = 6;
+
+/// A source label: one bit per effect that produces data.
+pub type Label = u32;
+
+pub const fn label(e: Effect) -> Label {
+    1 << (e as u32 % 32)
+}
+
+/// Labels that identify who is calling: a check of the immediate caller or an authorization.
+pub const IDENTITY: Label = label(Effect::CallerId) | label(Effect::AuthCheck);
+
+/// Effects whose results are taint sources.
+pub const SOURCE_EFFECTS: [Effect; 10] = [
+    Effect::CallerId,
+    Effect::OriginId,
+    Effect::SelfId,
+    Effect::Input,
+    Effect::BlockInfo,
+    Effect::Randomness,
+    Effect::StorageRead,
+    Effect::SignatureVerify,
+    Effect::CallResult,
+    Effect::AuthCheck,
+];
+
+/// What a value (or a memory slot) depends on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Taint {
+    /// Source labels ([`label`]).
+    pub labels: u32,
+    /// Parameters whose value flows here (bit i: parameter i), for summaries.
+    pub params: u64,
+    /// Parameters whose pointed-to memory flows here.
+    pub param_mem: u64,
+    /// Parameters naming a host register (NEAR) whose contents flow here.
+    pub param_reg: u64,
+}
+
+impl Taint {
+    pub fn of(labels: u32) -> Taint {
+        Taint { labels, ..Taint::default() }
+    }
+
+    pub fn join(&mut self, o: Taint) -> bool {
+        let before = *self;
+        self.labels |= o.labels;
+        self.params |= o.params;
+        self.param_mem |= o.param_mem;
+        self.param_reg |= o.param_reg;
+        *self != before
+    }
+
+    pub fn has(&self, e: Effect) -> bool {
+        self.labels & label(e) != 0
+    }
+
+    pub fn has_any(&self, labels: u32) -> bool {
+        self.labels & labels != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Taint::default()
+    }
+}
+
+/// Defined functions in call-graph post-order: callees before their callers (cycles broken
+/// arbitrarily but deterministically).
+fn callees_first(cx: &Context<'_>) -> Vec<u32> {
+    let g = &cx.program.calls.graph;
+    let mut order = Vec::new();
+    let mut dfs = petgraph::visit::DfsPostOrder::empty(g);
+    for start in g.node_indices() {
+        if dfs.discovered.contains(start.index()) {
+            continue;
+        }
+        dfs.move_to(start);
+        while let Some(n) = dfs.next(g) {
+            let f = g[n];
+            if cx.module.function(f).is_some_and(|x| !x.is_import()) {
+                order.push(f);
+            }
+        }
+    }
+    order
+}
+
+/// Parameters a pointer value is derived from: through phis (a pointer walked in a loop) and
+/// additions (pointer plus index), as in `memcmp(a, b, n)`.
+fn pointer_params(ev: &Evaluator<'_>, v: ValueId) -> u64 {
+    let mut out = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut work = vec![v];
+    while let Some(v) = work.pop() {
+        if seen.len() > 64 || !seen.insert(v) {
+            continue;
+        }
+        match ev.values.def(v) {
+            ValueDef::Param(p) => out |= bit(*p as usize),
+            ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
+            ValueDef::Result { instr, index: 0 } => {
+                if let Some(Op::Binary(_, wasmaudit_front::BinOp::Add | wasmaudit_front::BinOp::Sub)) =
+                    ev.func.body.get(*instr).map(|i| &i.op)
+                {
+                    work.extend(ev.values.operands(*instr).iter().copied());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn bit(i: usize) -> u64 {
+    if i < 64 {
+        1 << i
+    } else {
+        0
+    }
+}
+
+/// What a call to a function does, in terms of its parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Taint of the results.
+    pub ret: Taint,
+    /// Taint written into the memory behind each pointer parameter.
+    pub writes: Vec<Taint>,
+    /// Taint of the memory behind the returned values (a returned buffer).
+    pub ret_mem: Taint,
+}
+
+/// Taint facts of one function.
+#[derive(Debug, Default)]
+pub struct FuncTaint {
+    pub values: Vec<Taint>,
+    /// Writes by slot start: `(base, offset) → [(length, taint)]`, for range look-ups.
+    writes: BTreeMap<(Base, i64), Vec<(i64, Taint)>>,
+    /// Memo of [`pointer_params`] by base value.
+    pointer_params: std::cell::RefCell<std::collections::HashMap<ValueId, u64>>,
+}
+
+impl FuncTaint {
+    pub fn value(&self, v: ValueId) -> Taint {
+        self.values.get(v as usize).copied().unwrap_or_default()
+    }
+
+    fn pointer_params(&self, ev: &Evaluator<'_>, base: ValueId) -> u64 {
+        if let Some(p) = self.pointer_params.borrow().get(&base) {
+            return *p;
+        }
+        let p = pointer_params(ev, base);
+        self.pointer_params.borrow_mut().insert(base, p);
+        p
+    }
+}
+
+/// Module-wide taint: per-function facts and summaries, and NEAR-style registers.
+#[derive(Debug, Default)]
+pub struct DataFlow {
+    pub funcs: Vec<FuncTaint>,
+    pub summaries: Vec<Summary>,
+    /// Register id → what was put in it (flow-insensitive, module-wide).
+    pub registers: BTreeMap<i64, Taint>,
+}
+
+/// Labels a host call's result and outputs carry.
+pub fn host_labels(h: &HostFn) -> u32 {
+    SOURCE_EFFECTS.iter().filter(|e| h.has(**e)).fold(0, |acc, e| acc | label(*e))
+}
+
+/// Argument indices through which a host function writes its output.
+fn output_args(h: &HostFn) -> Vec<u32> {
+    let produces = h.has(Effect::Input) || h.has(Effect::StorageRead) || h.has(Effect::CallResult);
+    h.args
+        .iter()
+        .filter(|(role, _)| {
+            matches!(role.as_str(), "output" | "ptr") || (produces && role.as_str() == "data")
+        })
+        .map(|(_, i)| *i)
+        .collect()
+}
+
+impl DataFlow {
+    pub fn compute(cx: &Context<'_>) -> DataFlow {
+        let n = cx.module.functions.len();
+        let mut df = DataFlow {
+            funcs: (0..n).map(|_| FuncTaint::default()).collect(),
+            summaries: vec![Summary::default(); n],
+            registers: BTreeMap::new(),
+        };
+        // Callees first where possible: a function is re-analyzed only when a callee's summary
+        // (or the register file) changed, and each at most MAX_ROUNDS times.
+        let order = callees_first(cx);
+        let mut dirty = vec![true; n];
+        let mut runs = vec![0usize; n];
+        for _ in 0..MAX_ROUNDS {
+            let mut any = false;
+            for &f in &order {
+                if !std::mem::replace(&mut dirty[f as usize], false) || runs[f as usize] >= MAX_ROUNDS {
+                    continue;
+                }
+                runs[f as usize] += 1;
+                any = true;
+                let (ft, summary) = df.analyze(cx, f);
+                if summary != df.summaries[f as usize] {
+                    df.summaries[f as usize] = summary;
+                    for (caller, _) in cx.program.calls.callers(f) {
+                        dirty[caller as usize] = true;
+                    }
+                }
+                df.funcs[f as usize] = ft;
+            }
+            let regs_before = df.registers.clone();
+            df.collect_registers(cx);
+            if regs_before != df.registers {
+                dirty.iter_mut().for_each(|d| *d = true);
+                any = true;
+            }
+            if !any {
+                break;
+            }
+        }
+        df
+    }
+
+    /// Registers filled by source host calls with a constant register id.
+    fn collect_registers(&mut self, cx: &Context<'_>) {
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            let (Some(values), Some(ev)) = (cx.program.values(f.index), cx.evaluator(f.index)) else {
+                continue;
+            };
+            for (i, callee) in cx.direct_calls(f.index) {
+                let Some(h) = cx.host_fn(callee) else { continue };
+                let labels = host_labels(h);
+                let Some(reg_arg) = h.arg("register") else { continue };
+                if labels == 0 {
+                    continue;
+                }
+                let Some(&r) = values.operands(i).get(reg_arg as usize) else { continue };
+                if let Some(r) = ev.constant(r) {
+                    self.registers.entry(r).or_default().join(Taint::of(labels));
+                }
+            }
+        }
+    }
+
+    fn analyze(&self, cx: &Context<'_>, func: u32) -> (FuncTaint, Summary) {
+        let nparams = cx.module.func_sig(func).map(|s| s.params.len()).unwrap_or(0);
+        let mut summary = Summary {
+            ret: Taint::default(),
+            writes: vec![Taint::default(); nparams],
+            ret_mem: Taint::default(),
+        };
+        let (Some(f), Some(values), Some(ev)) =
+            (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+        else {
+            return (FuncTaint::default(), summary);
+        };
+        let mut ft = FuncTaint { values: vec![Taint::default(); values.len()], ..FuncTaint::default() };
+        for (v, def) in values.defs.iter().enumerate() {
+            if let ValueDef::Param(i) = def {
+                ft.values[v] = Taint { params: bit(*i as usize), ..Taint::default() };
+            }
+        }
+        for _ in 0..MAX_PASSES {
+            let mut changed = false;
+            for (v, def) in values.defs.iter().enumerate() {
+                if let ValueDef::Phi { operands, .. } = def {
+                    let mut t = ft.values[v];
+                    for o in operands {
+                        t.join(ft.value(*o));
+                    }
+                    changed |= ft.values[v].join(t);
+                }
+            }
+            for (i, ins) in f.body.iter().enumerate() {
+                changed |= self.transfer(cx, &ev, values, &mut ft, &mut summary, i, &ins.op);
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Result taint: operands of `return` and of the final `end`.
+        for (i, ins) in f.body.iter().enumerate() {
+            if matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len()) {
+                for v in values.operands(i) {
+                    summary.ret.join(ft.value(*v));
+                    let mem = self.mem_taint(&ev, &ft, ev.address(*v, 0), WINDOW);
+                    summary.ret_mem.join(mem);
+                }
+            }
+        }
+        (ft, summary)
+    }
+
+    /// Taint of the memory `addr` covers for `len` bytes, plus the parameter it points into.
+    fn mem_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64) -> Taint {
+        let mut t = Taint::default();
+        // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
+        let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
+        let to = (addr.base, addr.offset.saturating_add(len));
+        if from < to {
+            for ((_, start), ws) in ft.writes.range(from..to) {
+                for (wlen, taint) in ws {
+                    if addr.offset < start.saturating_add(*wlen) {
+                        t.join(*taint);
+                    }
+                }
+            }
+        }
+        if let Base::Value(b) = addr.base {
+            t.param_mem |= ft.pointer_params(ev, b);
+        }
+        t
+    }
+
+    /// Replaces parameter references in a callee's taint by the caller's arguments.
+    fn instantiate(&self, ev: &Evaluator<'_>, ft: &FuncTaint, t: Taint, args: &[ValueId]) -> Taint {
+        let mut out = Taint::of(t.labels);
+        for (i, a) in args.iter().enumerate() {
+            if t.params & bit(i) != 0 {
+                out.join(ft.value(*a));
+            }
+            if t.param_mem & bit(i) != 0 {
+                out.join(self.mem_taint(ev, ft, ev.address(*a, 0), WINDOW));
+            }
+            if t.param_reg & bit(i) != 0 {
+                out.join(self.register_taint(ev, ft, *a));
+            }
+        }
+        out
+    }
+
+    /// What reading the register named by `r` yields: that register's contents when `r` is a
+    /// constant, a symbolic reference when it is a parameter.
+    fn register_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, r: ValueId) -> Taint {
+        match ev.constant(r) {
+            Some(c) => self.registers.get(&c).copied().unwrap_or_default(),
+            None => Taint { param_reg: ft.value(r).params, ..Taint::default() },
+        }
+    }
+
+    fn add_write(
+        ev: &Evaluator<'_>,
+        ft: &mut FuncTaint,
+        summary: &mut Summary,
+        addr: Addr,
+        len: i64,
+        taint: Taint,
+    ) -> bool {
+        if taint.is_empty() {
+            return false;
+        }
+        if let Base::Value(b) = addr.base {
+            let params = ft.pointer_params(ev, b);
+            for (p, w) in summary.writes.iter_mut().enumerate() {
+                if params & bit(p) != 0 {
+                    w.join(taint);
+                }
+            }
+        }
+        let len = len.clamp(1, WINDOW);
+        let slot = ft.writes.entry((addr.base, addr.offset)).or_default();
+        if let Some((_, t)) = slot.iter_mut().find(|(l, _)| *l == len) {
+            return t.join(taint);
+        }
+        slot.push((len, taint));
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transfer(
+        &self,
+        cx: &Context<'_>,
+        ev: &Evaluator<'_>,
+        values: &wasmaudit_flow::FunctionValues,
+        ft: &mut FuncTaint,
+        summary: &mut Summary,
+        i: usize,
+        op: &Op,
+    ) -> bool {
+        let ops = values.operands(i);
+        let results = values.results(i);
+        let mut changed = false;
+        let mut set_results = |ft: &mut FuncTaint, t: Taint| {
+            let mut c = false;
+            for r in results {
+                if let Some(slot) = ft.values.get_mut(*r as usize) {
+                    c |= slot.join(t);
+                }
+            }
+            c
+        };
+        match op {
+            Op::Binary(..)
+            | Op::Compare(..)
+            | Op::Unary(..)
+            | Op::Convert(_)
+            | Op::Select
+            | Op::Other { .. } => {
+                let mut t = Taint::default();
+                for o in ops {
+                    t.join(ft.value(*o));
+                }
+                changed |= set_results(ft, t);
+            }
+            Op::Load { kind, .. } => {
+                if let Some(addr) = ev.mem_address(i) {
+                    let t = self.mem_taint(ev, ft, addr, i64::from(kind.bytes));
+                    changed |= set_results(ft, t);
+                }
+            }
+            Op::Store { kind, .. } => {
+                if let (Some(addr), Some(&v)) = (ev.mem_address(i), ops.get(1)) {
+                    let t = ft.value(v);
+                    changed |= Self::add_write(ev, ft, summary, addr, i64::from(kind.bytes), t);
+                }
+            }
+            Op::Call(callee) | Op::ReturnCall(callee) => {
+                changed |= self.call(cx, ev, ft, summary, &[*callee], ops, results, &mut set_results);
+            }
+            Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
+                let targets = cx.program.calls.targets_at(ev.func.index, i).to_vec();
+                let args = &ops[..ops.len().saturating_sub(1)];
+                changed |= self.call(cx, ev, ft, summary, &targets, args, results, &mut set_results);
+            }
+            _ => {}
+        }
+        changed
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        cx: &Context<'_>,
+        ev: &Evaluator<'_>,
+        ft: &mut FuncTaint,
+        summary: &mut Summary,
+        targets: &[u32],
+        args: &[ValueId],
+        results: &[ValueId],
+        set_results: &mut dyn FnMut(&mut FuncTaint, Taint) -> bool,
+    ) -> bool {
+        let mut changed = false;
+        for &t in targets {
+            if let Some(h) = cx.host_fn(t) {
+                let labels = host_labels(h);
+                let mut out = Taint::of(labels);
+                if h.has(Effect::AuthCheck) || h.has(Effect::SignatureVerify) {
+                    // The verdict depends on what was checked.
+                    for a in args {
+                        out.join(ft.value(*a));
+                    }
+                }
+                if let Some(&r) = h.arg("register").and_then(|r| args.get(r as usize)) {
+                    if labels == 0 {
+                        // read_register / register_len: the register's contents come out.
+                        out.join(self.register_taint(ev, ft, r));
+                    }
+                }
+                for o in output_args(h) {
+                    if let Some(&p) = args.get(o as usize) {
+                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, out);
+                    }
+                }
+                changed |= set_results(ft, out);
+            } else if let Some(s) = self.summaries.get(t as usize) {
+                let ret = self.instantiate(ev, ft, s.ret, args);
+                changed |= set_results(ft, ret);
+                if !s.ret_mem.is_empty() {
+                    let mem = self.instantiate(ev, ft, s.ret_mem, args);
+                    for r in results {
+                        changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem);
+                    }
+                }
+                for (i, w) in s.writes.iter().enumerate() {
+                    if w.is_empty() {
+                        continue;
+                    }
+                    if let Some(&p) = args.get(i) {
+                        let t = self.instantiate(ev, ft, *w, args);
+                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t);
+                    }
+                }
+            }
+        }
+        changed
+    }
+}
