@@ -1,4 +1,5 @@
 use crate::guards::Guards;
+use crate::storage::StorageAccess;
 use crate::taint::DataFlow;
 use wasmaudit_flow::{Evaluator, Program};
 use wasmaudit_front::{Module, Op};
@@ -27,6 +28,8 @@ pub struct Context<'a> {
     evals: Vec<Option<Evaluator<'a>>>,
     dataflow: DataFlow,
     guards: Guards,
+    /// Storage accesses by key, computed on first use.
+    storage: std::cell::OnceCell<StorageAccess>,
 }
 
 impl<'a> Context<'a> {
@@ -54,6 +57,7 @@ impl<'a> Context<'a> {
             evals,
             dataflow: DataFlow::default(),
             guards: Guards::default(),
+            storage: std::cell::OnceCell::new(),
         };
         cx.dataflow = DataFlow::compute(&cx);
         cx.guards = Guards::compute(&cx);
@@ -85,6 +89,11 @@ impl<'a> Context<'a> {
         &self.guards
     }
 
+    /// Storage accesses by key (computed on first use).
+    pub fn storage(&self) -> &StorageAccess {
+        self.storage.get_or_init(|| StorageAccess::compute(self))
+    }
+
     /// Every direct call of a host import that has effect `e`, in (function, instruction) order.
     pub fn host_calls(&self, e: Effect) -> Vec<HostCall> {
         let mut out = Vec::new();
@@ -113,6 +122,18 @@ impl<'a> Context<'a> {
             .exported_funcs()
             .filter(|(_, f)| !self.module.function(*f).is_some_and(|f| f.is_import()))
             .collect()
+    }
+
+    /// How to name a host import in messages: the platform's function name where the import's
+    /// own name is an opaque code (Soroban's `l.6` is `update_current_contract_wasm`), else the
+    /// import's field name as the module spells it.
+    pub fn host_display_name(&self, func: u32) -> String {
+        let field = self.module.function(func).and_then(|f| f.import.as_ref()).map(|(_, n)| n.clone());
+        match (self.host_fn(func).and_then(|h| h.function.clone()), field) {
+            (Some(function), _) => function,
+            (None, Some(field)) => field,
+            (None, None) => self.func_name(func),
+        }
     }
 
     pub fn func_name(&self, func: u32) -> String {

@@ -204,6 +204,28 @@ impl Guards {
     pub fn points(&self, func: u32) -> &[GuardPoint] {
         self.points.get(func as usize).map(Vec::as_slice).unwrap_or(&[])
     }
+
+    /// Whether the check at instruction `point` of `func` protects instruction `instr`: it
+    /// dominates it and, for a branch (`is_branch`), some side of the branch traps or cannot
+    /// reach `instr`. For checks whose condition the taint labels do not describe (a flag read
+    /// from a particular storage key, a reentrancy query).
+    pub fn decides(&self, cx: &Context<'_>, func: u32, point: usize, is_branch: bool, instr: usize) -> bool {
+        let Some(cfg) = cx.program.cfg(func) else { return false };
+        let (Some(pb), Some(target)) = (cfg.block_of(point), cfg.block_of(instr)) else { return false };
+        if point == instr || !cfg.dominates(point, instr) {
+            return false;
+        }
+        if !is_branch {
+            return true;
+        }
+        let traps = self.traps.get(func as usize).map(Vec::as_slice).unwrap_or(&[]);
+        cfg.successors(pb).any(|(succ, _)| traps.get(succ.index()).copied().unwrap_or(false) || !reaches(cfg, succ, target))
+    }
+
+    /// Whether block `b` of `func` always ends in a trap.
+    pub fn traps(&self, func: u32, b: wasmaudit_flow::BlockId) -> bool {
+        self.traps.get(func as usize).and_then(|t| t.get(b.index())).copied().unwrap_or(false)
+    }
 }
 
 /// Whether `to` is reachable from `from` in the CFG.

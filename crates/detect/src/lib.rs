@@ -9,7 +9,9 @@ mod class;
 mod context;
 pub mod guards;
 mod meta;
+pub mod methods;
 pub mod query;
+pub mod storage;
 pub mod taint;
 
 pub use class::Class;

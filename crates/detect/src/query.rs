@@ -91,7 +91,7 @@ pub fn unguarded_sink_findings(
             offset: cx.offset_of(sink.call.func, sink.call.instr),
             message: format!(
                 "`{}` {what} and entry point `{}` reaches it with no check of the caller before it",
-                cx.func_name(sink.call.callee),
+                cx.host_display_name(sink.call.callee),
                 sink.entry
             ),
         })

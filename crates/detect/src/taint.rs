@@ -92,7 +92,7 @@ impl Taint {
 
 /// Defined functions in call-graph post-order: callees before their callers (cycles broken
 /// arbitrarily but deterministically).
-fn callees_first(cx: &Context<'_>) -> Vec<u32> {
+pub(crate) fn callees_first(cx: &Context<'_>) -> Vec<u32> {
     let g = &cx.program.calls.graph;
     let mut order = Vec::new();
     let mut dfs = petgraph::visit::DfsPostOrder::empty(g);
@@ -125,8 +125,12 @@ fn pointer_params(ev: &Evaluator<'_>, v: ValueId) -> u64 {
             ValueDef::Param(p) => out |= bit(*p as usize),
             ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
             ValueDef::Result { instr, index: 0 } => {
-                if let Some(Op::Binary(_, wasmaudit_front::BinOp::Add | wasmaudit_front::BinOp::Sub)) =
-                    ev.func.body.get(*instr).map(|i| &i.op)
+                if let Some(
+                    Op::Binary(_, wasmaudit_front::BinOp::Add | wasmaudit_front::BinOp::Sub)
+                    | Op::Convert(
+                        wasmaudit_front::ConvOp::I64ExtendI32U | wasmaudit_front::ConvOp::I32WrapI64,
+                    ),
+                ) = ev.func.body.get(*instr).map(|i| &i.op)
                 {
                     work.extend(ev.values.operands(*instr).iter().copied());
                 }
@@ -143,6 +147,29 @@ fn bit(i: usize) -> u64 {
     } else {
         0
     }
+}
+
+/// Whether `v` is a boolean: 0 or 1, a comparison, `eqz`, or a merge of booleans.
+fn is_boolean(ev: &Evaluator<'_>, v: ValueId, depth: u32) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    if let Some(c) = ev.constant(v) {
+        return c == 0 || c == 1;
+    }
+    match ev.values.def(v) {
+        ValueDef::Result { instr, index: 0 } => matches!(
+            ev.func.body.get(*instr).map(|i| &i.op),
+            Some(Op::Compare(..) | Op::Unary(_, wasmaudit_front::UnOp::Eqz))
+        ),
+        ValueDef::Phi { operands, .. } => operands.iter().all(|o| *o == v || is_boolean(ev, *o, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Whether `v` is a merge (phi) one of whose incoming values is a constant.
+fn merges_constant(ev: &Evaluator<'_>, v: ValueId) -> bool {
+    matches!(ev.values.def(v), ValueDef::Phi { operands, .. } if operands.iter().any(|o| ev.constant(*o).is_some()))
 }
 
 /// What a call to a function does, in terms of its parameters.
@@ -308,16 +335,48 @@ impl DataFlow {
             }
         }
         // Result taint: operands of `return` and of the final `end`.
+        let mut returned = Vec::new();
         for (i, ins) in f.body.iter().enumerate() {
             if matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len()) {
                 for v in values.operands(i) {
                     summary.ret.join(ft.value(*v));
                     let mem = self.mem_taint(&ev, &ft, ev.address(*v, 0), WINDOW);
                     summary.ret_mem.join(mem);
+                    returned.push(*v);
+                }
+            }
+        }
+        // A predicate (every return yields a constant, not all the same: `memcmp`-style
+        // `return 1` / `return 0`; or a boolean merged from a constant and a comparison, as
+        // `<[u8] as PartialEq>::eq`'s `len_a == len_b && bcmp(..) == 0`) tells its caller which
+        // way its branches went: its result carries the taint of its branch conditions (an
+        // implicit flow).
+        let constants: Vec<Option<i64>> = returned.iter().map(|v| ev.constant(*v)).collect();
+        let is_predicate = (returned.len() > 1
+            && constants.iter().all(Option::is_some)
+            && constants.iter().any(|c| *c != constants[0]))
+            || (!returned.is_empty()
+                && returned.iter().all(|v| is_boolean(&ev, *v, 0))
+                && returned.iter().any(|v| merges_constant(&ev, *v)));
+        if is_predicate {
+            for (i, ins) in f.body.iter().enumerate() {
+                if matches!(ins.op, Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) {
+                    if let Some(c) = values.operands(i).last() {
+                        summary.ret.join(ft.value(*c));
+                    }
                 }
             }
         }
         (ft, summary)
+    }
+
+    /// What the `len` bytes that `ptr` points to in `func` carry (writes of unknown length count
+    /// as [`WINDOW`] bytes), including the pointer parameter they belong to ([`Taint::param_mem`]).
+    pub fn memory(&self, cx: &Context<'_>, func: u32, ptr: ValueId, len: i64) -> Taint {
+        match (cx.evaluator(func), self.funcs.get(func as usize)) {
+            (Some(ev), Some(ft)) => self.mem_taint(ev, ft, ev.address(ptr, 0), len),
+            _ => Taint::default(),
+        }
     }
 
     /// Taint of the memory `addr` covers for `len` bytes, plus the parameter it points into.

@@ -96,7 +96,13 @@ impl<'a> Evaluator<'a> {
         }
         if depth < MAX_DEPTH {
             if let ValueDef::Result { instr, index: 0 } = self.values.def(v) {
-                if let Some(Op::Binary(Width::I32, op @ (BinOp::Add | BinOp::Sub))) = self.op(*instr) {
+                // NEAR and other 64-bit host ABIs pass i32 addresses zero-extended to i64.
+                if let Some(Op::Convert(ConvOp::I64ExtendI32U | ConvOp::I32WrapI64)) = self.op(*instr) {
+                    if let Some(&inner) = self.values.operands(*instr).first() {
+                        return self.split(inner, depth + 1);
+                    }
+                }
+                if let Some(Op::Binary(_, op @ (BinOp::Add | BinOp::Sub))) = self.op(*instr) {
                     let ops = self.values.operands(*instr);
                     if let [a, b] = ops {
                         if let Some(k) = self.constant(*b) {

@@ -83,6 +83,15 @@ impl Program {
         Program { cfgs, values, calls, stack_pointer, truncated }
     }
 
+    /// CFGs and the call graph only, without lifting values (for benchmarks and callers that
+    /// need no data flow).
+    pub fn build_control_flow(module: &Module) -> Program {
+        let cfgs = module.functions.iter().map(|f| (!f.is_import()).then(|| Cfg::build(&f.body))).collect();
+        let calls = CallGraph::build(module);
+        let values = module.functions.iter().map(|_| None).collect();
+        Program { cfgs, values, calls, stack_pointer: stack_pointer(module), truncated: false }
+    }
+
     pub fn cfg(&self, func: u32) -> Option<&Cfg> {
         self.cfgs.get(func as usize).and_then(Option::as_ref)
     }

@@ -1,0 +1,708 @@
+//! Storage accesses by key: which storage keys each host call, each call instruction and each
+//! function (transitively) reads and writes, and which stored values a value is computed from.
+//!
+//! A key is resolved to constant bytes where the code makes it constant: a string in a data
+//! segment, or constants stored into a buffer before the call (for each byte the nearest store
+//! that dominates the call). Keys a function takes from its parameters stay symbolic in its
+//! summary ([`KeyRef::ParamBytes`], [`KeyRef::ParamValue`]) and are resolved at each call site,
+//! so the usual `get(key: &[u8])` wrappers do not hide the key. Key encodings per platform:
+//! a pointer and a length (`key`/`key_len` argument roles; 32 bytes when there is no length
+//! role, as ink! `seal0` and Stylus keys), a CosmWasm region (pointer to `{offset, capacity,
+//! length}`), or the key value itself (a Soroban `Val`, an EOSIO table name: [`Key::Value`]).
+//! Keys built at run time (hashes of a mapping key, serialized composite keys) are
+//! [`KeyRef::Unknown`] and equal to nothing.
+//!
+//! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
+//! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
+//! version == 2`). It follows arithmetic, comparisons, phis, loads from the output buffer of a
+//! storage read (including NEAR registers and buffers a callee fills), host calls that return a
+//! stored value, and calls of functions whose result is such a value.
+
+use crate::taint::WINDOW;
+use crate::Context;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use wasmaudit_flow::{Addr, Base, Cfg, Evaluator, FunctionValues, ValueDef, ValueId};
+use wasmaudit_front::{ConvOp, Op};
+use wasmaudit_platform::{Effect, HostFn, Platform};
+
+/// Longest key reconstructed from memory.
+const MAX_KEY_LEN: i64 = 256;
+/// Key length when the host function takes no length (ink! `seal0`, Stylus, ewasm).
+const DEFAULT_KEY_LEN: i64 = 32;
+/// Distinct accesses kept in a function summary; beyond, an unknown access stands for the rest.
+const MAX_SUMMARY: usize = 256;
+/// Rounds of the bottom-up fixpoint (recursion keeps the last round's facts).
+const MAX_ROUNDS: usize = 8;
+/// Depth of the backward walk of [`StorageAccess::value_keys`].
+const MAX_VALUE_DEPTH: u32 = 24;
+/// Values one backward walk may visit.
+const MAX_VALUE_STEPS: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// A storage key known to the analysis.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    /// Constant key bytes.
+    Bytes(Vec<u8>),
+    /// A constant key value (Soroban `Val`, EOSIO table name).
+    Value(i64),
+}
+
+impl Key {
+    /// The key as text, when it is printable ASCII (`"STATE"`, `"contract_info"`).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Key::Bytes(b) if !b.is_empty() && b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') => {
+                std::str::from_utf8(b).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Bytes(b) => match self.text() {
+                Some(t) => write!(f, "\"{t}\""),
+                None => {
+                    f.write_str("0x")?;
+                    for byte in b.iter().take(16) {
+                        write!(f, "{byte:02x}")?;
+                    }
+                    if b.len() > 16 {
+                        f.write_str("…")?;
+                    }
+                    Ok(())
+                }
+            },
+            Key::Value(v) => write!(f, "{v:#x}"),
+        }
+    }
+}
+
+/// The length of a symbolic key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Len {
+    Const(i64),
+    Param(u32),
+}
+
+/// A key as seen inside one function: constant, or taken from its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyRef {
+    Known(Key),
+    /// The bytes parameter `ptr` points to, `len` long.
+    ParamBytes { ptr: u32, len: Len },
+    /// The value of parameter `p` is the key.
+    ParamValue(u32),
+    Unknown,
+}
+
+impl KeyRef {
+    pub fn known(&self) -> Option<&Key> {
+        match self {
+            KeyRef::Known(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Whether the key is symbolic in the enclosing function's parameters.
+    pub fn is_param(&self) -> bool {
+        matches!(self, KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_))
+    }
+}
+
+/// One storage access of an instruction.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccessAt {
+    pub access: Access,
+    pub key: KeyRef,
+    /// The key was resolved at this instruction: a host call, or a callee access whose key is
+    /// one of the callee's parameters. False for accesses a callee makes with a key of its own.
+    pub resolved_here: bool,
+}
+
+/// Storage facts of one function.
+#[derive(Debug, Default, Clone)]
+struct FuncStorage {
+    /// Accesses of each instruction that has any.
+    at: BTreeMap<usize, Vec<AccessAt>>,
+    /// Buffers holding stored values after a read: (address, key).
+    outputs: Vec<(Addr, KeyRef)>,
+    /// The function's stores by slot.
+    index: StoreIndex,
+}
+
+/// Storage accesses of the module.
+#[derive(Debug, Default)]
+pub struct StorageAccess {
+    funcs: Vec<FuncStorage>,
+    /// Per function: every access it makes when called, keys in terms of its parameters.
+    summaries: Vec<BTreeSet<(Access, KeyRef)>>,
+    /// Per function and pointer parameter: keys whose stored value it writes behind that pointer.
+    param_outputs: Vec<Vec<BTreeSet<KeyRef>>>,
+    /// Per function: keys its result is computed from (only stored values and constants), if so.
+    returns: Vec<Option<BTreeSet<KeyRef>>>,
+}
+
+static EMPTY_ACCESSES: [AccessAt; 0] = [];
+
+impl StorageAccess {
+    pub fn compute(cx: &Context<'_>) -> StorageAccess {
+        let n = cx.module.functions.len();
+        let mut sa = StorageAccess {
+            funcs: vec![FuncStorage::default(); n],
+            summaries: vec![BTreeSet::new(); n],
+            param_outputs: vec![Vec::new(); n],
+            returns: vec![None; n],
+        };
+        let order = crate::taint::callees_first(cx);
+        let mut dirty = vec![true; n];
+        for _ in 0..MAX_ROUNDS {
+            let mut any = false;
+            for &f in &order {
+                if !std::mem::replace(&mut dirty[f as usize], false) {
+                    continue;
+                }
+                let fs = sa.analyze(cx, f);
+                let summary = summarize(&fs);
+                let param_outputs = param_outputs(cx, f, &fs);
+                sa.funcs[f as usize] = fs;
+                let returns = sa.return_keys(cx, f);
+                let changed = summary != sa.summaries[f as usize]
+                    || param_outputs != sa.param_outputs[f as usize]
+                    || returns != sa.returns[f as usize];
+                if changed {
+                    sa.summaries[f as usize] = summary;
+                    sa.param_outputs[f as usize] = param_outputs;
+                    sa.returns[f as usize] = returns;
+                    any = true;
+                    for (caller, _) in cx.program.calls.callers(f) {
+                        dirty[caller as usize] = true;
+                    }
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+        sa
+    }
+
+    /// Storage accesses of instruction `instr` of `func` (a host call, or a call whose callees
+    /// access storage), keys resolved in `func`.
+    pub fn at(&self, func: u32, instr: usize) -> &[AccessAt] {
+        self.funcs.get(func as usize).and_then(|f| f.at.get(&instr)).map(Vec::as_slice).unwrap_or(&EMPTY_ACCESSES)
+    }
+
+    /// Instructions of `func` that access storage, in body order.
+    pub fn instrs(&self, func: u32) -> impl Iterator<Item = (usize, &[AccessAt])> + '_ {
+        self.funcs.get(func as usize).into_iter().flat_map(|f| f.at.iter().map(|(i, a)| (*i, a.as_slice())))
+    }
+
+    /// Every access `func` makes when called, keys in terms of its parameters.
+    pub fn summary(&self, func: u32) -> impl Iterator<Item = &(Access, KeyRef)> + '_ {
+        self.summaries.get(func as usize).into_iter().flatten()
+    }
+
+    /// Whether `func` (transitively) writes storage.
+    pub fn writes(&self, func: u32) -> bool {
+        self.summary(func).any(|(a, _)| *a == Access::Write)
+    }
+
+    /// Known keys `func` (transitively) writes, resolved where its own code fixes them.
+    pub fn written_keys(&self, func: u32) -> BTreeSet<Key> {
+        self.summary(func).filter(|(a, _)| *a == Access::Write).filter_map(|(_, k)| k.known().cloned()).collect()
+    }
+
+    /// Keys of the stored values `v` (in `func`) is computed from, when it is computed only from
+    /// stored values and constants; `None` when anything else (input, caller, a parameter, an
+    /// unknown load) flows in, or no stored value does.
+    pub fn value_keys(&self, cx: &Context<'_>, func: u32, v: ValueId) -> Option<BTreeSet<KeyRef>> {
+        let keys = self.walk(cx, func, v)?;
+        (!keys.is_empty()).then_some(keys)
+    }
+
+    fn walk(&self, cx: &Context<'_>, func: u32, v: ValueId) -> Option<BTreeSet<KeyRef>> {
+        let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
+        let fs = self.funcs.get(func as usize)?;
+        let r = Resolver { cx, ev, values, cfg, at: 0, index: Some(&fs.index) };
+        let mut walk = ValueWalk { sa: self, r: &r, func, seen: BTreeSet::new(), steps: 0 };
+        walk.keys(v, 0)
+    }
+
+    /// Constant bytes at `ptr` (`len` bytes) as the code of `func` has them at instruction
+    /// `at`: data-segment bytes and the nearest dominating constant stores.
+    pub fn constant_bytes(cx: &Context<'_>, func: u32, at: usize, ptr: ValueId, len: i64) -> Option<Vec<u8>> {
+        let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
+        let index = store_index(ev);
+        let r = Resolver { cx, ev, values, cfg, at, index: Some(&index) };
+        r.bytes_at(r.strip(ptr), len)
+    }
+
+    /// A callee's key (in terms of the callee's parameters) resolved at the call at `instr` of
+    /// `func`, for summaries detectors keep of their own.
+    pub fn instantiate_at(&self, cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> KeyRef {
+        if !key.is_param() {
+            return key.clone();
+        }
+        let (Some(values), Some(ev), Some(cfg), Some(fs)) =
+            (cx.program.values(func), cx.evaluator(func), cx.program.cfg(func), self.funcs.get(func as usize))
+        else {
+            return KeyRef::Unknown;
+        };
+        let ops = values.operands(instr);
+        let args = match ev.func.body.get(instr).map(|i| &i.op) {
+            Some(Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. }) => &ops[..ops.len().saturating_sub(1)],
+            _ => ops,
+        };
+        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(&fs.index) };
+        r.instantiate(key, args)
+    }
+
+    /// The key of the storage host call at `instr` of `func`, resolved in `func`.
+    pub fn host_key(cx: &Context<'_>, func: u32, instr: usize, host: &HostFn) -> KeyRef {
+        let (Some(values), Some(ev), Some(cfg)) = (cx.program.values(func), cx.evaluator(func), cx.program.cfg(func))
+        else {
+            return KeyRef::Unknown;
+        };
+        let index = store_index(ev);
+        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(&index) };
+        r.host_key(host, values.operands(instr))
+    }
+
+    fn analyze(&self, cx: &Context<'_>, func: u32) -> FuncStorage {
+        let mut out = FuncStorage::default();
+        let (Some(f), Some(values), Some(ev), Some(cfg)) =
+            (cx.module.function(func), cx.program.values(func), cx.evaluator(func), cx.program.cfg(func))
+        else {
+            return out;
+        };
+        out.index = store_index(ev);
+        let index = &out.index;
+        // NEAR: register id -> key of the storage read that filled it, in this function.
+        let mut registers: BTreeMap<i64, KeyRef> = BTreeMap::new();
+        let mut at: BTreeMap<usize, Vec<AccessAt>> = BTreeMap::new();
+        let mut outputs: Vec<(Addr, KeyRef)> = Vec::new();
+        for (i, ins) in f.body.iter().enumerate() {
+            let ops = values.operands(i);
+            let (targets, args): (Vec<u32>, &[ValueId]) = match ins.op {
+                Op::Call(c) | Op::ReturnCall(c) => (vec![c], ops),
+                Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
+                    (cx.program.calls.targets_at(func, i).to_vec(), &ops[..ops.len().saturating_sub(1)])
+                }
+                _ => continue,
+            };
+            let r = Resolver { cx, ev, values, cfg, at: i, index: Some(index) };
+            let mut acc: BTreeSet<AccessAt> = BTreeSet::new();
+            for t in targets {
+                if let Some(h) = cx.host_fn(t) {
+                    let reads = h.has(Effect::StorageRead);
+                    let writes = h.has(Effect::StorageWrite);
+                    if reads || writes {
+                        let key = r.host_key(h, args);
+                        for (flag, access) in [(reads, Access::Read), (writes, Access::Write)] {
+                            if flag {
+                                acc.insert(AccessAt { access, key: key.clone(), resolved_here: true });
+                            }
+                        }
+                        if reads {
+                            for o in output_roles(h) {
+                                if let Some(&p) = args.get(o as usize) {
+                                    outputs.push((ev.address(r.strip(p), 0), key.clone()));
+                                }
+                            }
+                            if let Some(&reg) = h.arg("register").and_then(|a| args.get(a as usize)) {
+                                if let Some(c) = ev.constant(reg) {
+                                    registers.insert(c, key.clone());
+                                }
+                            }
+                        }
+                    } else if let (Some(reg), Some(ptr)) = (h.arg("register"), h.arg("ptr")) {
+                        // read_register(register, ptr): the register's stored value lands at ptr.
+                        let reg = args.get(reg as usize).and_then(|v| ev.constant(*v));
+                        if let (Some(key), Some(&p)) = (reg.and_then(|c| registers.get(&c)), args.get(ptr as usize))
+                        {
+                            outputs.push((ev.address(r.strip(p), 0), key.clone()));
+                        }
+                    }
+                    continue;
+                }
+                let Some(summary) = self.summaries.get(t as usize) else { continue };
+                for (access, key) in summary {
+                    let resolved_here = key.is_param();
+                    let key = r.instantiate(key, args);
+                    acc.insert(AccessAt { access: *access, key, resolved_here });
+                }
+                for (p, keys) in self.param_outputs.get(t as usize).into_iter().flatten().enumerate() {
+                    if keys.is_empty() {
+                        continue;
+                    }
+                    if let Some(&a) = args.get(p) {
+                        for k in keys {
+                            outputs.push((ev.address(r.strip(a), 0), r.instantiate(k, args)));
+                        }
+                    }
+                }
+            }
+            if !acc.is_empty() {
+                at.insert(i, acc.into_iter().collect());
+            }
+        }
+        out.at = at;
+        out.outputs = outputs;
+        out
+    }
+
+    /// Keys the result of `func` is computed from, when only stored values and constants flow in.
+    fn return_keys(&self, cx: &Context<'_>, func: u32) -> Option<BTreeSet<KeyRef>> {
+        let f = cx.module.function(func)?;
+        if cx.module.func_sig(func).is_none_or(|s| s.results.len() != 1) {
+            return None;
+        }
+        let values = cx.program.values(func)?;
+        let mut all = BTreeSet::new();
+        for (i, ins) in f.body.iter().enumerate() {
+            let is_exit = matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len());
+            if !is_exit {
+                continue;
+            }
+            for v in values.operands(i) {
+                all.extend(self.walk(cx, func, *v)?);
+            }
+        }
+        (!all.is_empty()).then_some(all)
+    }
+}
+
+fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
+    let mut s: BTreeSet<(Access, KeyRef)> =
+        fs.at.values().flatten().map(|a| (a.access, a.key.clone())).collect();
+    if s.len() > MAX_SUMMARY {
+        let unknown: BTreeSet<Access> = s.iter().skip(MAX_SUMMARY).map(|(a, _)| *a).collect();
+        s = s.into_iter().take(MAX_SUMMARY).collect();
+        s.extend(unknown.into_iter().map(|a| (a, KeyRef::Unknown)));
+    }
+    s
+}
+
+/// Keys whose stored value `func` writes behind each pointer parameter.
+fn param_outputs(cx: &Context<'_>, func: u32, fs: &FuncStorage) -> Vec<BTreeSet<KeyRef>> {
+    let nparams = cx.module.func_sig(func).map(|s| s.params.len()).unwrap_or(0);
+    let mut out = vec![BTreeSet::new(); nparams];
+    let Some(values) = cx.program.values(func) else { return out };
+    for (addr, key) in &fs.outputs {
+        if let Base::Value(b) = addr.base {
+            if let ValueDef::Param(p) = values.def(b) {
+                if let Some(s) = out.get_mut(*p as usize) {
+                    s.insert(key.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Argument indices through which a storage-read host function writes the stored value.
+fn output_roles(h: &HostFn) -> Vec<u32> {
+    h.args.iter().filter(|(role, _)| matches!(role.as_str(), "output" | "ptr" | "value" | "data")).map(|(_, i)| *i).collect()
+}
+
+type StoreIndex = BTreeMap<(Base, i64), Vec<(usize, ValueId, u8)>>;
+
+fn store_index(ev: &Evaluator<'_>) -> StoreIndex {
+    let mut index: StoreIndex = BTreeMap::new();
+    for (addr, &(instr, val, width)) in ev.stores() {
+        index.entry((addr.base, addr.offset)).or_default().push((instr, val, width));
+    }
+    index
+}
+
+/// Resolves keys in one function, at one instruction.
+struct Resolver<'a, 'c> {
+    cx: &'a Context<'c>,
+    ev: &'a Evaluator<'c>,
+    values: &'a FunctionValues,
+    cfg: &'a Cfg,
+    /// The instruction keys are resolved at (stores must dominate it).
+    at: usize,
+    index: Option<&'a StoreIndex>,
+}
+
+impl Resolver<'_, '_> {
+    fn op(&self, instr: usize) -> Option<&Op> {
+        self.ev.func.body.get(instr).map(|i| &i.op)
+    }
+
+    /// `v` seen through integer width conversions (NEAR passes pointers as `i64`).
+    fn strip(&self, mut v: ValueId) -> ValueId {
+        for _ in 0..4 {
+            match self.values.def(v) {
+                ValueDef::Result { instr, index: 0 }
+                    if matches!(
+                        self.op(*instr),
+                        Some(Op::Convert(ConvOp::I64ExtendI32U | ConvOp::I64ExtendI32S | ConvOp::I32WrapI64))
+                    ) =>
+                {
+                    match self.values.operands(*instr).first() {
+                        Some(o) => v = *o,
+                        None => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        v
+    }
+
+    fn param_of(&self, v: ValueId) -> Option<u32> {
+        match self.values.def(self.strip(v)) {
+            ValueDef::Param(p) => Some(*p),
+            _ => None,
+        }
+    }
+
+    fn len_of(&self, v: ValueId) -> Option<Len> {
+        let v = self.strip(v);
+        if let Some(c) = self.ev.constant(v) {
+            return Some(Len::Const(c));
+        }
+        self.param_of(v).map(Len::Param)
+    }
+
+    fn value_key(&self, v: ValueId) -> KeyRef {
+        let v = self.strip(v);
+        if let Some(c) = self.ev.constant(v) {
+            return KeyRef::Known(Key::Value(c));
+        }
+        match self.param_of(v) {
+            Some(p) => KeyRef::ParamValue(p),
+            None => KeyRef::Unknown,
+        }
+    }
+
+    fn pointer_key(&self, ptr: ValueId, len: Option<Len>) -> KeyRef {
+        let ptr = self.strip(ptr);
+        let Some(len) = len else { return KeyRef::Unknown };
+        let addr = self.ev.address(ptr, 0);
+        if let (Base::Value(b), 0) = (addr.base, addr.offset) {
+            if let ValueDef::Param(p) = self.values.def(b) {
+                return KeyRef::ParamBytes { ptr: *p, len };
+            }
+        }
+        match len {
+            Len::Const(n) => self.bytes_at(ptr, n).map(|b| KeyRef::Known(Key::Bytes(b))).unwrap_or(KeyRef::Unknown),
+            Len::Param(_) => KeyRef::Unknown,
+        }
+    }
+
+    /// The value most recently stored at exactly `addr` by a store that dominates `self.at`.
+    fn reaching_store(&self, addr: Addr) -> Option<(ValueId, u8)> {
+        let stores = self.index?.get(&(addr.base, addr.offset))?;
+        stores
+            .iter()
+            .filter(|(i, _, _)| *i != self.at && self.cfg.dominates(*i, self.at))
+            .max_by_key(|(i, _, _)| *i)
+            .map(|(_, v, w)| (*v, *w))
+    }
+
+    /// `len` bytes at `ptr` (already stripped): for each byte the nearest dominating constant
+    /// store covering it, else data-segment bytes at a constant address.
+    fn bytes_at(&self, ptr: ValueId, len: i64) -> Option<Vec<u8>> {
+        if !(1..=MAX_KEY_LEN).contains(&len) {
+            return None;
+        }
+        let addr = self.ev.address(ptr, 0);
+        let index = self.index?;
+        let from = (addr.base, addr.offset.saturating_sub(8));
+        let to = (addr.base, addr.offset.saturating_add(len));
+        let mut best: Vec<Option<(usize, ValueId, i64)>> = vec![None; len as usize];
+        for ((_, start), stores) in index.range(from..to) {
+            for &(instr, val, width) in stores {
+                if instr == self.at || !self.cfg.dominates(instr, self.at) {
+                    continue;
+                }
+                for k in 0..i64::from(width) {
+                    let pos = start + k - addr.offset;
+                    if let Some(slot) = usize::try_from(pos).ok().and_then(|p| best.get_mut(p)) {
+                        if slot.is_none_or(|(i, _, _)| i < instr) {
+                            *slot = Some((instr, val, k));
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(len as usize);
+        for (pos, slot) in best.iter().enumerate() {
+            match slot {
+                Some((_, val, k)) => {
+                    let c = self.ev.constant(*val)?;
+                    out.push((c >> (8 * k)) as u8);
+                }
+                None if addr.base == Base::Absolute => {
+                    let a = u64::try_from(addr.offset.checked_add(pos as i64)?).ok()?;
+                    out.push(*self.cx.module.data_at(a, 1)?.first()?);
+                }
+                None => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// The key of a CosmWasm region (`{offset: u32, capacity: u32, length: u32}`) at `region`.
+    fn region_key(&self, region: ValueId) -> KeyRef {
+        let addr = self.ev.address(self.strip(region), 0);
+        let ptr = self.reaching_store(addr);
+        let len = self.reaching_store(Addr { base: addr.base, offset: addr.offset + 8 });
+        match (ptr, len) {
+            (Some((p, 4..)), Some((l, 4..))) => self.pointer_key(p, self.len_of(l)),
+            _ => KeyRef::Unknown,
+        }
+    }
+
+    /// The key a storage host call accesses, from its argument roles and the platform's encoding.
+    fn host_key(&self, h: &HostFn, args: &[ValueId]) -> KeyRef {
+        let arg = |role: &str| h.arg(role).and_then(|i| args.get(i as usize)).copied();
+        match self.cx.platform {
+            Platform::Soroban => arg("key").map(|k| self.value_key(k)).unwrap_or(KeyRef::Unknown),
+            Platform::Eosio => {
+                if let Some(t) = arg("table") {
+                    return self.value_key(t);
+                }
+                arg("iterator").map(|it| self.iterator_table(it)).unwrap_or(KeyRef::Unknown)
+            }
+            Platform::Cosmwasm => arg("key").map(|k| self.region_key(k)).unwrap_or(KeyRef::Unknown),
+            platform => {
+                let Some(k) = arg("key") else { return KeyRef::Unknown };
+                let len = match arg("key_len") {
+                    Some(l) => self.len_of(l),
+                    // MultiversX managed-buffer keys are handles, not pointers.
+                    None if platform == Platform::Multiversx => None,
+                    None => Some(Len::Const(DEFAULT_KEY_LEN)),
+                };
+                self.pointer_key(k, len)
+            }
+        }
+    }
+
+    /// EOSIO: the table of the `db_find_i64`-style call an iterator comes from.
+    fn iterator_table(&self, it: ValueId) -> KeyRef {
+        if let ValueDef::Result { instr, index: 0 } = self.values.def(self.strip(it)) {
+            if let Some(Op::Call(c)) = self.op(*instr) {
+                if let Some(t) = self.cx.host_fn(*c).and_then(|h| h.arg("table")) {
+                    if let Some(&v) = self.values.operands(*instr).get(t as usize) {
+                        return self.value_key(v);
+                    }
+                }
+            }
+        }
+        KeyRef::Unknown
+    }
+
+    /// A callee's key in terms of the arguments of the call at `self.at`.
+    fn instantiate(&self, key: &KeyRef, args: &[ValueId]) -> KeyRef {
+        match key {
+            KeyRef::Known(_) | KeyRef::Unknown => key.clone(),
+            KeyRef::ParamValue(p) => args.get(*p as usize).map(|a| self.value_key(*a)).unwrap_or(KeyRef::Unknown),
+            KeyRef::ParamBytes { ptr, len } => {
+                let Some(&p) = args.get(*ptr as usize) else { return KeyRef::Unknown };
+                let len = match len {
+                    Len::Const(n) => Some(Len::Const(*n)),
+                    Len::Param(q) => args.get(*q as usize).and_then(|l| self.len_of(*l)),
+                };
+                self.pointer_key(p, len)
+            }
+        }
+    }
+}
+
+/// The backward walk of [`StorageAccess::value_keys`].
+struct ValueWalk<'a, 'b, 'c> {
+    sa: &'a StorageAccess,
+    r: &'a Resolver<'b, 'c>,
+    func: u32,
+    seen: BTreeSet<ValueId>,
+    steps: usize,
+}
+
+impl ValueWalk<'_, '_, '_> {
+    fn keys(&mut self, v: ValueId, depth: u32) -> Option<BTreeSet<KeyRef>> {
+        self.steps += 1;
+        if depth > MAX_VALUE_DEPTH || self.steps > MAX_VALUE_STEPS {
+            return None;
+        }
+        if self.r.ev.constant(v).is_some() {
+            return Some(BTreeSet::new());
+        }
+        if !self.seen.insert(v) {
+            // A loop-carried value: what it adds is found on the other operands.
+            return Some(BTreeSet::new());
+        }
+        match self.r.values.def(v).clone() {
+            ValueDef::Phi { operands, .. } => {
+                let mut out = BTreeSet::new();
+                for o in operands {
+                    out.extend(self.keys(o, depth + 1)?);
+                }
+                Some(out)
+            }
+            ValueDef::Result { instr, index } => self.result_keys(instr, index, depth),
+            _ => None,
+        }
+    }
+
+    fn result_keys(&mut self, instr: usize, index: u32, depth: u32) -> Option<BTreeSet<KeyRef>> {
+        let ops = self.r.values.operands(instr).to_vec();
+        match self.r.op(instr)?.clone() {
+            Op::Unary(..) | Op::Convert(_) | Op::Binary(..) | Op::Compare(..) | Op::Select => {
+                let mut out = BTreeSet::new();
+                for o in ops {
+                    out.extend(self.keys(o, depth + 1)?);
+                }
+                Some(out)
+            }
+            Op::Load { .. } => {
+                let addr = self.r.ev.mem_address(instr)?;
+                let fs = self.sa.funcs.get(self.func as usize)?;
+                let keys: BTreeSet<KeyRef> = fs
+                    .outputs
+                    .iter()
+                    .filter(|(o, _)| o.base == addr.base && (o.offset..o.offset.saturating_add(WINDOW)).contains(&addr.offset))
+                    .map(|(_, k)| k.clone())
+                    .collect();
+                (!keys.is_empty()).then_some(keys)
+            }
+            Op::Call(c) if index == 0 => {
+                if let Some(h) = self.r.cx.host_fn(c) {
+                    if h.has(Effect::StorageRead) {
+                        let fs = self.sa.funcs.get(self.func as usize)?;
+                        let keys: BTreeSet<KeyRef> = fs
+                            .at
+                            .get(&instr)?
+                            .iter()
+                            .filter(|a| a.access == Access::Read)
+                            .map(|a| a.key.clone())
+                            .collect();
+                        return Some(keys);
+                    }
+                    return None;
+                }
+                let keys = self.sa.returns.get(c as usize)?.as_ref()?;
+                let r = self.r_at(instr);
+                Some(keys.iter().map(|k| r.instantiate(k, &ops)).collect())
+            }
+            _ => None,
+        }
+    }
+
+    fn r_at(&self, instr: usize) -> Resolver<'_, '_> {
+        Resolver { cx: self.r.cx, ev: self.r.ev, values: self.r.values, cfg: self.r.cfg, at: instr, index: self.r.index }
+    }
+}
