@@ -6,6 +6,7 @@
 //! - control flow: parse + CFGs with dominators + call graph;
 //! - data flow: control flow + value lifting + taint summaries + guards;
 //! - full: data flow + every detector.
+//!
 //! Then the whole batch runs through the engine on all cores, as `wasmaudit scan` does.
 
 use std::path::{Path, PathBuf};

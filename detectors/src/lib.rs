@@ -4,6 +4,10 @@
 //! it to [`registry`], and add `corpus/<name>/` with vulnerable and remediated examples. The
 //! registry test in `tests/` fails until all of that exists.
 
+mod deployment_compliance;
+mod hardcoded_secret;
+mod nondeterminism;
+mod state_changing_query;
 mod unprotected_terminate;
 mod unprotected_upgrade;
 
@@ -14,6 +18,10 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
     let mut all: Vec<Box<dyn Detector>> = vec![
         Box::new(unprotected_upgrade::UnprotectedUpgrade),
         Box::new(unprotected_terminate::UnprotectedTerminate),
+        Box::new(hardcoded_secret::HardcodedSecret),
+        Box::new(state_changing_query::StateChangingQuery),
+        Box::new(deployment_compliance::DeploymentCompliance),
+        Box::new(nondeterminism::Nondeterminism),
     ];
     all.sort_by_key(|d| d.meta().id);
     all

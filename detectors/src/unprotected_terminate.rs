@@ -13,10 +13,11 @@ pub static META: DetectorMeta = DetectorMeta {
     summary: "Anyone can destroy the contract: no authorization check guards the terminate host call",
     docs: Docs {
         what_it_does: "Finds every call of a host function that destroys the contract or its account \
-            (ink! `terminate`, NEAR `promise_batch_action_delete_account`, ewasm `selfDestruct`, ...) \
-            and reports it when an exported entry point reaches it on a path where no authorization \
-            check dominates it (the same guard query as `unprotected-upgrade`: a trapping auth check, \
-            a helper that always performs one, or a caller read followed by a branch or abort).",
+            (ink! `terminate`, NEAR `promise_batch_action_delete_account`, ewasm `selfDestruct`, ...) and \
+            reports it when an exported entry point reaches it with no guard: the same query as \
+            `unprotected-upgrade` (a branch or assertion on the caller's identity or an authorization \
+            verdict that the call is control dependent on, a trapping `require_auth`-style call, or a \
+            helper that only returns after such a guard).",
         why_bad: "Termination removes the code and storage and sends the remaining balance to a \
             beneficiary. Unrestricted, it lets anyone freeze the service for good and often steal \
             the balance: the lifecycle's freeze/revoke step must be an administrator's decision.",
@@ -26,9 +27,12 @@ pub static META: DetectorMeta = DetectorMeta {
         recommendation: "Compare the immediate caller with the stored owner (or require the owner's \
             authorization) before terminating, and prefer a freeze flag over destruction where state \
             must survive.",
-        known_false_positives: "Guards are recognised structurally (any branch after a caller read); a \
-            termination restricted by the platform outside the module, or a contract meant to be \
-            disposable by anyone, is reported.",
+        known_false_positives: "A guard counts when its condition carries the caller's identity or an \
+            authorization verdict, whatever it is compared with (a comparison with the wrong stored value \
+            passes). Authorization enforced outside the module (governance-only upgrades, a CosmWasm \
+            admin-gated `migrate`) is invisible and reported. Generic action dispatchers (near-sdk's \
+            promise-action `match`) make every action arm reachable from any entry point that creates a \
+            promise, so a contract that never builds this action is still reported.",
     },
     platforms: &[],
 };

@@ -14,12 +14,14 @@ pub static META: DetectorMeta = DetectorMeta {
     docs: Docs {
         what_it_does: "Finds every call of a host function that replaces the running contract's code \
             (ink! `set_code_hash`, Soroban `update_current_contract_wasm`, NEAR \
-            `promise_batch_action_deploy_contract`, MultiversX `upgradeContract`, ...) and follows the \
-            call graph back to the exported entry points. The call is reported when some entry point \
-            reaches it on a path where no authorization check dominates it: neither a host call that \
-            traps unless authorized (`require_auth`), nor a function that performs one on every path \
-            to its return, nor a read of the caller identity followed by a conditional branch or an \
-            abort before the upgrade.",
+            `promise_batch_action_deploy_contract`, MultiversX `upgradeContract`, ...) and asks, for each \
+            exported entry point that reaches it through the call graph (direct calls and `call_indirect` \
+            targets), whether a guard protects it: a conditional branch or assertion whose condition \
+            depends on the caller's identity or an authorization verdict (taint from `caller-id` or \
+            `auth-check` host calls, through memory, registers and helper summaries) and on which the \
+            call is control dependent, a trapping authorization call such as `require_auth`, or a call \
+            of a helper that only returns after such a guard. The call is reported with the first entry \
+            point that reaches it unguarded.",
         why_bad: "Whoever can replace the code owns the contract: its storage, its balance and every \
             user's assets. The standard's lifecycle requirement (upgrade under control) is met only \
             when upgrades are restricted to an administrator.",
@@ -29,10 +31,12 @@ pub static META: DetectorMeta = DetectorMeta {
         recommendation: "Check the immediate caller against a stored administrator (or require the \
             administrator's authorization) at the start of the upgrade path, before the host call; \
             consider a timelock or multisig for upgrades.",
-        known_false_positives: "The check is only recognised structurally: a caller read followed by any \
-            branch counts as a guard even when the comparison is unrelated (a false negative), and an \
-            authorization enforced by the platform itself (a governance-only upgrade, a CosmWasm \
-            admin-gated `migrate`) is not visible in the module and is reported.",
+        known_false_positives: "A guard counts when its condition carries the caller's identity or an \
+            authorization verdict, whatever it is compared with (a comparison with the wrong stored value \
+            passes). Authorization enforced outside the module (governance-only upgrades, a CosmWasm \
+            admin-gated `migrate`) is invisible and reported. Generic action dispatchers (near-sdk's \
+            promise-action `match`) make every action arm reachable from any entry point that creates a \
+            promise, so a contract that never builds this action is still reported.",
     },
     platforms: &[],
 };

@@ -66,7 +66,8 @@
     i32.const 0)
 
   ;; near_sdk::env::register -> Vec<u8> (bump allocator)
-  (func $read_reg (param $reg i64) (result i32 i32)
+  ;; the register's bytes land in a fresh heap buffer; callers ask register_len for the length
+  (func $read_reg (param $reg i64) (result i32)
     (local $len i32) (local $ptr i32)
     local.get $reg
     call $register_len
@@ -82,8 +83,7 @@
     local.get $ptr
     i64.extend_i32_u
     call $read_register
-    local.get $ptr
-    local.get $len)
+    local.get $ptr)
 
   ;; near_sdk::assert_self
   (func $assert_self (type $t)
@@ -92,14 +92,20 @@
     call $predecessor_account_id
     i64.const 0
     call $read_reg
-    local.set $plen
     local.set $p
+    i64.const 0
+    call $register_len
+    i32.wrap_i64
+    local.set $plen
     i64.const 1
     call $current_account_id
     i64.const 1
     call $read_reg
-    local.set $clen
     local.set $c
+    i64.const 1
+    call $register_len
+    i32.wrap_i64
+    local.set $clen
     block $ok
       local.get $plen
       local.get $clen
@@ -131,14 +137,20 @@
     end
     i64.const 3
     call $read_reg
-    local.set $olen
     local.set $o
+    i64.const 3
+    call $register_len
+    i32.wrap_i64
+    local.set $olen
     i64.const 0
     call $predecessor_account_id
     i64.const 0
     call $read_reg
-    local.set $plen
     local.set $p
+    i64.const 0
+    call $register_len
+    i32.wrap_i64
+    local.set $plen
     local.get $plen
     local.get $olen
     i32.ne
@@ -166,8 +178,11 @@
     call $current_account_id
     i64.const 2
     call $read_reg
-    local.set $acc_len
     local.set $acc
+    i64.const 2
+    call $register_len
+    i32.wrap_i64
+    local.set $acc_len
     local.get $acc_len
     i64.extend_i32_u
     local.get $acc
@@ -192,8 +207,11 @@
     call $input
     i64.const 0
     call $read_reg
-    local.set $len
     local.set $code
+    i64.const 0
+    call $register_len
+    i32.wrap_i64
+    local.set $len
     i32.const 2
     local.get $len
     i64.extend_i32_u

@@ -1,8 +1,10 @@
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use wasmaudit_detect::Impact;
-use wasmaudit_engine::{FileReport, ScanOptions, Status};
+use wasmaudit_engine::{FileReport, ScanOptions, Status, DEFAULT_TIMEOUT_PER_FILE};
+use wasmaudit_front::Limits;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -51,10 +53,46 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short)]
     jobs: Option<usize>,
+    /// Wall-clock limit on one file's analysis, in seconds; past it the file is an error and the
+    /// batch goes on. 0 disables the limit.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_PER_FILE.as_secs())]
+    timeout_per_file: u64,
+    /// Largest file accepted, in bytes; bigger files are refused before they are read.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: usize,
+    /// Most functions (imported and defined) in one module.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_FUNCTIONS)]
+    max_functions: usize,
+    /// Most instructions in one function body.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_BODY_INSTRUCTIONS)]
+    max_body_instructions: usize,
+    /// Most basic blocks in the control-flow graphs of one module, all functions together.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_CFG_BLOCKS)]
+    max_cfg_blocks: usize,
+    /// Data-flow steps per module; an analysis that runs out stops with a coarser result.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_ANALYSIS_STEPS)]
+    max_analysis_steps: u64,
+}
+
+impl ScanArgs {
+    fn options(&self) -> ScanOptions {
+        ScanOptions {
+            limits: Limits {
+                max_file_size: self.max_file_size,
+                max_functions: self.max_functions,
+                max_body_instructions: self.max_body_instructions,
+                max_cfg_blocks: self.max_cfg_blocks,
+                max_analysis_steps: self.max_analysis_steps,
+                ..Limits::default()
+            },
+            jobs: self.jobs,
+            timeout_per_file: (self.timeout_per_file > 0).then(|| Duration::from_secs(self.timeout_per_file)),
+        }
+    }
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let opts = ScanOptions { jobs: args.jobs, ..ScanOptions::default() };
+    let opts = args.options();
     let reports = wasmaudit_engine::scan_paths(&args.paths, &opts);
     let rendered = match args.format {
         Format::Text => wasmaudit_report::to_text(&reports),

@@ -140,7 +140,8 @@ impl Guards {
                                 out.push(GuardPoint { instr: i, taint: taint(v), is_branch: false });
                             }
                         } else if h.has(Effect::AuthCheck)
-                            && cx.module.func_sig(c).is_some_and(|s| s.results.is_empty())
+                            && (cx.module.func_sig(c).is_some_and(|s| s.results.is_empty())
+                                || results_unused(f, values, i))
                         {
                             let mut t = Taint::of(label(Effect::AuthCheck));
                             for a in ops {
@@ -219,13 +220,28 @@ impl Guards {
             return true;
         }
         let traps = self.traps.get(func as usize).map(Vec::as_slice).unwrap_or(&[]);
-        cfg.successors(pb).any(|(succ, _)| traps.get(succ.index()).copied().unwrap_or(false) || !reaches(cfg, succ, target))
+        cfg.successors(pb)
+            .any(|(succ, _)| traps.get(succ.index()).copied().unwrap_or(false) || !reaches(cfg, succ, target))
     }
 
     /// Whether block `b` of `func` always ends in a trap.
     pub fn traps(&self, func: u32, b: wasmaudit_flow::BlockId) -> bool {
         self.traps.get(func as usize).and_then(|t| t.get(b.index())).copied().unwrap_or(false)
     }
+}
+
+/// Whether the results of instruction `instr` are only dropped: an authorization host call whose
+/// verdict is ignored (Soroban `require_auth` returns `Void`) can only protect by trapping.
+fn results_unused(
+    f: &wasmaudit_front::Function,
+    values: &wasmaudit_flow::FunctionValues,
+    instr: usize,
+) -> bool {
+    let results = values.results(instr);
+    f.body.iter().enumerate().skip(instr + 1).all(|(i, ins)| {
+        matches!(ins.op, Op::Drop | Op::LocalGet(_) | Op::LocalSet(_) | Op::LocalTee(_))
+            || !values.operands(i).iter().any(|v| results.contains(v))
+    })
 }
 
 /// Whether `to` is reachable from `from` in the CFG.

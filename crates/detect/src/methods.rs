@@ -37,6 +37,12 @@
 //! its own ([`MethodSite`]); the import call inside the wrapper is represented by them. A site is
 //! *resolved* when at least one name was found and every name is in the model's method table.
 //!
+//! API: [`method_call_sites`] lists every dispatch site; [`resolve_method`] and [`effects_at`]
+//! answer for one call instruction (an import call, all of its contexts; a wrapper call, the
+//! names at that call), [`effects_at`] turning names into effects through the model's method
+//! table (`sys_call` with `"PutState"` is a `storage-write`); [`MethodIndex`] computes the sites
+//! once for detectors that ask about many calls.
+//!
 //! Not resolved: names computed at run time (concatenation, input-derived), names reaching a
 //! wrapper through an exported function or more than [`MAX_CALLER_DEPTH`] levels of callers, and
 //! headers built by code with no `"method"` key in reach.
@@ -113,6 +119,52 @@ pub fn method_call_sites(cx: &Context<'_>) -> Vec<MethodSite> {
         r.expand(func, instr, host, &mut out);
     }
     out
+}
+
+/// All dispatch sites of a module, indexed by every call on their call chains: for detectors
+/// that ask about many calls (each [`resolve_method`] / [`effects_at`] query traces afresh).
+#[derive(Debug, Clone, Default)]
+pub struct MethodIndex {
+    sites: Vec<MethodSite>,
+    by_call: BTreeMap<(u32, usize), Vec<usize>>,
+}
+
+impl MethodIndex {
+    pub fn new(cx: &Context<'_>) -> MethodIndex {
+        let sites = method_call_sites(cx);
+        let mut by_call: BTreeMap<(u32, usize), Vec<usize>> = BTreeMap::new();
+        for (k, s) in sites.iter().enumerate() {
+            for call in &s.path {
+                let v = by_call.entry(*call).or_default();
+                if v.last() != Some(&k) {
+                    v.push(k);
+                }
+            }
+        }
+        MethodIndex { sites, by_call }
+    }
+
+    /// Every dispatch site, as [`method_call_sites`] lists them.
+    pub fn sites(&self) -> &[MethodSite] {
+        &self.sites
+    }
+
+    /// Dispatch sites whose call chain passes through the call at `instr` of `func`.
+    pub fn sites_at(&self, func: u32, instr: usize) -> impl Iterator<Item = &MethodSite> {
+        self.by_call.get(&(func, instr)).into_iter().flatten().filter_map(|k| self.sites.get(*k))
+    }
+
+    /// As [`resolve_method`].
+    pub fn methods_at(&self, func: u32, instr: usize) -> Vec<String> {
+        let names: BTreeSet<&String> = self.sites_at(func, instr).flat_map(|s| &s.methods).collect();
+        names.into_iter().cloned().collect()
+    }
+
+    /// As [`effects_at`].
+    pub fn effects_at(&self, func: u32, instr: usize) -> Vec<Effect> {
+        let out: BTreeSet<Effect> = self.sites_at(func, instr).flat_map(|s| s.effects()).collect();
+        out.into_iter().collect()
+    }
 }
 
 /// Direct calls of dispatching imports: `(function, instruction, host model)`, in order.
@@ -218,6 +270,30 @@ struct CallArgs {
     addrs: Vec<Addr>,
 }
 
+/// The calls of one function, in body order, indexed by the addresses they receive.
+#[derive(Default)]
+struct Calls {
+    list: Vec<CallArgs>,
+    by_addr: BTreeMap<Addr, Vec<usize>>,
+}
+
+impl Calls {
+    /// The last call before `at` (accepted by `keep`) that receives the address of `slot`, or
+    /// failing that of a struct starting up to [`STRUCT_WINDOW`] bytes before it.
+    fn filler(&self, slot: Addr, at: usize, keep: impl Fn(usize) -> bool) -> Option<&CallArgs> {
+        let last = |ks: &mut dyn Iterator<Item = &usize>| {
+            ks.filter_map(|k| self.list.get(*k))
+                .filter(|c| c.instr < at && keep(c.instr))
+                .max_by_key(|c| c.instr)
+        };
+        if let Some(c) = self.by_addr.get(&slot).and_then(|ks| last(&mut ks.iter())) {
+            return Some(c);
+        }
+        let lo = Addr { base: slot.base, offset: slot.offset.saturating_sub(STRUCT_WINDOW) };
+        last(&mut self.by_addr.range(lo..=slot).flat_map(|(_, ks)| ks.iter()))
+    }
+}
+
 /// Step and depth limits of one backward trace.
 struct Trace {
     steps: Cell<u32>,
@@ -246,7 +322,7 @@ struct Resolver<'c, 'a> {
     summaries: RefCell<BTreeMap<(u32, usize), Rc<Origins>>>,
     in_progress: RefCell<BTreeSet<u32>>,
     key_uses: RefCell<BTreeMap<u32, Rc<Vec<KeyUse>>>>,
-    calls: RefCell<BTreeMap<u32, Rc<Vec<CallArgs>>>>,
+    calls: RefCell<BTreeMap<u32, Rc<Calls>>>,
 }
 
 impl<'c, 'a> Resolver<'c, 'a> {
@@ -289,7 +365,9 @@ impl<'c, 'a> Resolver<'c, 'a> {
                     let len = md.name_len_arg.and_then(|j| args.get(j as usize).copied());
                     self.value(func, ptr, len, Mode::Str, &t, 0, &mut origins);
                 }
-                NameEncoding::EasycodecHeader => self.value(func, ptr, None, Mode::Header, &t, 0, &mut origins),
+                NameEncoding::EasycodecHeader => {
+                    self.value(func, ptr, None, Mode::Header, &t, 0, &mut origins)
+                }
             }
         }
         let start = out.len();
@@ -308,7 +386,7 @@ impl<'c, 'a> Resolver<'c, 'a> {
         start: usize,
         out: &mut Vec<MethodSite>,
     ) {
-        let (func, instr) = path[0];
+        let Some(&(func, instr)) = path.first() else { return };
         let mut params = Vec::new();
         for o in origins {
             match o {
@@ -468,17 +546,7 @@ impl<'c, 'a> Resolver<'c, 'a> {
         let Some(ev) = self.ev(f) else { return };
         let store = ev.stored_at(slot).iter().filter(|(i, _, _)| *i < at).max_by_key(|(i, _, _)| *i).copied();
         let calls = self.calls_of(f);
-        let exact = calls
-            .iter()
-            .rev()
-            .find(|c| c.instr < at && c.addrs.iter().any(|a| *a == slot) && !self.is_dispatch_call(f, c.instr));
-        let filler = exact.or_else(|| {
-            calls.iter().rev().find(|c| {
-                c.instr < at
-                    && c.addrs.iter().any(|a| within(a, &slot))
-                    && !self.is_dispatch_call(f, c.instr)
-            })
-        });
+        let filler = calls.filler(slot, at, |i| !self.is_dispatch_call(f, i));
         let store = store.filter(|(si, _, _)| filler.is_none_or(|c| c.instr < *si));
         match (store, filler) {
             (Some((_, val, width)), _) => {
@@ -625,16 +693,29 @@ impl<'c, 'a> Resolver<'c, 'a> {
     /// out) as last stored before `at`: a field pointing at a string, or at an object whose
     /// first field does.
     #[allow(clippy::too_many_arguments)]
-    fn object_fields(&self, f: u32, base: Addr, span: i64, skip: &[i64], at: usize, t: &Trace, out: &mut Origins) {
+    fn object_fields(
+        &self,
+        f: u32,
+        base: Addr,
+        span: i64,
+        skip: &[i64],
+        at: usize,
+        t: &Trace,
+        out: &mut Origins,
+    ) {
         let Some(ev) = self.ev(f) else { return };
         let mut latest: BTreeMap<i64, (usize, ValueId, u8)> = BTreeMap::new();
-        for (a, &(si, v, w)) in ev.stores() {
-            let rel = a.offset.wrapping_sub(base.offset);
-            if a.base != base.base || !(0..span).contains(&rel) || skip.contains(&a.offset) || si >= at {
+        // Pointer fields: every 4 bytes from the start.
+        for rel in (0..span).step_by(4) {
+            let off = base.offset.wrapping_add(rel);
+            if skip.contains(&off) {
                 continue;
             }
-            if latest.get(&a.offset).is_none_or(|(prev, _, _)| *prev < si) {
-                latest.insert(a.offset, (si, v, w));
+            let field = Addr { base: base.base, offset: off };
+            if let Some(s) =
+                ev.stored_at(field).iter().filter(|(si, _, _)| *si < at).max_by_key(|(si, _, _)| *si)
+            {
+                latest.insert(off, *s);
             }
         }
         for (off, (_, v, w)) in latest {
@@ -679,8 +760,8 @@ impl<'c, 'a> Resolver<'c, 'a> {
                             c >> 32 == METHOD_KEY.len() as i64
                         } else {
                             let len_slot = Addr { base: addr.base, offset: addr.offset.wrapping_add(4) };
-                            ev.stores().any(|(a, (_, v, _))| {
-                                *a == len_slot && ev.constant(*v).is_some_and(|l| l & 0xffff_ffff == METHOD_KEY.len() as i64)
+                            ev.stored_at(len_slot).iter().any(|(_, v, _)| {
+                                ev.constant(*v).is_some_and(|l| l & 0xffff_ffff == METHOD_KEY.len() as i64)
                             })
                         };
                         if len_ok {
@@ -696,22 +777,25 @@ impl<'c, 'a> Resolver<'c, 'a> {
         out
     }
 
-    /// Calls of `f` with their arguments' split addresses, in body order.
-    fn calls_of(&self, f: u32) -> Rc<Vec<CallArgs>> {
+    /// Calls of `f` with their arguments' split addresses.
+    fn calls_of(&self, f: u32) -> Rc<Calls> {
         if let Some(c) = self.calls.borrow().get(&f) {
             return c.clone();
         }
-        let mut out = Vec::new();
+        let mut calls = Calls::default();
         if let Some(ev) = self.ev(f) {
             for (instr, _) in self.cx.program.calls.call_sites(f) {
                 let args = self.args_of(f, *instr);
-                let addrs = args.iter().map(|v| ev.address(*v, 0)).collect();
-                out.push(CallArgs { instr: *instr, args, addrs });
+                let addrs: Vec<Addr> = args.iter().map(|v| ev.address(*v, 0)).collect();
+                for a in &addrs {
+                    calls.by_addr.entry(*a).or_default().push(calls.list.len());
+                }
+                calls.list.push(CallArgs { instr: *instr, args, addrs });
             }
         }
-        let out = Rc::new(out);
-        self.calls.borrow_mut().insert(f, out.clone());
-        out
+        let calls = Rc::new(calls);
+        self.calls.borrow_mut().insert(f, calls.clone());
+        calls
     }
 
     fn name_at(&self, ev: &Evaluator<'_>, c: i64, len: Option<ValueId>) -> Option<String> {

@@ -18,7 +18,6 @@
 //! storage read (including NEAR registers and buffers a callee fills), host calls that return a
 //! stored value, and calls of functions whose result is such a value.
 
-use crate::taint::WINDOW;
 use crate::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -30,6 +29,9 @@ use wasmaudit_platform::{Effect, HostFn, Platform};
 const MAX_KEY_LEN: i64 = 256;
 /// Key length when the host function takes no length (ink! `seal0`, Stylus, ewasm).
 const DEFAULT_KEY_LEN: i64 = 32;
+/// Bytes of a storage read's output buffer a load may read the stored value from (a decoded
+/// struct: larger than taint's write window).
+const OUTPUT_WINDOW: i64 = 1024;
 /// Distinct accesses kept in a function summary; beyond, an unknown access stands for the rest.
 const MAX_SUMMARY: usize = 256;
 /// Rounds of the bottom-up fixpoint (recursion keeps the last round's facts).
@@ -66,6 +68,63 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The key's name as the contract spells it, when it has one: printable key bytes, an EOSIO
+    /// table name, a Soroban small symbol.
+    pub fn name(&self, platform: Platform) -> Option<String> {
+        match (self, platform) {
+            (Key::Value(v), Platform::Eosio) => Some(eosio_name(*v as u64)),
+            (Key::Value(v), Platform::Soroban) => soroban_symbol(*v as u64),
+            (Key::Bytes(_), _) => self.text().map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// The key for messages: its name when it has one, else its bytes or value.
+    pub fn describe(&self, platform: Platform) -> String {
+        match (self, self.name(platform)) {
+            (Key::Value(_), Some(name)) => format!("`{name}`"),
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// A Soroban `SymbolSmall` value (tag 14, six bits per character) as text.
+fn soroban_symbol(v: u64) -> Option<String> {
+    const TAG_SYMBOL_SMALL: u64 = 14;
+    if v & 0xff != TAG_SYMBOL_SMALL {
+        return None;
+    }
+    let mut body = v >> 8;
+    let mut chars = Vec::new();
+    while body != 0 {
+        let c = (body & 0x3f) as u8;
+        chars.push(match c {
+            1 => b'_',
+            2..=11 => b'0' + c - 2,
+            12..=37 => b'A' + c - 12,
+            38..=63 => b'a' + c - 38,
+            _ => return None,
+        });
+        body >>= 6;
+    }
+    chars.reverse();
+    (!chars.is_empty()).then(|| String::from_utf8_lossy(&chars).into_owned())
+}
+
+/// An `eosio::name` value as text.
+fn eosio_name(v: u64) -> String {
+    const CHARS: &[u8; 32] = b".12345abcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'.'; 13];
+    let mut tmp = v;
+    for i in 0..13 {
+        let (mask, shift) = if i == 0 { (0x0f, 4) } else { (0x1f, 5) };
+        out[12 - i] = CHARS[(tmp & mask) as usize];
+        tmp >>= shift;
+    }
+    String::from_utf8_lossy(&out).trim_end_matches('.').to_string()
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -73,13 +132,17 @@ impl fmt::Display for Key {
                 Some(t) => write!(f, "\"{t}\""),
                 None => {
                     f.write_str("0x")?;
-                    for byte in b.iter().take(16) {
-                        write!(f, "{byte:02x}")?;
+                    let hex = |f: &mut fmt::Formatter<'_>, bytes: &[u8]| {
+                        bytes.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+                    };
+                    match b.get(..4).zip(b.get(b.len().saturating_sub(4)..)) {
+                        Some((head, tail)) if b.len() > 12 => {
+                            hex(f, head)?;
+                            f.write_str("…")?;
+                            hex(f, tail)
+                        }
+                        _ => hex(f, b),
                     }
-                    if b.len() > 16 {
-                        f.write_str("…")?;
-                    }
-                    Ok(())
                 }
             },
             Key::Value(v) => write!(f, "{v:#x}"),
@@ -99,7 +162,10 @@ pub enum Len {
 pub enum KeyRef {
     Known(Key),
     /// The bytes parameter `ptr` points to, `len` long.
-    ParamBytes { ptr: u32, len: Len },
+    ParamBytes {
+        ptr: u32,
+        len: Len,
+    },
     /// The value of parameter `p` is the key.
     ParamValue(u32),
     Unknown,
@@ -199,7 +265,11 @@ impl StorageAccess {
     /// Storage accesses of instruction `instr` of `func` (a host call, or a call whose callees
     /// access storage), keys resolved in `func`.
     pub fn at(&self, func: u32, instr: usize) -> &[AccessAt] {
-        self.funcs.get(func as usize).and_then(|f| f.at.get(&instr)).map(Vec::as_slice).unwrap_or(&EMPTY_ACCESSES)
+        self.funcs
+            .get(func as usize)
+            .and_then(|f| f.at.get(&instr))
+            .map(Vec::as_slice)
+            .unwrap_or(&EMPTY_ACCESSES)
     }
 
     /// Instructions of `func` that access storage, in body order.
@@ -219,7 +289,10 @@ impl StorageAccess {
 
     /// Known keys `func` (transitively) writes, resolved where its own code fixes them.
     pub fn written_keys(&self, func: u32) -> BTreeSet<Key> {
-        self.summary(func).filter(|(a, _)| *a == Access::Write).filter_map(|(_, k)| k.known().cloned()).collect()
+        self.summary(func)
+            .filter(|(a, _)| *a == Access::Write)
+            .filter_map(|(_, k)| k.known().cloned())
+            .collect()
     }
 
     /// Keys of the stored values `v` (in `func`) is computed from, when it is computed only from
@@ -253,14 +326,19 @@ impl StorageAccess {
         if !key.is_param() {
             return key.clone();
         }
-        let (Some(values), Some(ev), Some(cfg), Some(fs)) =
-            (cx.program.values(func), cx.evaluator(func), cx.program.cfg(func), self.funcs.get(func as usize))
-        else {
+        let (Some(values), Some(ev), Some(cfg), Some(fs)) = (
+            cx.program.values(func),
+            cx.evaluator(func),
+            cx.program.cfg(func),
+            self.funcs.get(func as usize),
+        ) else {
             return KeyRef::Unknown;
         };
         let ops = values.operands(instr);
         let args = match ev.func.body.get(instr).map(|i| &i.op) {
-            Some(Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. }) => &ops[..ops.len().saturating_sub(1)],
+            Some(Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. }) => {
+                &ops[..ops.len().saturating_sub(1)]
+            }
             _ => ops,
         };
         let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(&fs.index) };
@@ -269,7 +347,8 @@ impl StorageAccess {
 
     /// The key of the storage host call at `instr` of `func`, resolved in `func`.
     pub fn host_key(cx: &Context<'_>, func: u32, instr: usize, host: &HostFn) -> KeyRef {
-        let (Some(values), Some(ev), Some(cfg)) = (cx.program.values(func), cx.evaluator(func), cx.program.cfg(func))
+        let (Some(values), Some(ev), Some(cfg)) =
+            (cx.program.values(func), cx.evaluator(func), cx.program.cfg(func))
         else {
             return KeyRef::Unknown;
         };
@@ -328,7 +407,8 @@ impl StorageAccess {
                     } else if let (Some(reg), Some(ptr)) = (h.arg("register"), h.arg("ptr")) {
                         // read_register(register, ptr): the register's stored value lands at ptr.
                         let reg = args.get(reg as usize).and_then(|v| ev.constant(*v));
-                        if let (Some(key), Some(&p)) = (reg.and_then(|c| registers.get(&c)), args.get(ptr as usize))
+                        if let (Some(key), Some(&p)) =
+                            (reg.and_then(|c| registers.get(&c)), args.get(ptr as usize))
                         {
                             outputs.push((ev.address(r.strip(p), 0), key.clone()));
                         }
@@ -370,7 +450,8 @@ impl StorageAccess {
         let values = cx.program.values(func)?;
         let mut all = BTreeSet::new();
         for (i, ins) in f.body.iter().enumerate() {
-            let is_exit = matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len());
+            let is_exit =
+                matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len());
             if !is_exit {
                 continue;
             }
@@ -412,7 +493,11 @@ fn param_outputs(cx: &Context<'_>, func: u32, fs: &FuncStorage) -> Vec<BTreeSet<
 
 /// Argument indices through which a storage-read host function writes the stored value.
 fn output_roles(h: &HostFn) -> Vec<u32> {
-    h.args.iter().filter(|(role, _)| matches!(role.as_str(), "output" | "ptr" | "value" | "data")).map(|(_, i)| *i).collect()
+    h.args
+        .iter()
+        .filter(|(role, _)| matches!(role.as_str(), "output" | "ptr" | "value" | "data"))
+        .map(|(_, i)| *i)
+        .collect()
 }
 
 type StoreIndex = BTreeMap<(Base, i64), Vec<(usize, ValueId, u8)>>;
@@ -498,7 +583,9 @@ impl Resolver<'_, '_> {
             }
         }
         match len {
-            Len::Const(n) => self.bytes_at(ptr, n).map(|b| KeyRef::Known(Key::Bytes(b))).unwrap_or(KeyRef::Unknown),
+            Len::Const(n) => {
+                self.bytes_at(ptr, n).map(|b| KeyRef::Known(Key::Bytes(b))).unwrap_or(KeyRef::Unknown)
+            }
             Len::Param(_) => KeyRef::Unknown,
         }
     }
@@ -610,7 +697,9 @@ impl Resolver<'_, '_> {
     fn instantiate(&self, key: &KeyRef, args: &[ValueId]) -> KeyRef {
         match key {
             KeyRef::Known(_) | KeyRef::Unknown => key.clone(),
-            KeyRef::ParamValue(p) => args.get(*p as usize).map(|a| self.value_key(*a)).unwrap_or(KeyRef::Unknown),
+            KeyRef::ParamValue(p) => {
+                args.get(*p as usize).map(|a| self.value_key(*a)).unwrap_or(KeyRef::Unknown)
+            }
             KeyRef::ParamBytes { ptr, len } => {
                 let Some(&p) = args.get(*ptr as usize) else { return KeyRef::Unknown };
                 let len = match len {
@@ -674,10 +763,33 @@ impl ValueWalk<'_, '_, '_> {
                 let keys: BTreeSet<KeyRef> = fs
                     .outputs
                     .iter()
-                    .filter(|(o, _)| o.base == addr.base && (o.offset..o.offset.saturating_add(WINDOW)).contains(&addr.offset))
+                    .filter(|(o, _)| {
+                        o.base == addr.base
+                            && (o.offset..o.offset.saturating_add(OUTPUT_WINDOW)).contains(&addr.offset)
+                    })
                     .map(|(_, k)| k.clone())
                     .collect();
-                (!keys.is_empty()).then_some(keys)
+                if !keys.is_empty() {
+                    return Some(keys);
+                }
+                // Through a pointer that is itself a stored value (a returned buffer).
+                match addr.base {
+                    Base::Value(b) => self.keys(b, depth + 1).filter(|k| !k.is_empty()),
+                    Base::Absolute => None,
+                }
+            }
+            Op::CallIndirect { .. } if index == 0 => {
+                let r = self.r_at(instr);
+                let args = &ops[..ops.len().saturating_sub(1)];
+                let mut out = BTreeSet::new();
+                for t in self.r.cx.program.calls.targets_at(self.func, instr) {
+                    if self.r.cx.host_fn(*t).is_some() {
+                        return None;
+                    }
+                    let keys = self.sa.returns.get(*t as usize)?.as_ref()?;
+                    out.extend(keys.iter().map(|k| r.instantiate(k, args)));
+                }
+                (!out.is_empty()).then_some(out)
             }
             Op::Call(c) if index == 0 => {
                 if let Some(h) = self.r.cx.host_fn(c) {
@@ -703,6 +815,13 @@ impl ValueWalk<'_, '_, '_> {
     }
 
     fn r_at(&self, instr: usize) -> Resolver<'_, '_> {
-        Resolver { cx: self.r.cx, ev: self.r.ev, values: self.r.values, cfg: self.r.cfg, at: instr, index: self.r.index }
+        Resolver {
+            cx: self.r.cx,
+            ev: self.r.ev,
+            values: self.r.values,
+            cfg: self.r.cfg,
+            at: instr,
+            index: self.r.index,
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! Sources are host calls whose platform effects say they produce identities, input, chain data,
 //! storage contents, call results or verification results ([`Label`]). A host call's result
 //! carries its labels; so does memory it writes through an output pointer (`output`/`ptr`
-//! argument roles) and, on NEAR, the register it fills. Taint then flows through arithmetic,
+//! argument roles) and, on NEAR, the register it fills. A hash (`crypto` effect) passes on what
+//! it hashed, adding the `crypto` label, to its result and `hash`/`output` buffer, so a digest of
+//! block data is still block data. Taint then flows through arithmetic,
 //! phis, stores and loads of the same slot (flow-insensitive per function), and through calls:
 //! every function gets a summary of what its result and the memory behind each pointer parameter
 //! depend on ([`Taint::params`] / [`Taint::param_mem`] are symbolic "whatever argument i / the
@@ -61,6 +63,10 @@ pub struct Taint {
     pub param_mem: u64,
     /// Parameters naming a host register (NEAR) whose contents flow here.
     pub param_reg: u64,
+    /// Constant registers (bit k: [`DataFlow::register_ids`]`[k]`) whose contents at function
+    /// entry flow here: read before the function itself filled them, so what the caller last put
+    /// there.
+    pub entry_reg: u64,
 }
 
 impl Taint {
@@ -74,6 +80,7 @@ impl Taint {
         self.params |= o.params;
         self.param_mem |= o.param_mem;
         self.param_reg |= o.param_reg;
+        self.entry_reg |= o.entry_reg;
         *self != before
     }
 
@@ -127,9 +134,7 @@ fn pointer_params(ev: &Evaluator<'_>, v: ValueId) -> u64 {
             ValueDef::Result { instr, index: 0 } => {
                 if let Some(
                     Op::Binary(_, wasmaudit_front::BinOp::Add | wasmaudit_front::BinOp::Sub)
-                    | Op::Convert(
-                        wasmaudit_front::ConvOp::I64ExtendI32U | wasmaudit_front::ConvOp::I32WrapI64,
-                    ),
+                    | Op::Convert(wasmaudit_front::ConvOp::I64ExtendI32U | wasmaudit_front::ConvOp::I32WrapI64),
                 ) = ev.func.body.get(*instr).map(|i| &i.op)
                 {
                     work.extend(ev.values.operands(*instr).iter().copied());
@@ -147,6 +152,36 @@ fn bit(i: usize) -> u64 {
     } else {
         0
     }
+}
+
+/// Constant register ids named by host calls (NEAR), sorted, at most 64.
+fn constant_registers(cx: &Context<'_>) -> Vec<i64> {
+    let mut ids = std::collections::BTreeSet::new();
+    for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+        let (Some(values), Some(ev)) = (cx.program.values(f.index), cx.evaluator(f.index)) else { continue };
+        for (i, callee) in cx.direct_calls(f.index) {
+            let Some(r) = cx.host_fn(callee).and_then(|h| h.arg("register")) else { continue };
+            if let Some(c) = values.operands(i).get(r as usize).and_then(|v| ev.constant(*v)) {
+                ids.insert(c);
+            }
+        }
+    }
+    ids.into_iter().take(64).collect()
+}
+
+/// Labels of the nearest host call before instruction `at` of the evaluated function that fills
+/// register `reg` (a constant register argument) and dominates `at`.
+fn last_register_write(cx: &Context<'_>, ev: &Evaluator<'_>, reg: i64, at: usize) -> Option<u32> {
+    let cfg = cx.program.cfg(ev.func.index)?;
+    let body = ev.func.body.get(..at)?;
+    body.iter().enumerate().rev().find_map(|(j, ins)| {
+        let Op::Call(c) = ins.op else { return None };
+        let h = cx.host_fn(c)?;
+        let labels = host_labels(h);
+        let r = h.arg("register")?;
+        let arg = *ev.values.operands(j).get(r as usize)?;
+        (labels != 0 && ev.constant(arg) == Some(reg) && cfg.dominates(j, at)).then_some(labels)
+    })
 }
 
 /// Whether `v` is a boolean: 0 or 1, a comparison, `eqz`, or a merge of booleans.
@@ -215,6 +250,9 @@ pub struct DataFlow {
     pub summaries: Vec<Summary>,
     /// Register id → what was put in it (flow-insensitive, module-wide).
     pub registers: BTreeMap<i64, Taint>,
+    /// Constant register ids the module's host calls name, sorted (at most 64): the bits of
+    /// [`Taint::entry_reg`].
+    pub register_ids: Vec<i64>,
 }
 
 /// Labels a host call's result and outputs carry.
@@ -228,7 +266,9 @@ fn output_args(h: &HostFn) -> Vec<u32> {
     h.args
         .iter()
         .filter(|(role, _)| {
-            matches!(role.as_str(), "output" | "ptr") || (produces && role.as_str() == "data")
+            matches!(role.as_str(), "output" | "ptr")
+                || (produces && role.as_str() == "data")
+                || (h.has(Effect::Crypto) && role.as_str() == "hash")
         })
         .map(|(_, i)| *i)
         .collect()
@@ -241,6 +281,7 @@ impl DataFlow {
             funcs: (0..n).map(|_| FuncTaint::default()).collect(),
             summaries: vec![Summary::default(); n],
             registers: BTreeMap::new(),
+            register_ids: constant_registers(cx),
         };
         // Callees first where possible: a function is re-analyzed only when a callee's summary
         // (or the register file) changed, and each at most MAX_ROUNDS times.
@@ -328,7 +369,7 @@ impl DataFlow {
                 }
             }
             for (i, ins) in f.body.iter().enumerate() {
-                changed |= self.transfer(cx, &ev, values, &mut ft, &mut summary, i, &ins.op);
+                changed |= self.transfer(cx, ev, values, &mut ft, &mut summary, i, &ins.op);
             }
             if !changed {
                 break;
@@ -340,7 +381,7 @@ impl DataFlow {
             if matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len()) {
                 for v in values.operands(i) {
                     summary.ret.join(ft.value(*v));
-                    let mem = self.mem_taint(&ev, &ft, ev.address(*v, 0), WINDOW);
+                    let mem = self.mem_taint(ev, &ft, ev.address(*v, 0), WINDOW);
                     summary.ret_mem.join(mem);
                     returned.push(*v);
                 }
@@ -356,8 +397,8 @@ impl DataFlow {
             && constants.iter().all(Option::is_some)
             && constants.iter().any(|c| *c != constants[0]))
             || (!returned.is_empty()
-                && returned.iter().all(|v| is_boolean(&ev, *v, 0))
-                && returned.iter().any(|v| merges_constant(&ev, *v)));
+                && returned.iter().all(|v| is_boolean(ev, *v, 0))
+                && returned.iter().any(|v| merges_constant(ev, *v)));
         if is_predicate {
             for (i, ins) in f.body.iter().enumerate() {
                 if matches!(ins.op, Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) {
@@ -400,8 +441,35 @@ impl DataFlow {
         t
     }
 
-    /// Replaces parameter references in a callee's taint by the caller's arguments.
-    fn instantiate(&self, ev: &Evaluator<'_>, ft: &FuncTaint, t: Taint, args: &[ValueId]) -> Taint {
+    /// What a hash host call's digest carries: what was hashed (the data argument's value and the
+    /// memory it points to, over `data_len` bytes when that is a constant), plus the `crypto`
+    /// label marking the value as hashed.
+    fn digest_taint(&self, h: &HostFn, ev: &Evaluator<'_>, ft: &FuncTaint, args: &[ValueId]) -> Taint {
+        let mut out = Taint::of(label(Effect::Crypto));
+        let len = ["data_len", "input_len", "message_len"]
+            .iter()
+            .find_map(|r| h.arg(r).and_then(|i| args.get(i as usize)).and_then(|v| ev.constant(*v)))
+            .map_or(WINDOW, |n| n.clamp(1, 8 * WINDOW));
+        for role in ["data", "input", "message"] {
+            if let Some(&a) = h.arg(role).and_then(|i| args.get(i as usize)) {
+                out.join(ft.value(a));
+                out.join(self.mem_taint(ev, ft, ev.address(a, 0), len));
+            }
+        }
+        out
+    }
+
+    /// Replaces parameter references in a callee's taint by the caller's arguments (of the call
+    /// at instruction `at`).
+    fn instantiate(
+        &self,
+        cx: &Context<'_>,
+        ev: &Evaluator<'_>,
+        ft: &FuncTaint,
+        t: Taint,
+        args: &[ValueId],
+        at: usize,
+    ) -> Taint {
         let mut out = Taint::of(t.labels);
         for (i, a) in args.iter().enumerate() {
             if t.params & bit(i) != 0 {
@@ -411,18 +479,46 @@ impl DataFlow {
                 out.join(self.mem_taint(ev, ft, ev.address(*a, 0), WINDOW));
             }
             if t.param_reg & bit(i) != 0 {
-                out.join(self.register_taint(ev, ft, *a));
+                out.join(self.register_taint(cx, ev, ft, *a, at));
+            }
+        }
+        for (k, c) in self.register_ids.iter().enumerate() {
+            if t.entry_reg & bit(k) != 0 {
+                out.join(self.constant_register(cx, ev, *c, at));
             }
         }
         out
     }
 
-    /// What reading the register named by `r` yields: that register's contents when `r` is a
-    /// constant, a symbolic reference when it is a parameter.
-    fn register_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, r: ValueId) -> Taint {
+    /// What reading the register named by `r` at instruction `at` yields: when `r` is a constant,
+    /// what the nearest earlier host call that fills that register and dominates `at` put there
+    /// (near-sdk reuses one register for the caller, the input and storage reads, so the
+    /// module-wide contents would mix them), else the register's module-wide contents; a symbolic
+    /// reference when `r` is a parameter.
+    fn register_taint(
+        &self,
+        cx: &Context<'_>,
+        ev: &Evaluator<'_>,
+        ft: &FuncTaint,
+        r: ValueId,
+        at: usize,
+    ) -> Taint {
         match ev.constant(r) {
-            Some(c) => self.registers.get(&c).copied().unwrap_or_default(),
+            Some(c) => self.constant_register(cx, ev, c, at),
             None => Taint { param_reg: ft.value(r).params, ..Taint::default() },
+        }
+    }
+
+    /// What constant register `c` holds at instruction `at`: what the nearest dominating host
+    /// call of the function put there, else what it held when the function was entered
+    /// (symbolic, [`Taint::entry_reg`]), else its module-wide contents.
+    fn constant_register(&self, cx: &Context<'_>, ev: &Evaluator<'_>, c: i64, at: usize) -> Taint {
+        if let Some(labels) = last_register_write(cx, ev, c, at) {
+            return Taint::of(labels);
+        }
+        match self.register_ids.binary_search(&c) {
+            Ok(k) => Taint { entry_reg: bit(k), ..Taint::default() },
+            Err(_) => self.registers.get(&c).copied().unwrap_or_default(),
         }
     }
 
@@ -503,12 +599,12 @@ impl DataFlow {
                 }
             }
             Op::Call(callee) | Op::ReturnCall(callee) => {
-                changed |= self.call(cx, ev, ft, summary, &[*callee], ops, results, &mut set_results);
+                changed |= self.call(cx, ev, ft, summary, &[*callee], ops, results, i, &mut set_results);
             }
             Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
                 let targets = cx.program.calls.targets_at(ev.func.index, i).to_vec();
                 let args = &ops[..ops.len().saturating_sub(1)];
-                changed |= self.call(cx, ev, ft, summary, &targets, args, results, &mut set_results);
+                changed |= self.call(cx, ev, ft, summary, &targets, args, results, i, &mut set_results);
             }
             _ => {}
         }
@@ -525,6 +621,7 @@ impl DataFlow {
         targets: &[u32],
         args: &[ValueId],
         results: &[ValueId],
+        at: usize,
         set_results: &mut dyn FnMut(&mut FuncTaint, Taint) -> bool,
     ) -> bool {
         let mut changed = false;
@@ -541,8 +638,11 @@ impl DataFlow {
                 if let Some(&r) = h.arg("register").and_then(|r| args.get(r as usize)) {
                     if labels == 0 {
                         // read_register / register_len: the register's contents come out.
-                        out.join(self.register_taint(ev, ft, r));
+                        out.join(self.register_taint(cx, ev, ft, r, at));
                     }
+                }
+                if h.has(Effect::Crypto) {
+                    out.join(self.digest_taint(h, ev, ft, args));
                 }
                 for o in output_args(h) {
                     if let Some(&p) = args.get(o as usize) {
@@ -551,10 +651,10 @@ impl DataFlow {
                 }
                 changed |= set_results(ft, out);
             } else if let Some(s) = self.summaries.get(t as usize) {
-                let ret = self.instantiate(ev, ft, s.ret, args);
+                let ret = self.instantiate(cx, ev, ft, s.ret, args, at);
                 changed |= set_results(ft, ret);
                 if !s.ret_mem.is_empty() {
-                    let mem = self.instantiate(ev, ft, s.ret_mem, args);
+                    let mem = self.instantiate(cx, ev, ft, s.ret_mem, args, at);
                     for r in results {
                         changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem);
                     }
@@ -564,7 +664,7 @@ impl DataFlow {
                         continue;
                     }
                     if let Some(&p) = args.get(i) {
-                        let t = self.instantiate(ev, ft, *w, args);
+                        let t = self.instantiate(cx, ev, ft, *w, args, at);
                         changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t);
                     }
                 }

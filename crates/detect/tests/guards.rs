@@ -126,8 +126,18 @@ fn helper_guard_protects_callers_through_registers_and_memcmp() {
     assert!(cx.guards().labels_protecting(&cx, admin, sites[0]) & IDENTITY != 0);
     let (open, sites) = calls_to(&fx.module, "open", "sink");
     assert_eq!(cx.guards().labels_protecting(&cx, open, sites[0]), 0);
-    assert!(wasmaudit_detect::query::is_guarded(&cx, admin, calls_to(&fx.module, "admin", "sink").1[0], IDENTITY));
-    assert!(!wasmaudit_detect::query::is_guarded(&cx, open, calls_to(&fx.module, "open", "sink").1[0], IDENTITY));
+    assert!(wasmaudit_detect::query::is_guarded(
+        &cx,
+        admin,
+        calls_to(&fx.module, "admin", "sink").1[0],
+        IDENTITY
+    ));
+    assert!(!wasmaudit_detect::query::is_guarded(
+        &cx,
+        open,
+        calls_to(&fx.module, "open", "sink").1[0],
+        IDENTITY
+    ));
 }
 
 #[test]

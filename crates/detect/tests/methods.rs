@@ -3,7 +3,7 @@
 //! through a helper; TinyGo SDK style: the name is a field of a heap-allocated codec item) and
 //! XuperChain `_call_method` with plain UTF-8 names.
 
-use wasmaudit_detect::methods::{effects_at, method_call_sites, resolve_method, MethodSite};
+use wasmaudit_detect::methods::{effects_at, method_call_sites, resolve_method, MethodIndex, MethodSite};
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
 use wasmaudit_front::{Module, Op};
@@ -24,12 +24,7 @@ fn func(m: &Module, name: &str) -> u32 {
 fn call_of(m: &Module, f: u32, callee: &str, n: usize) -> usize {
     let target = func(m, callee);
     let body = &m.function(f).expect("function").body;
-    body.iter()
-        .enumerate()
-        .filter(|(_, i)| i.op == Op::Call(target))
-        .map(|(k, _)| k)
-        .nth(n)
-        .expect("call")
+    body.iter().enumerate().filter(|(_, i)| i.op == Op::Call(target)).map(|(k, _)| k).nth(n).expect("call")
 }
 
 /// `(site function name, methods, resolved)` of every site, in order.
@@ -467,4 +462,26 @@ fn xuperchain_call_method_names_direct_and_through_a_helper() {
     let at = call_of(&m, init, "syscall", 0);
     assert_eq!(resolve_method(&cx, init, at), names(&["GetCallArgs"]));
     assert!(effects_at(&cx, init, at).contains(&Effect::Input));
+}
+
+#[test]
+fn the_index_answers_like_the_single_queries() {
+    for (src, platform) in [
+        (CHAINMAKER_RUST, Platform::Chainmaker),
+        (CHAINMAKER_TINYGO, Platform::Chainmaker),
+        (XUPERCHAIN, Platform::Xuperchain),
+    ] {
+        let (m, p) = build(src);
+        let cx = Context::new(&m, &p, platform);
+        let index = MethodIndex::new(&cx);
+        assert_eq!(index.sites().len(), method_call_sites(&cx).len());
+        for f in m.functions.iter().filter(|f| !f.is_import()) {
+            for (i, ins) in f.body.iter().enumerate() {
+                if matches!(ins.op, Op::Call(_)) {
+                    assert_eq!(index.methods_at(f.index, i), resolve_method(&cx, f.index, i));
+                    assert_eq!(index.effects_at(f.index, i), effects_at(&cx, f.index, i));
+                }
+            }
+        }
+    }
 }

@@ -1,28 +1,51 @@
 //! The scan engine: for each input file, front end → flow → platform → detectors, producing a
 //! [`FileReport`]. Batches run in parallel with rayon; one file's failure (malformed bytes, a
-//! limit, even a panic in analysis) becomes that file's error and never stops the batch.
+//! limit, even a panic in analysis) becomes that file's error and never stops the batch. Each
+//! analysis runs under a per-file time limit ([`ScanOptions::timeout_per_file`]): a runaway one
+//! is abandoned and its file becomes an error.
 //!
 //! Invariant: reports come back sorted by path, findings sorted by offset then detector id, so
 //! output is byte-identical for any thread count.
 
+mod graph_limits;
 mod inputs;
+mod isolate;
 
 pub use inputs::collect_inputs;
 
 use sha2::{Digest, Sha256};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 use wasmaudit_detect::{Context, Detector, DetectorMeta, Finding};
-use wasmaudit_flow::Program;
+use wasmaudit_flow::{Budget, Program};
 use wasmaudit_front::{Limits, Module, Op};
 use wasmaudit_platform::{Platform, Surface};
 
+/// Default of [`ScanOptions::timeout_per_file`].
+pub const DEFAULT_TIMEOUT_PER_FILE: Duration = Duration::from_secs(30);
+
 /// Options of a scan.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub limits: Limits,
     /// Worker threads; `None` uses all cores.
     pub jobs: Option<usize>,
+    /// Wall-clock limit on one file's analysis (decoding, graphs, detectors). Past it the file is
+    /// an error and the batch goes on; the analysis thread is abandoned, not stopped (see
+    /// `isolate`). `None`: no limit, the analysis runs on the calling thread.
+    pub timeout_per_file: Option<Duration>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            limits: Limits::default(),
+            jobs: None,
+            timeout_per_file: Some(DEFAULT_TIMEOUT_PER_FILE),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,14 +106,54 @@ impl FileReport {
     }
 }
 
+/// Detectors shared with analysis threads that may outlive the call that started them.
+type SharedDetectors = Arc<[Box<dyn Detector>]>;
+
+/// The detectors an analysis runs.
+#[derive(Clone, Copy)]
+enum DetectorSet<'a> {
+    /// Owned: the analysis may run on its own thread, under the time limit.
+    Shared(&'a SharedDetectors),
+    /// Borrowed from the caller: the analysis must end before the call returns, so it runs on
+    /// the calling thread without the time limit.
+    Borrowed(&'a [Box<dyn Detector>]),
+}
+
+impl DetectorSet<'_> {
+    fn as_slice(&self) -> &[Box<dyn Detector>] {
+        match self {
+            DetectorSet::Shared(s) => s,
+            DetectorSet::Borrowed(s) => s,
+        }
+    }
+}
+
+/// Owned copies of `detectors` taken from the registry, in the same order; `None` when one of
+/// them is not a registry detector (a test's own), which then cannot leave the caller's thread.
+/// A detector is identified by its `META`, the single declaration of a detector.
+fn owned_from_registry(detectors: &[Box<dyn Detector>]) -> Option<SharedDetectors> {
+    let mut registry: Vec<Option<Box<dyn Detector>>> =
+        wasmaudit_detectors::registry().into_iter().map(Some).collect();
+    let owned = detectors
+        .iter()
+        .map(|d| {
+            registry
+                .iter_mut()
+                .find(|r| r.as_ref().is_some_and(|r| std::ptr::eq(r.meta(), d.meta())))
+                .and_then(Option::take)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(owned.into())
+}
+
 /// Scans every input (files, and directories recursively for `.wasm`) and returns one report per
 /// file, sorted by path. Paths that do not exist or cannot be read are error reports.
 pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Vec<FileReport> {
     let (files, mut reports) = collect_inputs(paths);
-    let detectors = wasmaudit_detectors::registry();
+    let detectors: SharedDetectors = wasmaudit_detectors::registry().into();
     let run = || -> Vec<FileReport> {
         use rayon::prelude::*;
-        files.par_iter().map(|p| scan_file(p, opts, &detectors)).collect()
+        files.par_iter().map(|p| scan_file_with(p, opts, DetectorSet::Shared(&detectors))).collect()
     };
     let scanned = match opts.jobs {
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build() {
@@ -104,31 +167,80 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Vec<FileReport> {
     reports
 }
 
-/// Reads and scans one file. `.wat` text files are assembled first.
+/// Reads and scans one file. `.wat` text files are assembled first. A file over
+/// [`Limits::max_file_size`] is refused before it is read.
 pub fn scan_file(path: &Path, opts: &ScanOptions, detectors: &[Box<dyn Detector>]) -> FileReport {
+    match owned_from_registry(detectors) {
+        Some(owned) => scan_file_with(path, opts, DetectorSet::Shared(&owned)),
+        None => scan_file_with(path, opts, DetectorSet::Borrowed(detectors)),
+    }
+}
+
+fn scan_file_with(path: &Path, opts: &ScanOptions, detectors: DetectorSet<'_>) -> FileReport {
     let display = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path, opts.limits.max_file_size) {
         Ok(b) => b,
-        Err(e) => return FileReport::error(display, String::new(), format!("cannot read file: {e}")),
+        Err(e) => return FileReport::error(display, String::new(), e),
     };
     if path.extension().is_some_and(|e| e == "wat") {
-        return match wat::parse_bytes(&bytes) {
-            Ok(wasm) => scan_bytes(&display, &wasm, opts, detectors),
-            Err(e) => FileReport::error(display, sha256_hex(&bytes), format!("invalid WAT: {e}")),
+        // The text assembler is not ours: contain a panic in it like one in the analysis.
+        return match isolate::run_inline(|| wat::parse_bytes(&bytes).map(|w| w.into_owned())) {
+            Ok(Ok(wasm)) => scan_bytes_with(&display, &wasm, opts, detectors),
+            Ok(Err(e)) => FileReport::error(display, sha256_hex(&bytes), format!("invalid WAT: {e}")),
+            Err(i) => FileReport::error(display, sha256_hex(&bytes), i.message()),
         };
     }
-    scan_bytes(&display, &bytes, opts, detectors)
+    scan_bytes_with(&display, &bytes, opts, detectors)
+}
+
+/// Reads at most `max` bytes of `path`: the size is checked from the metadata before reading,
+/// and the read itself is capped for files that grow meanwhile or report no size (pipes,
+/// devices).
+fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+    let over = |size: u64| format!("file is {size} bytes, over the limit of {max} bytes");
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let max = max as u64;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > max {
+        return Err(over(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| format!("cannot read file: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(format!("file is over the limit of {max} bytes"));
+    }
+    Ok(bytes)
 }
 
 /// Scans a module held in memory.
+///
+/// With [`ScanOptions::timeout_per_file`] set, the analysis runs on a thread of its own and is
+/// abandoned at the limit; that needs owned detectors, so `detectors` are matched to the
+/// registry's. Detectors that are not in the registry run on the calling thread with no time
+/// limit (panics are still contained).
 pub fn scan_bytes(
     path: &str,
     bytes: &[u8],
     opts: &ScanOptions,
     detectors: &[Box<dyn Detector>],
 ) -> FileReport {
+    match owned_from_registry(detectors) {
+        Some(owned) => scan_bytes_with(path, bytes, opts, DetectorSet::Shared(&owned)),
+        None => scan_bytes_with(path, bytes, opts, DetectorSet::Borrowed(detectors)),
+    }
+}
+
+fn scan_bytes_with(path: &str, bytes: &[u8], opts: &ScanOptions, detectors: DetectorSet<'_>) -> FileReport {
     let sha256 = sha256_hex(bytes);
-    let outcome = catch_unwind(AssertUnwindSafe(|| analyze(bytes, opts, detectors)));
+    let limits = opts.limits;
+    let outcome = match (opts.timeout_per_file, detectors) {
+        (Some(limit), DetectorSet::Shared(shared)) => {
+            let shared = Arc::clone(shared);
+            let owned = bytes.to_vec();
+            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared))
+        }
+        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice())),
+    };
     match outcome {
         Ok(Ok((platform, findings))) => FileReport {
             path: path.to_string(),
@@ -139,14 +251,7 @@ pub fn scan_bytes(
             findings,
         },
         Ok(Err(e)) => FileReport::error(path.to_string(), sha256, e),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            FileReport::error(path.to_string(), sha256, format!("internal error while analyzing: {what}"))
-        }
+        Err(interrupted) => FileReport::error(path.to_string(), sha256, interrupted.message()),
     }
 }
 
@@ -166,12 +271,13 @@ pub fn detect_platform(module: &Module) -> Platform {
 
 fn analyze(
     bytes: &[u8],
-    opts: &ScanOptions,
+    limits: &Limits,
     detectors: &[Box<dyn Detector>],
 ) -> Result<(Platform, Vec<ReportedFinding>), String> {
-    let module = wasmaudit_front::parse_with_limits(bytes, &opts.limits).map_err(|e| e.to_string())?;
+    let module = wasmaudit_front::parse_with_limits(bytes, limits).map_err(|e| e.to_string())?;
+    graph_limits::check(&module, limits)?;
     let platform = detect_platform(&module);
-    let program = Program::build(&module);
+    let program = Program::build_with_budget(&module, &mut Budget::new(limits.max_analysis_steps));
     let cx = Context::new(&module, &program, platform);
     let mut raw: Vec<Finding> = Vec::new();
     for d in detectors.iter().filter(|d| d.meta().applies_to(platform.as_str())) {

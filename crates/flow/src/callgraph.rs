@@ -5,8 +5,8 @@
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, EdgeRef};
 use petgraph::Direction;
-use std::collections::BTreeSet;
-use wasmaudit_front::{Module, Op};
+use std::collections::{BTreeSet, HashMap};
+use wasmaudit_front::{FuncSig, Module, Op};
 
 /// One call instruction and one of its possible targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +98,10 @@ impl CallGraph {
 
 /// For each table: slot contents from active element segments with constant offsets; passive
 /// and declared segments (usable through `table.init`/`ref.func`) are added as unknown slots.
-fn indirect_targets(module: &Module) -> Vec<BTreeSet<u32>> {
+/// The slot functions are grouped by signature (each group sorted), so resolving a call site is
+/// one lookup: scanning the table per site made a module with many sites and a large table
+/// quadratic (tens of seconds for a 1 MB module).
+fn indirect_targets(module: &Module) -> Vec<HashMap<&FuncSig, Vec<u32>>> {
     let mut tables = vec![BTreeSet::new(); module.tables.len().max(1)];
     for seg in &module.elements {
         if let Some(t) = tables.get_mut(seg.table as usize) {
@@ -106,12 +109,28 @@ fn indirect_targets(module: &Module) -> Vec<BTreeSet<u32>> {
         }
     }
     tables
+        .into_iter()
+        .map(|slots| {
+            let mut by_sig: HashMap<&FuncSig, Vec<u32>> = HashMap::new();
+            for f in slots {
+                if let Some(sig) = module.func_sig(f) {
+                    by_sig.entry(sig).or_default().push(f);
+                }
+            }
+            by_sig
+        })
+        .collect()
 }
 
-fn resolve_indirect(module: &Module, tables: &[BTreeSet<u32>], table: u32, type_index: u32) -> Vec<u32> {
+/// The slot functions of `table` whose signature equals type `type_index`, sorted.
+fn resolve_indirect(
+    module: &Module,
+    tables: &[HashMap<&FuncSig, Vec<u32>>],
+    table: u32,
+    type_index: u32,
+) -> Vec<u32> {
     let Some(expected) = module.types.get(type_index as usize) else { return Vec::new() };
-    let Some(slots) = tables.get(table as usize) else { return Vec::new() };
-    slots.iter().copied().filter(|&f| module.func_sig(f) == Some(expected)).collect()
+    tables.get(table as usize).and_then(|t| t.get(expected)).cloned().unwrap_or_default()
 }
 
 #[cfg(test)]

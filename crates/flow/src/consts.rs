@@ -40,6 +40,8 @@ pub struct Evaluator<'a> {
     opaque_stores: usize,
     /// Split address of each load and store instruction.
     mem_addrs: Vec<Option<Addr>>,
+    /// Addresses passed to calls: a callee may overwrite memory from there on.
+    escaped: Vec<Addr>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -52,6 +54,7 @@ impl<'a> Evaluator<'a> {
             stores: BTreeMap::new(),
             opaque_stores: 0,
             mem_addrs: vec![None; func.body.len()],
+            escaped: Vec::new(),
         };
         for (i, ins) in func.body.iter().enumerate() {
             match &ins.op {
@@ -65,6 +68,14 @@ impl<'a> Evaluator<'a> {
                 Op::Load { offset, .. } => {
                     if let Some(&addr) = values.operands(i).first() {
                         ev.mem_addrs[i] = Some(ev.address(addr, *offset));
+                    }
+                }
+                Op::Call(_) | Op::CallIndirect { .. } | Op::ReturnCall(_) | Op::ReturnCallIndirect { .. } => {
+                    for &a in values.operands(i) {
+                        let addr = ev.address(a, 0);
+                        if matches!(addr.base, Base::Value(_)) {
+                            ev.escaped.push(addr);
+                        }
                     }
                 }
                 _ => {}
@@ -210,7 +221,8 @@ impl<'a> Evaluator<'a> {
     fn load_constant(&self, addr: Addr, bytes: u8, signed: bool, is_i32: bool) -> Option<i64> {
         // Slots with different bases are taken not to alias (a frame slot and a heap pointer):
         // sound as practical for compiler output, where frame addresses rarely escape.
-        if let Some(stores) = self.stores.get(&addr) {
+        let overwritten_by_call = self.escaped.iter().any(|e| e.base == addr.base && e.offset <= addr.offset);
+        if let Some(stores) = self.stores.get(&addr).filter(|_| !overwritten_by_call) {
             let mut seen = None;
             for (_, val, width) in stores {
                 if *width < bytes {

@@ -86,6 +86,9 @@ pub struct LiftContext<'a> {
     pub stack_pointer: Option<u32>,
 }
 
+/// Per `loop` instruction: the locals and globals its body assigns.
+type LoopSets = BTreeMap<usize, (Vec<u32>, Vec<u32>)>;
+
 #[derive(Clone, Default)]
 struct Env {
     locals: BTreeMap<u32, ValueId>,
@@ -127,7 +130,12 @@ struct Lifter<'a> {
     zero: ValueId,
     unknown: ValueId,
     entry_globals: BTreeMap<u32, ValueId>,
-    loop_sets: BTreeMap<usize, (Vec<u32>, Vec<u32>)>,
+    loop_sets: LoopSets,
+    /// Work done by the current instruction beyond its one step: values created and
+    /// environment entries copied or merged. Charged to the budget, so memory and time stay
+    /// bounded by it even when one instruction copies a large environment (nested blocks under
+    /// thousands of assigned locals, `call_indirect` clobbering thousands of globals).
+    work: u64,
 }
 
 /// Lifts `func`'s body. Stops (marking the result truncated) when `budget` runs out.
@@ -144,8 +152,16 @@ pub fn lift<'a>(cx: &'a LiftContext<'a>, func: &'a Function, budget: &mut Budget
         zero: 0,
         unknown: 0,
         entry_globals: BTreeMap::new(),
-        loop_sets: loop_assignments(cx, &func.body),
+        loop_sets: BTreeMap::new(),
+        work: 0,
     };
+    match loop_assignments(cx, &func.body, budget) {
+        Some(sets) => l.loop_sets = sets,
+        None => {
+            l.out.truncated = true;
+            return l.out;
+        }
+    }
     l.unknown = l.new_value(ValueDef::Unknown);
     l.zero = l.new_value(ValueDef::Zero);
     l.params = (0..nparams as u32).map(|i| l.new_value(ValueDef::Param(i))).collect();
@@ -154,7 +170,7 @@ pub fn lift<'a>(cx: &'a LiftContext<'a>, func: &'a Function, budget: &mut Budget
     l.out.operands.reserve(func.body.len());
     l.out.results.reserve(func.body.len());
     for (i, ins) in func.body.iter().enumerate() {
-        if !budget.step(1) {
+        if !budget.step(1 + std::mem::take(&mut l.work)) {
             l.out.truncated = true;
             break;
         }
@@ -190,6 +206,7 @@ impl Frame {
 
 impl Lifter<'_> {
     fn new_value(&mut self, def: ValueDef) -> ValueId {
+        self.work += 1;
         self.out.defs.push(def);
         (self.out.defs.len() - 1) as ValueId
     }
@@ -228,6 +245,12 @@ impl Lifter<'_> {
         v
     }
 
+    /// A copy of the current environment, its size charged as work.
+    fn env_copy(&mut self) -> Env {
+        self.work += (self.env.locals.len() + self.env.globals.len()) as u64;
+        self.env.clone()
+    }
+
     fn record(&mut self, operands: &[ValueId], results: &[ValueId]) {
         let start = self.out.pool.len() as u32;
         self.out.pool.extend_from_slice(operands);
@@ -253,7 +276,7 @@ impl Lifter<'_> {
         let Some(idx) = self.frames.len().checked_sub(1 + depth as usize) else { return };
         let arity = self.frames[idx].label_arity() as usize;
         let values: Vec<ValueId> = self.stack[self.stack.len().saturating_sub(arity)..].to_vec();
-        let env = self.env.clone();
+        let env = self.env_copy();
         let frame = &mut self.frames[idx];
         if frame.kind == Kind::Loop {
             for (local, phi) in frame.loop_locals.clone() {
@@ -290,6 +313,7 @@ impl Lifter<'_> {
         let mut env = Env::default();
         let local_keys: std::collections::BTreeSet<u32> =
             incoming.iter().flat_map(|(e, _)| e.locals.keys().copied()).collect();
+        self.work += (local_keys.len() * incoming.len()) as u64;
         for k in local_keys {
             let vals: Vec<ValueId> = incoming
                 .iter()
@@ -305,6 +329,7 @@ impl Lifter<'_> {
         }
         let global_keys: std::collections::BTreeSet<u32> =
             incoming.iter().flat_map(|(e, _)| e.globals.keys().copied()).collect();
+        self.work += (global_keys.len() * incoming.len()) as u64;
         for g in global_keys {
             let entry = self.global_entry_value(g);
             let vals: Vec<ValueId> =
@@ -391,7 +416,7 @@ impl Lifter<'_> {
                 let cond = self.pop();
                 let mut frame = self.enter(Kind::If, sig.params, sig.results);
                 let params = self.stack[frame.height.min(self.stack.len())..].to_vec();
-                frame.else_start = Some((self.env.clone(), params));
+                frame.else_start = Some((self.env_copy(), params));
                 self.frames.push(frame);
                 self.record(&[cond], &[]);
             }
@@ -517,6 +542,7 @@ impl Lifter<'_> {
             Some(f) => self.cx.assigned_globals.get(f as usize).cloned().unwrap_or_default(),
             None => (0..self.cx.module.globals.len() as u32).collect(),
         };
+        self.work += assigned.len() as u64;
         for g in assigned {
             if Some(g) == self.cx.stack_pointer
                 || !self.cx.module.globals.get(g as usize).is_some_and(|x| x.mutable)
@@ -536,7 +562,7 @@ impl Lifter<'_> {
         let Some(frame) = self.frames.last() else { return };
         let n = frame.results as usize;
         let values = self.stack[self.stack.len().saturating_sub(n)..].to_vec();
-        let env = self.env.clone();
+        let env = self.env_copy();
         if let Some(frame) = self.frames.last_mut() {
             frame.incoming.push((env, values));
         }
@@ -588,8 +614,10 @@ impl Lifter<'_> {
 
 /// For each `loop` instruction, the locals and globals its body assigns (calls included), in
 /// one pass: each construct's sets are merged into its parent's when it ends (smaller into
-/// larger), so thousands of nested loops cost no more than their instructions.
-fn loop_assignments(cx: &LiftContext<'_>, body: &[Instr]) -> BTreeMap<usize, (Vec<u32>, Vec<u32>)> {
+/// larger). Each loop's lists are copies, so nested loops under many assignments cost loops ×
+/// assignments: that, and the globals every `call_indirect` may assign, is charged to `budget`;
+/// `None` when it runs out.
+fn loop_assignments(cx: &LiftContext<'_>, body: &[Instr], budget: &mut Budget) -> Option<LoopSets> {
     type Sets = (BTreeSet<u32>, BTreeSet<u32>);
     let keep = |g: &u32| {
         Some(*g) != cx.stack_pointer && cx.module.globals.get(*g as usize).is_some_and(|x| x.mutable)
@@ -603,6 +631,9 @@ fn loop_assignments(cx: &LiftContext<'_>, body: &[Instr]) -> BTreeMap<usize, (Ve
             Op::End if open.len() > 1 => {
                 let Some((start, is_loop, mut child)) = open.pop() else { continue };
                 if is_loop {
+                    if !budget.step((child.0.len() + child.1.len()) as u64) {
+                        return None;
+                    }
                     out.insert(start, (child.0.iter().copied().collect(), child.1.iter().copied().collect()));
                 }
                 if let Some((_, _, parent)) = open.last_mut() {
@@ -631,6 +662,9 @@ fn loop_assignments(cx: &LiftContext<'_>, body: &[Instr]) -> BTreeMap<usize, (Ve
                         );
                     }
                     Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
+                        if !budget.step(cx.module.globals.len() as u64) {
+                            return None;
+                        }
                         sets.1.extend((0..cx.module.globals.len() as u32).filter(keep));
                     }
                     _ => {}
@@ -638,5 +672,5 @@ fn loop_assignments(cx: &LiftContext<'_>, body: &[Instr]) -> BTreeMap<usize, (Ve
             }
         }
     }
-    out
+    Some(out)
 }

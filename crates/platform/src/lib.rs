@@ -346,6 +346,181 @@ struct Aliases {
     module_family: Option<String>,
 }
 
+/// A post-MVP WebAssembly feature that a contract VM may reject when code is uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WasmFeature {
+    SignExtension,
+    SaturatingFloatToInt,
+    BulkMemory,
+    ReferenceTypes,
+    Simd,
+    Threads,
+    TailCall,
+    Exceptions,
+    MultiValue,
+    MultiMemory,
+    Memory64,
+}
+
+impl WasmFeature {
+    pub const ALL: [WasmFeature; 11] = [
+        WasmFeature::SignExtension,
+        WasmFeature::SaturatingFloatToInt,
+        WasmFeature::BulkMemory,
+        WasmFeature::ReferenceTypes,
+        WasmFeature::Simd,
+        WasmFeature::Threads,
+        WasmFeature::TailCall,
+        WasmFeature::Exceptions,
+        WasmFeature::MultiValue,
+        WasmFeature::MultiMemory,
+        WasmFeature::Memory64,
+    ];
+
+    /// The proposal's usual (kebab-case) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WasmFeature::SignExtension => "sign-extension",
+            WasmFeature::SaturatingFloatToInt => "saturating-float-to-int",
+            WasmFeature::BulkMemory => "bulk-memory",
+            WasmFeature::ReferenceTypes => "reference-types",
+            WasmFeature::Simd => "simd",
+            WasmFeature::Threads => "threads",
+            WasmFeature::TailCall => "tail-call",
+            WasmFeature::Exceptions => "exceptions",
+            WasmFeature::MultiValue => "multi-value",
+            WasmFeature::MultiMemory => "multi-memory",
+            WasmFeature::Memory64 => "memory64",
+        }
+    }
+}
+
+impl fmt::Display for WasmFeature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the VM does with floating-point instructions and types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FloatPolicy {
+    /// Accepted and deterministic (software floats, canonical NaNs), or not known to be rejected.
+    #[default]
+    Allowed,
+    /// Code using floats is rejected at upload (or only runs outside consensus).
+    Rejected,
+}
+
+/// Where a contract's linear memory must come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemoryRule {
+    /// No rule is known.
+    #[default]
+    Any,
+    /// Exactly one memory, defined by the module (not imported).
+    Defined,
+    /// Exactly one memory, imported as `env.memory` (no memory section).
+    Imported,
+}
+
+/// The export-name marker that states which VM interface a module was built for (CosmWasm
+/// `interface_version_8`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceMarker {
+    /// Prefix of the marker export, e.g. `interface_version_`.
+    pub prefix: String,
+    /// Marker exports current VMs accept.
+    pub supported: Vec<String>,
+    /// Prefixes of markers older VMs used (`cosmwasm_vm_version_`), reported as obsolete.
+    #[serde(default)]
+    pub legacy_prefixes: Vec<String>,
+}
+
+/// The checks a platform's VM makes when code is uploaded or instantiated, as data. Every field
+/// defaults to "no rule known", so a platform without a `deploy` object gets no deployment
+/// findings.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRules {
+    /// Public material the rules were written from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The host table lists every function the VM links: any other imported function is
+    /// rejected at upload or instantiation.
+    #[serde(default)]
+    pub imports_closed: bool,
+    /// Memory, table, global and tag imports are rejected, except the ones named here
+    /// (`module.name`, e.g. `env.memory`).
+    #[serde(default)]
+    pub forbid_non_function_imports: bool,
+    #[serde(default)]
+    pub allowed_non_function_imports: Vec<String>,
+    /// Groups of alternative names: at least one name of each group must be an exported
+    /// function (`[["allocate"], ["instantiate", "init"]]`).
+    #[serde(default)]
+    pub required_export_groups: Vec<Vec<String>>,
+    /// Exactly one exported function must carry this marker.
+    #[serde(default)]
+    pub interface_marker: Option<InterfaceMarker>,
+    /// When not empty, the only exports allowed (ink!: `call`, `deploy`).
+    #[serde(default)]
+    pub only_exports: Vec<String>,
+    /// At least one function must be exported (NEAR: every method is an export).
+    #[serde(default)]
+    pub require_function_export: bool,
+    /// Custom sections the VM requires at upload (Soroban `contractenvmetav0`).
+    #[serde(default)]
+    pub required_custom_sections: Vec<String>,
+    /// Custom sections clients and tooling need although the VM does not check them
+    /// (Soroban `contractspecv0`).
+    #[serde(default)]
+    pub expected_custom_sections: Vec<String>,
+    #[serde(default)]
+    pub memory: MemoryRule,
+    /// The memory must not declare a maximum (CosmWasm: the host sets it).
+    #[serde(default)]
+    pub memory_maximum_forbidden: bool,
+    /// Largest initial memory size accepted, in 64 KiB pages.
+    #[serde(default)]
+    pub max_initial_memory_pages: Option<u64>,
+    /// Tables must declare a maximum of at most this many elements.
+    #[serde(default)]
+    pub max_table_elements: Option<u64>,
+    /// At most this many imports (of any kind).
+    #[serde(default)]
+    pub max_imports: Option<u64>,
+    /// Function types may have at most this many results.
+    #[serde(default)]
+    pub max_function_results: Option<u64>,
+    /// A start function is rejected.
+    #[serde(default)]
+    pub start_function_forbidden: bool,
+    /// Post-MVP features the VM rejects.
+    #[serde(default)]
+    pub rejected_features: Vec<WasmFeature>,
+    #[serde(default)]
+    pub floats: FloatPolicy,
+    /// Export patterns (trailing `*` matches any suffix) that declare the module needs a VM
+    /// recent enough to run floats deterministically, lifting [`FloatPolicy::Rejected`]
+    /// (CosmWasm `requires_cosmwasm_2_*`: floats are accepted since cosmwasm-vm 1.5).
+    #[serde(default)]
+    pub floats_allowed_with_exports: Vec<String>,
+    /// One sentence on why floats are rejected, for messages.
+    #[serde(default)]
+    pub float_note: String,
+}
+
+impl DeployRules {
+    /// Whether `feature` is rejected by the VM.
+    pub fn rejects(&self, feature: WasmFeature) -> bool {
+        self.rejected_features.contains(&feature)
+    }
+}
+
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawModel {
@@ -362,6 +537,10 @@ struct RawModel {
     required_exports: Vec<String>,
     #[serde(default)]
     view_exports: Vec<String>,
+    #[serde(default)]
+    view_allowed_imports: Vec<String>,
+    #[serde(default)]
+    deploy: DeployRules,
     host: Vec<HostFn>,
 }
 
@@ -373,6 +552,11 @@ pub struct PlatformModel {
     pub required_exports: Vec<String>,
     /// Exports the platform runs read-only (query entry points).
     pub view_exports: Vec<String>,
+    /// Host imports (`module.name`) a read-only entry point may call although their effects
+    /// include `external-call`, because they are read-only themselves (CosmWasm `query_chain`).
+    pub view_allowed_imports: Vec<String>,
+    /// What the VM checks at upload (required exports, allowed imports, features, floats).
+    pub deploy: DeployRules,
     pub host: Vec<HostFn>,
     sources: Vec<String>,
     notes: Vec<String>,
@@ -407,6 +591,8 @@ impl PlatformModel {
             platform,
             required_exports: raw.required_exports,
             view_exports: raw.view_exports,
+            view_allowed_imports: raw.view_allowed_imports,
+            deploy: raw.deploy,
             host: raw.host,
             sources: raw.sources,
             notes: raw.notes,
