@@ -105,14 +105,20 @@ fn check_case(detector: &str, case: &Path) {
 
 #[test]
 fn every_detector_example_behaves() {
+    let mut failures = Vec::new();
     for d in wasmaudit_detectors::registry() {
         let name = d.meta().name;
         let cases = cases(name);
         assert!(!cases.is_empty(), "{name} has no example under corpus/{name}/");
         for case in cases {
-            check_case(name, &case);
+            // Check every case even when one fails, so a run lists all broken examples.
+            let outcome = std::panic::catch_unwind(|| check_case(name, &case));
+            if outcome.is_err() {
+                failures.push(relative(&case));
+            }
         }
     }
+    assert!(failures.is_empty(), "failing examples (details above): {failures:#?}");
 }
 
 #[test]

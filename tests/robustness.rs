@@ -14,7 +14,7 @@ use wasmaudit_detect::Detector;
 use wasmaudit_engine::{scan_bytes, scan_file, FileReport, ScanOptions, Status};
 
 /// Arbitrary valid modules generated per run.
-const SMITH_MODULES: usize = 1000;
+const SMITH_MODULES: usize = 500;
 /// Mutated copies of real modules per run.
 const MUTATIONS: usize = 1000;
 /// Real modules larger than this are not mutated: their scans would dominate a debug test run.
@@ -62,7 +62,7 @@ fn check(label: &str, bytes: &[u8], detectors: &[Box<dyn Detector>]) -> FileRepo
 #[test]
 fn arbitrary_valid_modules_scan_ok() {
     let detectors = wasmaudit_detectors::registry();
-    let mut rng = XorShift(0x005e_ed0f_a51d_e500);
+    let mut rng = XorShift(0x5eed_0fa5_1de5);
     let start = Instant::now();
     let (mut generated, mut ok) = (0, 0);
     for i in 0..SMITH_MODULES {
@@ -416,4 +416,32 @@ fn a_panicking_detector_is_that_files_error() {
     let report = scan_bytes("p.wasm", &wasm, &ScanOptions::default(), &detectors);
     assert_eq!(report.status, Status::Error);
     assert_eq!(report.error.as_deref(), Some("internal error while analyzing: detector bug"));
+}
+
+/// Every malformed input of `../shared/corpus/malformed` is that file's error, the scan exits 2,
+/// and a good file in the same batch is still analyzed.
+#[test]
+fn malformed_inputs_are_per_file_errors_and_the_batch_goes_on() {
+    let Some(shared) = common::shared_corpus() else { return };
+    let good = common::repo_root().join("corpus/unprotected-upgrade/ink-1/vulnerable.wat");
+    let out = common::wasmaudit()
+        .args(["scan", "--format", "json", "--fail-on", "none"])
+        .arg(shared.join("malformed"))
+        .arg(&good)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let files = doc["files"].as_array().expect("files");
+    assert_eq!(files.len(), 33, "32 malformed inputs and the good file");
+    for f in files {
+        let path = f["path"].as_str().unwrap_or("");
+        if path.ends_with("vulnerable.wat") {
+            assert_eq!(f["status"], "ok", "{f}");
+        } else {
+            assert_eq!(f["status"], "error", "{path} must be rejected");
+            let msg = f["error"].as_str().unwrap_or("");
+            assert!(!msg.contains("internal error") && !msg.contains("time limit"), "{path}: {msg}");
+        }
+    }
 }

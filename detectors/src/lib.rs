@@ -4,12 +4,29 @@
 //! it to [`registry`], and add `corpus/<name>/` with vulnerable and remediated examples. The
 //! registry test in `tests/` fails until all of that exists.
 
+mod authz;
 mod deployment_compliance;
+mod eosio_dispatch;
+mod fake_eos_transfer;
+mod fake_notification;
+mod freeze_bypass;
 mod hardcoded_secret;
+mod missing_authorization;
 mod nondeterminism;
+mod origin_authorization;
+mod reentrancy;
+mod rollback;
+mod secret_leak;
 mod state_changing_query;
+mod unchecked_arithmetic;
+mod unchecked_signature;
+mod unhandled_call_result;
+mod unprotected_callback;
+mod unprotected_key_management;
 mod unprotected_terminate;
 mod unprotected_upgrade;
+mod upgrade_without_migration_check;
+mod weak_randomness;
 
 use wasmaudit_detect::Detector;
 
@@ -22,6 +39,21 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(state_changing_query::StateChangingQuery),
         Box::new(deployment_compliance::DeploymentCompliance),
         Box::new(nondeterminism::Nondeterminism),
+        Box::new(reentrancy::Reentrancy),
+        Box::new(freeze_bypass::FreezeBypass),
+        Box::new(upgrade_without_migration_check::UpgradeWithoutMigrationCheck),
+        Box::new(unchecked_arithmetic::UncheckedArithmetic),
+        Box::new(fake_eos_transfer::FakeEosTransfer),
+        Box::new(fake_notification::FakeNotification),
+        Box::new(rollback::Rollback),
+        Box::new(weak_randomness::WeakRandomness),
+        Box::new(missing_authorization::MissingAuthorization),
+        Box::new(origin_authorization::OriginAuthorization),
+        Box::new(unprotected_callback::UnprotectedCallback),
+        Box::new(unchecked_signature::UncheckedSignature),
+        Box::new(secret_leak::SecretLeak),
+        Box::new(unprotected_key_management::UnprotectedKeyManagement),
+        Box::new(unhandled_call_result::UnhandledCallResult),
     ];
     all.sort_by_key(|d| d.meta().id);
     all

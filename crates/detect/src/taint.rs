@@ -170,14 +170,16 @@ fn constant_registers(cx: &Context<'_>) -> Vec<i64> {
 }
 
 /// Labels of the nearest host call before instruction `at` of the evaluated function that fills
-/// register `reg` (a constant register argument) and dominates `at`.
+/// register `reg` (a constant register argument) and dominates `at`: its source labels, or
+/// `crypto` for a hash.
 fn last_register_write(cx: &Context<'_>, ev: &Evaluator<'_>, reg: i64, at: usize) -> Option<u32> {
     let cfg = cx.program.cfg(ev.func.index)?;
     let body = ev.func.body.get(..at)?;
     body.iter().enumerate().rev().find_map(|(j, ins)| {
         let Op::Call(c) = ins.op else { return None };
         let h = cx.host_fn(c)?;
-        let labels = host_labels(h);
+        // A digest put in the register is marked as hashed (what was hashed is not followed).
+        let labels = host_labels(h) | if h.has(Effect::Crypto) { label(Effect::Crypto) } else { 0 };
         let r = h.arg("register")?;
         let arg = *ev.values.operands(j).get(r as usize)?;
         (labels != 0 && ev.constant(arg) == Some(reg) && cfg.dominates(j, at)).then_some(labels)

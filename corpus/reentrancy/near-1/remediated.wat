@@ -1,0 +1,227 @@
+;; NEAR airdrop claim (near-sdk-rs layout: methods are exports, host values travel through
+;; registers, a bump allocator in global 1). `claim` calls the token's `ft_transfer` with one
+;; yoctoNEAR attached and schedules its own `on_claimed` as the callback (`promise_then`).
+;; Remediated: `on_claimed` reads `promise_result(0)` and records the claim only when the
+;; transfer succeeded (result 1); on failure it just clears the pending mark so the user can retry.
+(module
+  (type $t_j (func (param i64)))
+  (type $t_jj (func (param i64 i64)))
+  (type $t_j_j (func (param i64) (result i64)))
+  (type $t_jj_j (func (param i64 i64) (result i64)))
+  (type $t_jjj_j (func (param i64 i64 i64) (result i64)))
+  (type $t_jjjjj_j (func (param i64 i64 i64 i64 i64) (result i64)))
+  (type $t_create (func (param i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type $t_then (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type $t_iii_i (func (param i32 i32 i32) (result i32)))
+  (type $t_ii (func (param i32 i32)))
+  (type $t_ji (func (param i64 i32)))
+  (type $t (func))
+  (import "env" "input" (func $input (type $t_j)))
+  (import "env" "register_len" (func $register_len (type $t_j_j)))
+  (import "env" "read_register" (func $read_register (type $t_jj)))
+  (import "env" "current_account_id" (func $current_account_id (type $t_j)))
+  (import "env" "predecessor_account_id" (func $predecessor_account_id (type $t_j)))
+  (import "env" "storage_write" (func $storage_write (type $t_jjjjj_j)))
+  (import "env" "storage_remove" (func $storage_remove (type $t_jjj_j)))
+  (import "env" "promise_create" (func $promise_create (type $t_create)))
+  (import "env" "promise_then" (func $promise_then (type $t_then)))
+  (import "env" "promise_result" (func $promise_result (type $t_jj_j)))
+  (import "env" "panic_utf8" (func $panic_utf8 (type $t_jj)))
+  (memory 17)
+  (global $__stack_pointer (mut i32) (i32.const 1048576))
+  (global $heap (mut i32) (i32.const 1114112))
+  (data (i32.const 1048576) "Method on_claimed is private")
+  (data (i32.const 1048608) "token.near")
+  (data (i32.const 1048624) "ft_transfer")
+  (data (i32.const 1048640) "on_claimed")
+  (data (i32.const 1048656) "claiming")
+  (data (i32.const 1048672) "claimed")
+  (data (i32.const 1048688) "{\"receiver_id\":\"alice.near\",\"amount\":\"100\"}")
+  ;; 1 yoctoNEAR and 0 as u128
+  (data (i32.const 1048736) "\01\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00")
+  (data (i32.const 1048752) "\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00")
+  (data (i32.const 1048768) "\01")
+
+  (func $memcmp (type $t_iii_i) (param $a i32) (param $b i32) (param $n i32) (result i32)
+    (local $x i32) (local $y i32)
+    block $done
+      loop $next
+        local.get $n
+        i32.eqz
+        br_if $done
+        local.get $a
+        i32.load8_u
+        local.tee $x
+        local.get $b
+        i32.load8_u
+        local.tee $y
+        i32.ne
+        if
+          local.get $x
+          local.get $y
+          i32.sub
+          return
+        end
+        local.get $a
+        i32.const 1
+        i32.add
+        local.set $a
+        local.get $b
+        i32.const 1
+        i32.add
+        local.set $b
+        local.get $n
+        i32.const -1
+        i32.add
+        local.set $n
+        br $next
+      end
+    end
+    i32.const 0)
+
+  ;; near_sdk::env::read_register(reg) -> Vec<u8> (bump allocator), returned through `out`
+  (func $read_reg (type $t_ji) (param $reg i64) (param $out i32)
+    (local $len i32) (local $ptr i32)
+    local.get $reg
+    call $register_len
+    i32.wrap_i64
+    local.set $len
+    global.get $heap
+    local.set $ptr
+    global.get $heap
+    local.get $len
+    i32.add
+    global.set $heap
+    local.get $reg
+    local.get $ptr
+    i64.extend_i32_u
+    call $read_register
+    local.get $out
+    local.get $ptr
+    i32.store
+    local.get $out
+    local.get $len
+    i32.store offset=4)
+
+  ;; near_sdk::assert_private: predecessor_account_id == current_account_id
+  (func $assert_private (type $t)
+    (local $sp i32)
+    global.get $__stack_pointer
+    i32.const 16
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    i64.const 0
+    call $predecessor_account_id
+    i64.const 0
+    local.get $sp
+    call $read_reg
+    i64.const 1
+    call $current_account_id
+    i64.const 1
+    local.get $sp
+    i32.const 8
+    i32.add
+    call $read_reg
+    block $ok
+      local.get $sp
+      i32.load offset=4
+      local.get $sp
+      i32.load offset=12
+      i32.eq
+      if
+        local.get $sp
+        i32.load
+        local.get $sp
+        i32.load offset=8
+        local.get $sp
+        i32.load offset=4
+        call $memcmp
+        i32.eqz
+        br_if $ok
+      end
+      i64.const 28
+      i64.const 1048576
+      call $panic_utf8
+      unreachable
+    end
+    local.get $sp
+    i32.const 16
+    i32.add
+    global.set $__stack_pointer)
+
+  ;; near_sdk::env::storage_write(key, &[1])
+  (func $set_flag (type $t_ii) (param $key i32) (param $len i32)
+    local.get $len
+    i64.extend_i32_u
+    local.get $key
+    i64.extend_i32_u
+    i64.const 1
+    i64.const 1048768
+    i64.const 0
+    call $storage_write
+    drop)
+
+  ;; pub fn claim(&mut self) -> Promise
+  (func $claim (export "claim") (type $t)
+    (local $sp i32) (local $transfer i64)
+    global.get $__stack_pointer
+    i32.const 16
+    i32.sub
+    local.tee $sp
+    global.set $__stack_pointer
+    i64.const 10
+    i64.const 1048608
+    i64.const 11
+    i64.const 1048624
+    i64.const 43
+    i64.const 1048688
+    i64.const 1048736
+    i64.const 30000000000000
+    call $promise_create
+    local.set $transfer
+    i64.const 2
+    call $current_account_id
+    i64.const 2
+    local.get $sp
+    call $read_reg
+    local.get $transfer
+    local.get $sp
+    i64.load32_u offset=4
+    local.get $sp
+    i64.load32_u
+    i64.const 10
+    i64.const 1048640
+    i64.const 0
+    i64.const 0
+    i64.const 1048752
+    i64.const 10000000000000
+    call $promise_then
+    drop
+    i32.const 1048656
+    i32.const 8
+    call $set_flag
+    local.get $sp
+    i32.const 16
+    i32.add
+    global.set $__stack_pointer)
+
+  ;; #[private] pub fn on_claimed(&mut self)
+  (func $on_claimed (export "on_claimed") (type $t)
+    call $assert_private
+    i64.const 0
+    i64.const 3
+    call $promise_result
+    i64.const 1
+    i64.eq
+    if
+      i32.const 1048672
+      i32.const 7
+      call $set_flag
+    end
+    i64.const 8
+    i64.const 1048656
+    i64.const 0
+    call $storage_remove
+    drop)
+)

@@ -1,0 +1,1227 @@
+//! Shared by the authorization, callback, call-result and key-handling detectors: the ways up
+//! from an instruction to the exported entry points with what protects each step, what kind of
+//! entry point an export is, storage keys followed up a call chain, and data-flow helpers
+//! (forward uses of a value, taint of a callee's argument seen from a caller).
+//!
+//! # Caller checks
+//!
+//! A call site (or the sink itself) is *checked* when a guard carrying the caller's identity or
+//! an authorization verdict ([`IDENTITY`]) protects it ([`wasmaudit_detect::guards`]). On
+//! platforms where the caller's identity reaches the contract as data rather than through a host
+//! call (CosmWasm's `info.sender` inside the JSON `MessageInfo` argument, ChainMaker's
+//! `GetSenderAddress` through the `sys_call` dispatcher, XuperChain's initiator in the call
+//! arguments) taint does not follow the identity, so a second, structural kind of check counts
+//! there: a *byte-string comparison guard*, a branch decided by the result of a comparison
+//! function (one whose result depends on the memory behind two of its pointer parameters, as
+//! `memcmp`/`bcmp` and `String::eq` do) called with two non-constant pointers, or a call of a
+//! function containing such a comparison followed by a deciding branch. Comparisons with
+//! constant strings (JSON field names, message tags) are not checks. Any comparison of two
+//! run-time strings counts, so a check of a denomination or a recipient hides a missing sender
+//! check (a false negative, never a false positive).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use wasmaudit_detect::storage::{Key, KeyRef, Len, StorageAccess};
+use wasmaudit_detect::taint::{label, Taint, IDENTITY};
+use wasmaudit_detect::Context;
+use wasmaudit_flow::{ValueDef, ValueId};
+use wasmaudit_front::{ConvOp, Op};
+use wasmaudit_platform::{Effect, Platform};
+
+/// Levels of callers followed up from a sink.
+const MAX_DEPTH: usize = 24;
+/// Ways up kept per function (the first ones in caller order).
+const MAX_PATHS: usize = 64;
+/// Steps from a comparison's result to the branch it decides.
+const MAX_COMPARE_STEPS: usize = 6;
+/// Depth of functions searched for a byte-string comparison behind a call.
+const MAX_CHECKER_DEPTH: u32 = 2;
+/// Depth of the call tree searched for a read of the caller's identity.
+const MAX_READER_DEPTH: usize = 5;
+
+/// What protects one instruction inside its own function.
+#[derive(Debug, Clone, Default)]
+pub struct Protection {
+    /// Labels of the guards protecting it.
+    pub labels: u32,
+    /// A caller check protects it (identity labels or a byte-string comparison guard).
+    pub identity: bool,
+    /// Guards protecting it whose condition carries the transaction origin: instruction indices.
+    pub origin_guards: Vec<usize>,
+}
+
+/// One way from an instruction up to an exported entry point.
+#[derive(Debug, Clone)]
+pub struct Path {
+    pub entry: u32,
+    /// `(function, instruction)` from the instruction itself up to the call in the entry point.
+    pub chain: Vec<(u32, usize)>,
+    /// Labels of every guard protecting a step.
+    pub labels: u32,
+    /// Some step is protected by a caller check.
+    pub identity: bool,
+    /// Origin guards protecting a step: `(function, instruction)`.
+    pub origin_guards: Vec<(u32, usize)>,
+}
+
+#[derive(Debug, Clone)]
+struct UpPath {
+    entry: u32,
+    sites: Vec<(u32, usize)>,
+    labels: u32,
+    identity: bool,
+    origin_guards: Vec<(u32, usize)>,
+}
+
+/// Walks up the call graph from instructions to entry points, memoized per function.
+pub struct Walker<'c, 'a> {
+    pub cx: &'c Context<'a>,
+    up: RefCell<BTreeMap<u32, Rc<Vec<UpPath>>>>,
+    compare_branches: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
+    checkers: RefCell<BTreeMap<u32, bool>>,
+    caller_readers: std::cell::OnceCell<BTreeSet<u32>>,
+    identity_as_data: bool,
+}
+
+impl<'c, 'a> Walker<'c, 'a> {
+    pub fn new(cx: &'c Context<'a>) -> Walker<'c, 'a> {
+        Walker {
+            cx,
+            up: RefCell::new(BTreeMap::new()),
+            compare_branches: RefCell::new(BTreeMap::new()),
+            checkers: RefCell::new(BTreeMap::new()),
+            caller_readers: std::cell::OnceCell::new(),
+            identity_as_data: identity_as_data(cx.platform),
+        }
+    }
+
+    /// What protects instruction `instr` of `func` within `func`.
+    pub fn protection(&self, func: u32, instr: usize) -> Protection {
+        let cx = self.cx;
+        let guards = cx.guards();
+        let labels = guards.labels_protecting(cx, func, instr);
+        let identity = labels & IDENTITY != 0 || self.compared(func, instr);
+        let origin_guards = guards
+            .points(func)
+            .iter()
+            .filter(|p| {
+                self.is_origin_check(func, p) && guards.decides(cx, func, p.instr, p.is_branch, instr)
+            })
+            .map(|p| p.instr)
+            .collect();
+        Protection { labels, identity, origin_guards }
+    }
+
+    /// Whether guard `p` of `func` decides on the transaction origin as an identity: its condition
+    /// carries the origin and compares it with another run-time value (a byte-string comparison,
+    /// or an equality of two non-constant words one of which carries the origin, as 20-byte
+    /// addresses are compared word by word), or is an origin verdict of the host itself (ink!
+    /// `caller_is_origin`). A check that only validates the origin's format (comparisons of its
+    /// length or characters with constants) is not one.
+    fn is_origin_check(&self, func: u32, p: &wasmaudit_detect::guards::GuardPoint) -> bool {
+        let t = p.taint;
+        if !t.has(Effect::OriginId) {
+            return false;
+        }
+        if !p.is_branch {
+            // A helper that only returns after its own origin check.
+            return self
+                .cx
+                .program
+                .calls
+                .targets_at(func, p.instr)
+                .iter()
+                .any(|g| self.has_origin_check(*g, 2));
+        }
+        // Values that also carry the input are decoder state sharing a frame slot with the
+        // origin (memory is tracked per slot, not per point in time), not an identity.
+        (self.cx.platform == Platform::Ink && t.labels == label(Effect::OriginId))
+            || (self.branches_after_compare(func).contains(&p.instr) && !t.has(Effect::Input))
+            || compares_runtime_values(self.cx, func, p.instr, Effect::OriginId)
+    }
+
+    /// Whether `func` (or a helper it calls, `depth` levels down) has an origin check.
+    fn has_origin_check(&self, func: u32, depth: u32) -> bool {
+        self.cx.guards().points(func).iter().any(|p| {
+            if p.is_branch {
+                self.is_origin_check(func, p)
+            } else {
+                depth > 0
+                    && p.taint.has(Effect::OriginId)
+                    && self
+                        .cx
+                        .program
+                        .calls
+                        .targets_at(func, p.instr)
+                        .iter()
+                        .any(|g| *g != func && self.has_origin_check(*g, depth - 1))
+            }
+        })
+    }
+
+    /// Every way (up to a bound) from instruction `instr` of `func` to an entry point, with what
+    /// protects each step. An entry point that other functions also call ends the way there.
+    pub fn paths(&self, func: u32, instr: usize) -> Vec<Path> {
+        let first = self.protection(func, instr);
+        let mut visiting = Vec::new();
+        let ups = self.up(func, &mut visiting);
+        ups.iter()
+            .map(|u| {
+                let mut chain = vec![(func, instr)];
+                chain.extend(u.sites.iter().copied());
+                let mut origin_guards: Vec<(u32, usize)> =
+                    first.origin_guards.iter().map(|g| (func, *g)).collect();
+                origin_guards.extend(u.origin_guards.iter().copied());
+                Path {
+                    entry: u.entry,
+                    chain,
+                    labels: first.labels | u.labels,
+                    identity: first.identity || u.identity,
+                    origin_guards,
+                }
+            })
+            .collect()
+    }
+
+    fn up(&self, func: u32, visiting: &mut Vec<u32>) -> Rc<Vec<UpPath>> {
+        if let Some(done) = self.up.borrow().get(&func) {
+            return done.clone();
+        }
+        let cx = self.cx;
+        if self.is_root(func) {
+            let root = Rc::new(vec![UpPath {
+                entry: func,
+                sites: Vec::new(),
+                labels: 0,
+                identity: false,
+                origin_guards: Vec::new(),
+            }]);
+            self.up.borrow_mut().insert(func, root.clone());
+            return root;
+        }
+        if visiting.contains(&func) || visiting.len() >= MAX_DEPTH {
+            return Rc::new(Vec::new());
+        }
+        visiting.push(func);
+        let mut out: Vec<UpPath> = Vec::new();
+        'callers: for (caller, site) in cx.program.calls.callers(func) {
+            let p = self.protection(caller, site.instr);
+            for u in self.up(caller, visiting).iter() {
+                if out.len() >= MAX_PATHS {
+                    break 'callers;
+                }
+                let mut sites = vec![(caller, site.instr)];
+                sites.extend(u.sites.iter().copied());
+                let mut origin_guards: Vec<(u32, usize)> =
+                    p.origin_guards.iter().map(|g| (caller, *g)).collect();
+                origin_guards.extend(u.origin_guards.iter().copied());
+                out.push(UpPath {
+                    entry: u.entry,
+                    sites,
+                    labels: p.labels | u.labels,
+                    identity: p.identity || u.identity,
+                    origin_guards,
+                });
+            }
+        }
+        visiting.pop();
+        let out = Rc::new(out);
+        self.up.borrow_mut().insert(func, out.clone());
+        out
+    }
+
+    /// Whether the platform can call `func` directly. EOSIO calls only `apply` (old toolchains
+    /// also export internal functions such as `token::add_balance`, which nothing can invoke).
+    fn is_root(&self, func: u32) -> bool {
+        let cx = self.cx;
+        if cx.platform == Platform::Eosio {
+            return cx.module.start == Some(func) || entry_names(cx, func).contains(&"apply");
+        }
+        cx.program.calls.roots.binary_search(&func).is_ok()
+    }
+
+    /// Whether a byte-string comparison guard protects `instr` of `func`: a branch decided by a
+    /// comparison of two run-time byte strings, or a call of a function that makes one followed
+    /// by a deciding branch. Where identity is not data, the caller must also have been read:
+    /// by a call that dominates the comparison (or is made inside the checking function).
+    fn compared(&self, func: u32, instr: usize) -> bool {
+        let cx = self.cx;
+        let guards = cx.guards();
+        let Some(cfg) = cx.program.cfg(func) else { return false };
+        let sites = cx.program.calls.call_sites(func);
+        let caller_read_before = |at: usize| {
+            self.identity_as_data
+                || sites.iter().any(|(c, t)| {
+                    *c != at && cfg.dominates(*c, at) && t.iter().any(|f| self.reads_caller(*f))
+                })
+        };
+        for b in self.branches_after_compare(func).iter() {
+            if guards.decides(cx, func, *b, true, instr) && caller_read_before(*b) {
+                return true;
+            }
+        }
+        // `assert_owner(&info.sender)?`: a call of a checking function, then a deciding branch.
+        for (site, targets) in sites {
+            if *site == instr || !cfg.dominates(*site, instr) {
+                continue;
+            }
+            let checks = targets.iter().any(|t| {
+                self.is_checker(*t, MAX_CHECKER_DEPTH) && (self.reads_caller(*t) || caller_read_before(*site))
+            });
+            if !checks {
+                continue;
+            }
+            let decided = branches(cx, func)
+                .into_iter()
+                .any(|b| cfg.dominates(*site, b) && guards.decides(cx, func, b, true, instr));
+            // A checker that traps on a mismatch needs no branch after it.
+            let traps = targets.iter().any(|t| self.traps_unless_equal(*t));
+            if decided || traps {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether `func` can only return after a byte-string comparison branch of its own passed
+    /// (the other side traps).
+    pub fn traps_unless_equal(&self, func: u32) -> bool {
+        let cx = self.cx;
+        let Some(exit_instr) = cx.module.function(func).map(|f| f.body.len().saturating_sub(1)) else {
+            return false;
+        };
+        self.branches_after_compare(func).iter().any(|b| cx.guards().decides(cx, func, *b, true, exit_instr))
+    }
+
+    /// Whether `func` reads the immediate caller's identity (a `caller-id` host call in its call
+    /// tree, a few levels deep).
+    pub fn reads_caller(&self, func: u32) -> bool {
+        self.caller_readers
+            .get_or_init(|| callers_of_effect(self.cx, Effect::CallerId, MAX_READER_DEPTH))
+            .contains(&func)
+    }
+
+    /// Whether `func` (or a function it calls, `depth` levels down) compares two run-time byte
+    /// strings and branches on the result.
+    pub fn is_checker(&self, func: u32, depth: u32) -> bool {
+        if let Some(&c) = self.checkers.borrow().get(&func) {
+            return c;
+        }
+        if self.cx.module.function(func).is_none_or(|f| f.is_import()) {
+            return false;
+        }
+        let mut yes = !self.branches_after_compare(func).is_empty();
+        if !yes && depth > 0 {
+            yes = self
+                .cx
+                .program
+                .calls
+                .call_sites(func)
+                .iter()
+                .flat_map(|(_, t)| t.iter())
+                .any(|t| *t != func && self.is_checker(*t, depth - 1));
+        }
+        if depth == MAX_CHECKER_DEPTH {
+            self.checkers.borrow_mut().insert(func, yes);
+        }
+        yes
+    }
+
+    /// Branch instructions of `func` decided by a comparison of two run-time byte strings.
+    pub fn branches_after_compare(&self, func: u32) -> Rc<Vec<usize>> {
+        if let Some(b) = self.compare_branches.borrow().get(&func) {
+            return b.clone();
+        }
+        let out = Rc::new(compare_branches(self.cx, func));
+        self.compare_branches.borrow_mut().insert(func, out.clone());
+        out
+    }
+}
+
+/// Functions whose call tree, `depth` levels deep, contains a host call with effect `e` (the
+/// host imports themselves included).
+pub fn callers_of_effect(cx: &Context<'_>, e: Effect, depth: usize) -> BTreeSet<u32> {
+    callers_of_effect_via(cx, e, depth, true)
+}
+
+/// [`callers_of_effect`], optionally leaving out `call_indirect` sites with several possible
+/// targets (type-resolved trait-object calls connect every caller of that signature).
+pub fn callers_of_effect_via(cx: &Context<'_>, e: Effect, depth: usize, multi_target: bool) -> BTreeSet<u32> {
+    let mut out: BTreeSet<u32> =
+        cx.module.functions.iter().filter(|f| cx.host_has(f.index, e)).map(|f| f.index).collect();
+    let mut frontier: Vec<u32> = out.iter().copied().collect();
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for f in frontier {
+            for (caller, site) in cx.program.calls.callers(f) {
+                if !multi_target && site.indirect && cx.program.calls.targets_at(caller, site.instr).len() > 1
+                {
+                    continue;
+                }
+                if out.insert(caller) {
+                    next.push(caller);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// Conditional branch instructions of `func`.
+fn branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
+    let Some(f) = cx.module.function(func) else { return Vec::new() };
+    f.body
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.op, Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }))
+        .map(|(instr, _)| instr)
+        .collect()
+}
+
+/// Whether the condition of branch (or asserting call) `instr` of `func` is, within a few steps
+/// (`eqz`, `and`/`or`, conversions, phis), an `eq`/`ne` of two non-constant values one of which
+/// carries `e` and not the call's input.
+pub fn compares_runtime_values(cx: &Context<'_>, func: u32, instr: usize, e: Effect) -> bool {
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    else {
+        return false;
+    };
+    let ft = cx.dataflow().funcs.get(func as usize);
+    let Some(&cond) = values.operands(instr).last() else { return false };
+    let mut work = vec![(cond, 0)];
+    let mut seen = BTreeSet::new();
+    while let Some((v, steps)) = work.pop() {
+        if steps > MAX_COMPARE_STEPS || !seen.insert(v) {
+            continue;
+        }
+        match values.def(v) {
+            ValueDef::Phi { operands, .. } => work.extend(operands.iter().map(|o| (*o, steps + 1))),
+            ValueDef::Result { instr: d, index: 0 } => {
+                let ops = values.operands(*d);
+                match f.body.get(*d).map(|i| &i.op) {
+                    Some(Op::Compare(_, wasmaudit_front::CmpOp::Eq | wasmaudit_front::CmpOp::Ne)) => {
+                        let runtime = ops.iter().all(|o| ev.constant(*o).is_none());
+                        let carries = ops.iter().any(|o| {
+                            ft.is_some_and(|t| t.value(*o).has(e) && !t.value(*o).has(Effect::Input))
+                        });
+                        if runtime && carries && ops.len() == 2 {
+                            return true;
+                        }
+                    }
+                    Some(Op::Unary(..) | Op::Binary(..) | Op::Convert(_) | Op::Select) => {
+                        work.extend(ops.iter().map(|o| (*o, steps + 1)))
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Platforms where the caller's identity is data (a JSON field, a dispatched method's output)
+/// rather than the result of a modelled host call.
+pub fn identity_as_data(p: Platform) -> bool {
+    matches!(p, Platform::Cosmwasm | Platform::Chainmaker | Platform::Xuperchain)
+}
+
+fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    else {
+        return Vec::new();
+    };
+    let uses = Uses::new(cx, func);
+    let mut out = BTreeSet::new();
+    for (site, targets) in cx.program.calls.call_sites(func) {
+        if !targets.iter().any(|t| is_byte_comparison(cx, *t)) {
+            continue;
+        }
+        let ops = values.operands(*site);
+        let args = call_args(f.body.get(*site).map(|i| &i.op), ops);
+        // Two pointer arguments that are not constants: neither side is a literal.
+        let runtime_pointers = args.iter().filter(|a| ev.constant(strip(cx, func, **a)).is_none()).count();
+        if runtime_pointers < 2 {
+            continue;
+        }
+        let mut work: Vec<(ValueId, usize)> = values.results(*site).iter().map(|r| (*r, 0)).collect();
+        let mut seen = BTreeSet::new();
+        while let Some((v, steps)) = work.pop() {
+            if steps > MAX_COMPARE_STEPS || !seen.insert(v) {
+                continue;
+            }
+            for &u in uses.of(v) {
+                match f.body.get(u).map(|i| &i.op) {
+                    Some(Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) => {
+                        out.insert(u);
+                    }
+                    Some(Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Select | Op::Convert(_)) => {
+                        work.extend(values.results(u).iter().map(|r| (*r, steps + 1)));
+                    }
+                    _ => {}
+                }
+            }
+            for phi in uses.phis_of(v) {
+                work.push((phi, steps + 1));
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A function whose result depends on the memory behind at least two of its pointer parameters
+/// (`memcmp`, `bcmp`, `<[u8] as PartialEq>::eq`).
+fn is_byte_comparison(cx: &Context<'_>, func: u32) -> bool {
+    if cx.module.function(func).is_none_or(|f| f.is_import()) {
+        return false;
+    }
+    if cx.module.func_sig(func).is_none_or(|s| s.results.len() != 1 || s.params.len() < 2) {
+        return false;
+    }
+    cx.dataflow().summaries.get(func as usize).is_some_and(|s| s.ret.param_mem.count_ones() >= 2)
+}
+
+/// The arguments of a call instruction (the table index of `call_indirect` dropped).
+pub fn call_args<'v>(op: Option<&Op>, ops: &'v [ValueId]) -> &'v [ValueId] {
+    match op {
+        Some(Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. }) => &ops[..ops.len().saturating_sub(1)],
+        _ => ops,
+    }
+}
+
+/// `v` seen through integer width conversions (NEAR passes pointers and lengths as `i64`).
+pub fn strip(cx: &Context<'_>, func: u32, mut v: ValueId) -> ValueId {
+    let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else { return v };
+    for _ in 0..4 {
+        let ValueDef::Result { instr, index: 0 } = values.def(v) else { break };
+        let is_conversion = matches!(
+            f.body.get(*instr).map(|i| &i.op),
+            Some(Op::Convert(ConvOp::I64ExtendI32U | ConvOp::I64ExtendI32S | ConvOp::I32WrapI64))
+        );
+        match values.operands(*instr).first() {
+            Some(o) if is_conversion => v = *o,
+            _ => break,
+        }
+    }
+    v
+}
+
+/// Uses of each value of one function: the instructions that take it as an operand, and the
+/// phis that merge it.
+pub struct Uses {
+    by_value: BTreeMap<ValueId, Vec<usize>>,
+    phis: BTreeMap<ValueId, Vec<ValueId>>,
+}
+
+static NO_USES: [usize; 0] = [];
+
+impl Uses {
+    pub fn new(cx: &Context<'_>, func: u32) -> Uses {
+        let mut by_value: BTreeMap<ValueId, Vec<usize>> = BTreeMap::new();
+        let mut phis: BTreeMap<ValueId, Vec<ValueId>> = BTreeMap::new();
+        if let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) {
+            for (i, ins) in f.body.iter().enumerate() {
+                // `local.get`, `local.tee` and `global.get` pass the value on without using it.
+                if matches!(ins.op, Op::LocalGet(_) | Op::LocalTee(_) | Op::GlobalGet(_) | Op::LocalSet(_)) {
+                    continue;
+                }
+                for v in values.operands(i) {
+                    by_value.entry(*v).or_default().push(i);
+                }
+            }
+            for (v, def) in values.defs.iter().enumerate() {
+                if let ValueDef::Phi { operands, .. } = def {
+                    for o in operands {
+                        phis.entry(*o).or_default().push(v as ValueId);
+                    }
+                }
+            }
+        }
+        Uses { by_value, phis }
+    }
+
+    pub fn of(&self, v: ValueId) -> &[usize] {
+        self.by_value.get(&v).map(Vec::as_slice).unwrap_or(&NO_USES)
+    }
+
+    pub fn phis_of(&self, v: ValueId) -> Vec<ValueId> {
+        self.phis.get(&v).cloned().unwrap_or_default()
+    }
+}
+
+/// How an entry point is invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// Run by the platform itself, not by an arbitrary caller: at deployment or at an upgrade it
+    /// authorizes (ink! `deploy`, CosmWasm `instantiate`/`migrate`, the start function, ...) or
+    /// on behalf of a chain module (CosmWasm `sudo`, `reply`, `ibc_*`).
+    PlatformInvoked,
+    /// Named like an initializer (`new`, `init`, `initialize`) on a platform where nothing stops
+    /// a second call: protected by an "already initialized" check or by a caller check.
+    InitLike,
+    Normal,
+}
+
+/// The export names of function `func` (an entry point may have several), or `start`.
+pub fn entry_names<'a>(cx: &Context<'a>, func: u32) -> Vec<&'a str> {
+    let names: Vec<&str> =
+        cx.entry_points().into_iter().filter(|(_, f)| *f == func).map(|(n, _)| n).collect();
+    if names.is_empty() {
+        vec!["start"]
+    } else {
+        names
+    }
+}
+
+/// The first export name of `func` (or `start`).
+pub fn entry_name<'a>(cx: &Context<'a>, func: u32) -> &'a str {
+    entry_names(cx, func).first().copied().unwrap_or("start")
+}
+
+pub fn entry_kind(cx: &Context<'_>, func: u32) -> EntryKind {
+    if cx.module.start == Some(func) && cx.entry_points().iter().all(|(_, f)| *f != func) {
+        return EntryKind::PlatformInvoked;
+    }
+    let names = entry_names(cx, func);
+    if names.iter().any(|n| is_platform_constructor(cx.platform, n)) {
+        return EntryKind::PlatformInvoked;
+    }
+    if names.iter().any(|n| is_init_like(n)) {
+        return EntryKind::InitLike;
+    }
+    EntryKind::Normal
+}
+
+/// Exports only the platform itself calls: once at deployment or at an upgrade it authorizes,
+/// or on behalf of a chain module (CosmWasm `sudo` from governance, `reply` after the contract's
+/// own submessage, `ibc_*` from the IBC module).
+pub fn is_platform_constructor(p: Platform, name: &str) -> bool {
+    match p {
+        Platform::Ink | Platform::FiscoLiquid => name == "deploy",
+        Platform::Cosmwasm => {
+            matches!(name, "instantiate" | "init" | "migrate" | "sudo" | "reply") || name.starts_with("ibc_")
+        }
+        Platform::Chainmaker => matches!(name, "init_contract" | "upgrade"),
+        Platform::Multiversx => matches!(name, "init" | "upgrade"),
+        Platform::Soroban => name == "__constructor",
+        Platform::Xuperchain => name == "initialize",
+        _ => false,
+    }
+}
+
+/// `new`, `init`, `initialize`, `new_default_meta`, `init_contract`, `constructor`, ...
+pub fn is_init_like(name: &str) -> bool {
+    let t = tokens(name);
+    match t.first().map(String::as_str) {
+        Some("new" | "init" | "initialize" | "initialise" | "constructor" | "instantiate" | "setup") => true,
+        _ => false,
+    }
+}
+
+/// Platforms whose exports are the contract's method names.
+pub fn exports_are_methods(p: Platform) -> bool {
+    matches!(
+        p,
+        Platform::Near
+            | Platform::Multiversx
+            | Platform::Chainmaker
+            | Platform::Xuperchain
+            | Platform::Soroban
+    )
+}
+
+/// Lower-case words of an identifier (`set_owner`, `setOwner`, `SetOwner` → `set`, `owner`).
+pub fn tokens(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+const ADMIN_VERBS: [&str; 15] = [
+    "set", "change", "update", "add", "remove", "transfer", "grant", "revoke", "renounce", "accept", "claim",
+    "propose", "replace", "reset", "assign",
+];
+const ADMIN_NOUNS: [&str; 28] = [
+    "owner",
+    "ownership",
+    "admin",
+    "admins",
+    "administrator",
+    "config",
+    "configuration",
+    "minter",
+    "minters",
+    "operator",
+    "operators",
+    "whitelist",
+    "blacklist",
+    "allowlist",
+    "denylist",
+    "guardian",
+    "guardians",
+    "governance",
+    "governor",
+    "role",
+    "roles",
+    "fee",
+    "fees",
+    "treasury",
+    "paused",
+    "manager",
+    "oracle",
+    "signers",
+];
+const ADMIN_ACTIONS: [&str; 7] = ["pause", "unpause", "freeze", "unfreeze", "upgrade", "migrate", "shutdown"];
+
+/// Whether a method name says it administers the contract: `set_owner`, `transferOwnership`,
+/// `update_config`, `add_minter`, `pause`, `upgrade`, ... (a verb of change with an
+/// administrative noun, or an administrative action on its own).
+pub fn is_admin_method(name: &str) -> bool {
+    let t = tokens(name);
+    let Some(first) = t.first() else { return false };
+    if ADMIN_ACTIONS.contains(&first.as_str()) {
+        return true;
+    }
+    t.iter().any(|w| ADMIN_VERBS.contains(&w.as_str())) && t.iter().any(|w| ADMIN_NOUNS.contains(&w.as_str()))
+}
+
+/// Keys an SDK writes its whole contract state under (every mutating method writes them, so
+/// they say nothing about privilege): near-sdk's `STATE`, and all-zero keys (the ink! root key).
+pub fn is_root_state_key(k: &Key) -> bool {
+    match k {
+        Key::Bytes(b) => b.as_slice() == b"STATE" || b.iter().all(|x| *x == 0),
+        Key::Value(v) => *v == 0,
+    }
+}
+
+/// The storage key a write host call at `chain[0]` uses, followed up the chain of call sites
+/// while it is one of the enclosing function's parameters: the key and the index in `chain`
+/// where it became known (or unknown).
+pub fn key_along(cx: &Context<'_>, chain: &[(u32, usize)]) -> (KeyRef, usize) {
+    let Some(&(f0, i0)) = chain.first() else { return (KeyRef::Unknown, 0) };
+    let storage = cx.storage();
+    let mut key = storage
+        .at(f0, i0)
+        .iter()
+        .find(|a| a.access == wasmaudit_detect::storage::Access::Write)
+        .map(|a| a.key.clone())
+        .unwrap_or(KeyRef::Unknown);
+    for (level, &(func, instr)) in chain.iter().enumerate().skip(1) {
+        if !key.is_param() {
+            return (key, level - 1);
+        }
+        key = instantiate_key(cx, func, instr, &key);
+    }
+    let last = chain.len().saturating_sub(1);
+    (key, last)
+}
+
+/// A callee's parameter-relative key seen at the call at `instr` of `func`.
+fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> KeyRef {
+    let (Some(values), Some(ev), Some(f)) =
+        (cx.program.values(func), cx.evaluator(func), cx.module.function(func))
+    else {
+        return KeyRef::Unknown;
+    };
+    let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
+    let param_of = |v: ValueId| match values.def(strip(cx, func, v)) {
+        ValueDef::Param(p) => Some(*p),
+        _ => None,
+    };
+    match key {
+        KeyRef::ParamValue(p) => {
+            let Some(&a) = args.get(*p as usize) else { return KeyRef::Unknown };
+            if let Some(c) = ev.constant(strip(cx, func, a)) {
+                return KeyRef::Known(Key::Value(c));
+            }
+            param_of(a).map(KeyRef::ParamValue).unwrap_or(KeyRef::Unknown)
+        }
+        KeyRef::ParamBytes { ptr, len } => {
+            let Some(&a) = args.get(*ptr as usize) else { return KeyRef::Unknown };
+            let len = match len {
+                Len::Const(n) => Some(Len::Const(*n)),
+                Len::Param(q) => args.get(*q as usize).and_then(|l| {
+                    let l = strip(cx, func, *l);
+                    ev.constant(l).map(Len::Const).or_else(|| param_of(l).map(Len::Param))
+                }),
+            };
+            let Some(len) = len else { return KeyRef::Unknown };
+            let addr = ev.address(strip(cx, func, a), 0);
+            if let (wasmaudit_flow::Base::Value(b), 0) = (addr.base, addr.offset) {
+                if let ValueDef::Param(q) = values.def(b) {
+                    return KeyRef::ParamBytes { ptr: *q, len };
+                }
+            }
+            match len {
+                Len::Const(n) => StorageAccess::constant_bytes(cx, func, instr, strip(cx, func, a), n)
+                    .map(|b| KeyRef::Known(Key::Bytes(b)))
+                    .unwrap_or(KeyRef::Unknown),
+                Len::Param(_) => KeyRef::Unknown,
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+/// Taint of the memory behind argument `role` of the host call at `instr` of `func`
+/// (`len` bytes), or of the argument's value when it is not a pointer (`by_value`).
+pub fn host_arg_taint(
+    cx: &Context<'_>,
+    func: u32,
+    instr: usize,
+    arg: u32,
+    len: i64,
+    by_value: bool,
+) -> Taint {
+    let Some(values) = cx.program.values(func) else { return Taint::default() };
+    let Some(&a) = values.operands(instr).get(arg as usize) else { return Taint::default() };
+    if by_value {
+        return cx.dataflow().funcs.get(func as usize).map(|t| t.value(a)).unwrap_or_default();
+    }
+    cx.dataflow().memory(cx, func, a, len)
+}
+
+/// A taint relative to `func`'s parameters, seen at the call at `instr` of the caller `caller`:
+/// parameter references replaced by what the arguments (or the memory behind them) carry.
+pub fn lift_taint(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64) -> Taint {
+    let mut out = Taint::of(t.labels);
+    let (Some(values), Some(f)) = (cx.program.values(caller), cx.module.function(caller)) else { return out };
+    let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
+    let ft = cx.dataflow().funcs.get(caller as usize);
+    for (i, a) in args.iter().enumerate().take(64) {
+        if t.params & (1 << i) != 0 {
+            out.join(ft.map(|x| x.value(*a)).unwrap_or_default());
+        }
+        if t.param_mem & (1 << i) != 0 {
+            out.join(cx.dataflow().memory(cx, caller, *a, len));
+        }
+    }
+    out
+}
+
+/// `t` followed up `chain` (from `chain[0]`'s function to the entry point) while it refers to
+/// parameters.
+pub fn taint_along(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64) -> Taint {
+    for &(caller, instr) in chain.iter().skip(1) {
+        if t.params == 0 && t.param_mem == 0 {
+            break;
+        }
+        t = lift_taint(cx, caller, instr, t, len);
+    }
+    t
+}
+
+/// Host calls (direct) whose model has any of `effects`, in (function, instruction) order.
+pub fn host_calls_any(cx: &Context<'_>, effects: &[Effect]) -> Vec<wasmaudit_detect::HostCall> {
+    let mut out: Vec<wasmaudit_detect::HostCall> = effects.iter().flat_map(|e| cx.host_calls(*e)).collect();
+    out.sort_by_key(|c| (c.func, c.instr));
+    out.dedup_by_key(|c| (c.func, c.instr));
+    out
+}
+
+/// Defined functions reachable from `root` through the call graph (direct and resolved
+/// indirect calls), including `root`.
+pub fn reachable(cx: &Context<'_>, root: u32) -> BTreeSet<u32> {
+    cx.program
+        .calls
+        .reachable_from(root)
+        .into_iter()
+        .filter(|f| cx.module.function(*f).is_some_and(|x| !x.is_import()))
+        .collect()
+}
+
+/// Defined functions some entry point (or the start function) reaches: code only a table
+/// slot holds, that no reachable `call_indirect` of its type can call, is dead.
+pub fn live_functions(cx: &Context<'_>) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    for r in &cx.program.calls.roots {
+        if !out.contains(r) {
+            out.extend(reachable(cx, *r));
+        }
+    }
+    out
+}
+
+/// Functions reachable from `root` through direct calls and `call_indirect` sites with a single
+/// possible target (a devirtualisable call): without the type-resolved multi-target calls that
+/// connect every entry point to every vtable method.
+pub fn direct_reach(cx: &Context<'_>, root: u32) -> BTreeSet<u32> {
+    let mut seen = BTreeSet::from([root]);
+    let mut work = vec![root];
+    while let Some(f) = work.pop() {
+        for (_, targets) in cx.program.calls.call_sites(f) {
+            let [t] = targets.as_slice() else { continue };
+            if cx.module.function(*t).is_some_and(|x| !x.is_import()) && seen.insert(*t) {
+                work.push(*t);
+            }
+        }
+    }
+    seen
+}
+
+/// Constant bytes of a `(ptr, len)` argument pair of the call at `instr` of `func`: resolved in
+/// `func`, or, when both are parameters of `func`, at each of its call sites.
+pub fn constant_string_arg(
+    cx: &Context<'_>,
+    func: u32,
+    instr: usize,
+    ptr_arg: u32,
+    len_arg: u32,
+) -> Vec<Vec<u8>> {
+    let (Some(values), Some(ev), Some(f)) =
+        (cx.program.values(func), cx.evaluator(func), cx.module.function(func))
+    else {
+        return Vec::new();
+    };
+    let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
+    let (Some(&p), Some(&l)) = (args.get(ptr_arg as usize), args.get(len_arg as usize)) else {
+        return Vec::new();
+    };
+    let (p, l) = (strip(cx, func, p), strip(cx, func, l));
+    if let Some(n) = ev.constant(l) {
+        if let Some(b) = StorageAccess::constant_bytes(cx, func, instr, p, n) {
+            return vec![b];
+        }
+    }
+    let (ValueDef::Param(pp), ValueDef::Param(lp)) = (values.def(p), values.def(l)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (caller, site) in cx.program.calls.callers(func) {
+        for b in constant_string_arg(cx, caller, site.instr, *pp, *lp).into_iter().take(8) {
+            if !out.contains(&b) {
+                out.push(b);
+            }
+        }
+    }
+    out
+}
+
+/// A NEAR method the contract schedules on itself as a promise callback, or that reads promise
+/// results.
+#[derive(Debug, Clone)]
+pub struct Callback {
+    pub export: u32,
+    pub name: String,
+    /// The `promise_then` (or self function-call action) naming it, if any.
+    pub scheduled_at: Option<(u32, usize)>,
+    /// Whether it (through direct calls) reads `promise_result`/`promise_results_count`.
+    pub reads_result: bool,
+}
+
+/// NEAR callbacks: exports whose name is the constant method name of a `promise_then`, or of a
+/// function-call action on a `promise_batch_then` batch, for the contract's own account (an
+/// account argument that carries `current_account_id`, or whose origin is unknown), plus
+/// exports that read promise results.
+pub fn near_callbacks(cx: &Context<'_>) -> Vec<Callback> {
+    if cx.platform != Platform::Near {
+        return Vec::new();
+    }
+    let mut scheduled: BTreeMap<Vec<u8>, (u32, usize)> = BTreeMap::new();
+    for call in cx.host_calls(Effect::ExternalCall) {
+        let h = call.host;
+        let (Some(m), Some(ml)) = (h.arg("method"), h.arg("method_len")) else { continue };
+        let Some(values) = cx.program.values(call.func) else { continue };
+        // Only calls that run after another promise are callbacks: `promise_then`, or a
+        // function-call action on a batch made by `promise_batch_then`. `promise_create` and
+        // actions on a `promise_batch_create` batch are new calls (a method calling itself).
+        let promise = h.arg("promise").and_then(|p| values.operands(call.instr).get(p as usize).copied());
+        let after_promise = h.name == "promise_then"
+            || promise_maker(cx, call.func, promise).is_some_and(|m| m == "promise_batch_then");
+        if !after_promise {
+            continue;
+        }
+        // The account the call goes to: its own argument, or the batch's.
+        let account = if let Some(a) = h.arg("account") {
+            Some(host_arg_taint(cx, call.func, call.instr, a, 64, false))
+        } else {
+            promise_account(cx, call.func, promise)
+        };
+        let to_self = match account {
+            Some(t) => t.has(Effect::SelfId) || t.labels == 0,
+            None => true,
+        };
+        if !to_self {
+            continue;
+        }
+        for name in constant_string_arg(cx, call.func, call.instr, m, ml) {
+            scheduled.entry(name).or_insert((call.func, call.instr));
+        }
+    }
+    let result_readers = callers_of_effect(cx, Effect::CallResult, 0);
+    let mut out = Vec::new();
+    for (name, f) in cx.entry_points() {
+        let scheduled_at = scheduled.get(name.as_bytes()).copied();
+        let reach = direct_reach(cx, f);
+        let reads_result = reach.iter().any(|g| {
+            cx.direct_calls(*g).any(|(_, c)| result_readers.contains(&c) && cx.host_fn(c).is_some())
+        });
+        if scheduled_at.is_some() || reads_result {
+            out.push(Callback { export: f, name: name.to_string(), scheduled_at, reads_result });
+        }
+    }
+    out
+}
+
+/// NEAR: the host call that made promise `promise` (a value of `func`): its instruction and
+/// the host function, looking through a frame slot the index was kept in.
+fn promise_origin(
+    cx: &Context<'_>,
+    func: u32,
+    promise: Option<ValueId>,
+) -> Option<(usize, &'static wasmaudit_platform::HostFn)> {
+    let values = cx.program.values(func)?;
+    let ev = cx.evaluator(func)?;
+    let mut promise = strip(cx, func, promise?);
+    if let ValueDef::Result { instr, .. } = values.def(promise) {
+        if matches!(ev.func.body.get(*instr).map(|i| &i.op), Some(Op::Load { .. })) {
+            let addr = ev.mem_address(*instr)?;
+            if let [(_, v, _)] = ev.stored_at(addr) {
+                promise = strip(cx, func, *v);
+            }
+        }
+    }
+    let ValueDef::Result { instr: create, index: 0 } = values.def(promise) else { return None };
+    let Some(Op::Call(c)) = ev.func.body.get(*create).map(|i| &i.op) else { return None };
+    Some((*create, cx.host_fn(*c)?))
+}
+
+/// NEAR: the name of the host function that made promise `promise`.
+fn promise_maker(cx: &Context<'_>, func: u32, promise: Option<ValueId>) -> Option<&'static str> {
+    promise_origin(cx, func, promise).map(|(_, h)| h.name.as_str())
+}
+
+/// NEAR: what the account of the promise batch `promise` (a value of `func`) carries: the account
+/// argument of the `promise_batch_create`/`promise_batch_then` call that made it.
+pub fn promise_account(cx: &Context<'_>, func: u32, promise: Option<ValueId>) -> Option<Taint> {
+    let (create, h) = promise_origin(cx, func, promise)?;
+    let account = h.arg("account")?;
+    Some(host_arg_taint(cx, func, create, account, 64, false))
+}
+
+/// NEAR: whether the host call in `func` is issued by an SDK's generic promise-action dispatcher
+/// (near-sdk's `PromiseAction` match, which turns whatever actions were queued on a `Promise`
+/// into host calls): `func` itself, or every function calling it, reaches four or more different
+/// `promise_batch_action_*` imports within two calls. Which arm runs is decided by data queued
+/// elsewhere, so reaching one of its calls says nothing about whether an entry point schedules
+/// that action.
+pub fn is_action_dispatcher(cx: &Context<'_>, func: u32) -> bool {
+    if action_kinds(cx, func, 2) >= 4 {
+        return true;
+    }
+    let callers = cx.program.calls.callers(func);
+    !callers.is_empty() && callers.iter().all(|(c, _)| action_kinds(cx, *c, 2) >= 4)
+}
+
+/// Distinct `promise_batch_action_*` imports `func` calls within `depth` levels.
+fn action_kinds(cx: &Context<'_>, func: u32, depth: u32) -> usize {
+    let mut kinds = BTreeSet::new();
+    let mut frontier = vec![func];
+    let mut seen = BTreeSet::from([func]);
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for f in frontier {
+            for (_, c) in cx.direct_calls(f) {
+                let is_action = cx
+                    .module
+                    .function(c)
+                    .and_then(|x| x.import.as_ref())
+                    .is_some_and(|(_, n)| n.starts_with("promise_batch_action_"));
+                if is_action {
+                    kinds.insert(c);
+                } else if seen.insert(c) {
+                    next.push(c);
+                }
+            }
+        }
+        frontier = next;
+    }
+    kinds.len()
+}
+
+/// Levels of calls [`value_decides`] follows (into callees and back to callers).
+const MAX_USE_DEPTH: u32 = 4;
+/// Values one [`value_decides`] query may visit.
+const MAX_USE_STEPS: usize = 2_000;
+
+/// Whether value `v` of `func` (a call's status, a verdict) decides anything: it reaches,
+/// through arithmetic, comparisons, phis, locals, memory slots of the same function and calls,
+/// the condition of a branch, of a `select` or of an asserting host call. Values returned by the
+/// function are followed into each caller (decided if some caller decides them); values passed
+/// to a callee are followed into its parameter; values stored through a pointer parameter (an
+/// out-parameter) or into a global count as decided, since where they go is not tracked.
+pub fn value_decides(cx: &Context<'_>, func: u32, v: ValueId) -> bool {
+    let mut steps = 0;
+    decides_in(cx, func, v, 0, &mut steps)
+}
+
+fn decides_in(cx: &Context<'_>, func: u32, v: ValueId, depth: u32, steps: &mut usize) -> bool {
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    else {
+        return false;
+    };
+    let uses = Uses::new(cx, func);
+    let mut seen = BTreeSet::new();
+    let mut work = vec![v];
+    while let Some(v) = work.pop() {
+        *steps += 1;
+        if *steps > MAX_USE_STEPS {
+            // Out of budget: assume handled rather than report.
+            return true;
+        }
+        if !seen.insert(v) {
+            continue;
+        }
+        work.extend(uses.phis_of(v));
+        for &i in uses.of(v) {
+            let ops = values.operands(i);
+            let Some(op) = f.body.get(i).map(|x| &x.op) else { continue };
+            match op {
+                Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => return true,
+                Op::Select => {
+                    if ops.get(2) == Some(&v) {
+                        return true;
+                    }
+                    work.extend(values.results(i));
+                }
+                Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Convert(_) | Op::Other { .. } => {
+                    work.extend(values.results(i))
+                }
+                Op::Return => {
+                    if returned_decides(cx, func, depth, steps) {
+                        return true;
+                    }
+                }
+                Op::End if i + 1 == f.body.len() => {
+                    if returned_decides(cx, func, depth, steps) {
+                        return true;
+                    }
+                }
+                Op::GlobalSet(_) => return true,
+                Op::Store { .. } => {
+                    if ops.get(1) != Some(&v) {
+                        continue;
+                    }
+                    let Some(addr) = ev.mem_address(i) else { return true };
+                    if let wasmaudit_flow::Base::Value(b) = addr.base {
+                        if matches!(values.def(b), ValueDef::Param(_)) {
+                            return true;
+                        }
+                    }
+                    for (j, ins) in f.body.iter().enumerate() {
+                        if matches!(ins.op, Op::Load { .. }) && ev.mem_address(j) == Some(addr) {
+                            work.extend(values.results(j));
+                        }
+                    }
+                }
+                Op::Call(_) | Op::ReturnCall(_) | Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
+                    let args = call_args(Some(op), ops);
+                    let positions: Vec<usize> =
+                        args.iter().enumerate().filter(|(_, a)| **a == v).map(|(k, _)| k).collect();
+                    for t in cx.program.calls.targets_at(func, i) {
+                        if let Some(h) = cx.host_fn(*t) {
+                            let asserts = h.has(Effect::Abort)
+                                && h.arg("condition").is_some_and(|c| positions.contains(&(c as usize)));
+                            if asserts {
+                                return true;
+                            }
+                            continue;
+                        }
+                        if depth >= MAX_USE_DEPTH {
+                            return true;
+                        }
+                        for &k in &positions {
+                            if let Some(p) = param_value(cx, *t, k as u32) {
+                                if decides_in(cx, *t, p, depth + 1, steps) {
+                                    return true;
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// Whether some caller of `func` decides on the value `func` returns.
+fn returned_decides(cx: &Context<'_>, func: u32, depth: u32, steps: &mut usize) -> bool {
+    // An entry point's result goes to the platform (a Stylus entry point's status reverts).
+    if depth >= MAX_USE_DEPTH || cx.program.calls.roots.binary_search(&func).is_ok() {
+        return true;
+    }
+    for (caller, site) in cx.program.calls.callers(func) {
+        let Some(values) = cx.program.values(caller) else { continue };
+        for r in values.results(site.instr) {
+            if decides_in(cx, caller, *r, depth + 1, steps) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The value of parameter `p` at the entry of `func`.
+fn param_value(cx: &Context<'_>, func: u32, p: u32) -> Option<ValueId> {
+    let values = cx.program.values(func)?;
+    values.defs.iter().position(|d| *d == ValueDef::Param(p)).map(|i| i as ValueId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_split_into_words() {
+        assert_eq!(tokens("setOwner"), vec!["set", "owner"]);
+        assert_eq!(tokens("transfer_ownership"), vec!["transfer", "ownership"]);
+        assert_eq!(tokens("ChangeAdmin2"), vec!["change", "admin2"]);
+    }
+
+    #[test]
+    fn administrative_method_names() {
+        for n in ["set_owner", "transferOwnership", "update_config", "add_minter", "pause", "upgrade"] {
+            assert!(is_admin_method(n), "{n}");
+        }
+        for n in ["get_owner", "transfer", "ft_transfer", "mint", "withdraw", "owner", "set_greeting"] {
+            assert!(!is_admin_method(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn initializer_names() {
+        assert!(is_init_like("new"));
+        assert!(is_init_like("new_default_meta"));
+        assert!(is_init_like("initialize"));
+        assert!(!is_init_like("renew"));
+        assert!(!is_init_like("set_owner"));
+    }
+}

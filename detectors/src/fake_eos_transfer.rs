@@ -1,0 +1,84 @@
+use crate::eosio_dispatch::{self, name_string, CodeCond, EOSIO_TOKEN};
+use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
+
+pub struct FakeEosTransfer;
+
+pub static META: DetectorMeta = DetectorMeta {
+    id: "WA501",
+    name: "fake-eos-transfer",
+    class: Class::FakeEosTransfer,
+    impact: Impact::Critical,
+    confidence: Confidence::Medium,
+    summary: "EOSIO `apply` hands `transfer` notifications to the deposit handler without checking that \
+        `code` is `eosio.token`",
+    docs: Docs {
+        what_it_does: "Recovers the dispatcher of an EOSIO contract from `apply(receiver, code, action)`, \
+            stripped or not: the comparisons of `action` and `code` with constant names, followed \
+            through the helpers that receive them, give the path condition of every handler call. A \
+            call reached only when `action == N(transfer)` is the transfer handler. When one of the \
+            paths to it puts no condition on `code` (at most `code != receiver`), the handler does \
+            not compare `code` with an account itself, and it writes storage or sends an action, the \
+            handler call is reported.",
+        why_bad: "A `transfer` notification says that tokens moved only when it comes from the token \
+            contract that holds them. Anyone can deploy a contract with its own `transfer` action, \
+            issue a worthless token called EOS and notify the victim; a handler that does not check \
+            `code == eosio.token` credits the deposit as real EOS.",
+        exploit_scenario: "A dice game credits bets from `transfer` notifications, and its dispatcher \
+            is `if (code == self || action == N(transfer))`. The attacker deploys `fakeeostoken` with \
+            a copy of `eosio.token`, issues 1,000,000 EOS of it to himself and transfers them to the \
+            game. The game's handler runs with `code = fakeeostoken`, records a bet of 1,000,000 EOS, \
+            and pays the winnings in real EOS from `eosio.token`.",
+        recommendation: "Dispatch `transfer` only when `code == N(eosio.token)` (or the exact token \
+            contract the game accepts), e.g. `if (code == \"eosio.token\"_n && action == \
+            \"transfer\"_n)`, or use `[[eosio::on_notify(\"eosio.token::transfer\")]]`; also check the \
+            symbol of the quantity.",
+        known_false_positives: "A contract that accepts deposits of any token on purpose (an exchange \
+            keyed by token contract and symbol) is reported when it does not compare `code` \
+            explicitly. A check of `code` made through a table lookup (a whitelist of token \
+            contracts) is not recognised. Dispatchers the walk cannot follow (a jump table over \
+            action names, a call graph deeper than its budget) give no finding.",
+    },
+    platforms: &["eosio"],
+};
+
+impl Detector for FakeEosTransfer {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let dispatch = eosio_dispatch::recover(cx);
+        for t in &dispatch.transfers {
+            if !t.accepts_any_code() || t.credits.is_empty() {
+                continue;
+            }
+            let (func, instr) = t.site;
+            let handler =
+                t.handler.map(|h| format!("`{}`", cx.func_name(h))).unwrap_or_else(|| "its handler".into());
+            let checked: Vec<String> = t
+                .conds
+                .iter()
+                .filter_map(|c| match c {
+                    CodeCond::Contract(n) => Some(name_string(*n)),
+                    _ => None,
+                })
+                .collect();
+            let also = if checked.is_empty() {
+                String::new()
+            } else {
+                format!(" (another path requires code == {})", checked.join(", "))
+            };
+            out.push(Finding {
+                detector: &META,
+                function: func,
+                instr,
+                offset: cx.offset_of(func, instr),
+                message: format!(
+                    "`transfer` is dispatched to {handler} for any `code`{also}: a notification from a \
+                     contract other than {} (a fake EOS token) is credited as a real deposit",
+                    name_string(EOSIO_TOKEN)
+                ),
+            });
+        }
+    }
+}

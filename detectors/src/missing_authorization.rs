@@ -1,0 +1,310 @@
+use crate::authz::{
+    entry_kind, entry_name, exports_are_methods, host_arg_taint, is_admin_method, is_root_state_key,
+    key_along, promise_account, taint_along, EntryKind, Path, Walker,
+};
+use crate::eosio_dispatch;
+use std::collections::BTreeMap;
+use wasmaudit_detect::storage::Key;
+use wasmaudit_detect::taint::{label, Taint};
+use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
+use wasmaudit_platform::{Effect, Platform};
+
+pub struct MissingAuthorization;
+
+pub static META: DetectorMeta = DetectorMeta {
+    id: "WA201",
+    name: "missing-authorization",
+    class: Class::MissingAuthorization,
+    impact: Impact::High,
+    confidence: Confidence::Medium,
+    summary: "A privileged state change (owner/config storage, a value transfer to a caller-chosen \
+        account, an administrative method) is reachable with no check of the caller",
+    docs: Docs {
+        what_it_does: "Follows every storage-write, value-transfer and privileged host call up the \
+            call graph to the exported entry points (direct and resolved `call_indirect` calls) and \
+            asks, for each way up, whether a caller check protects some step: a guard whose \
+            condition carries the caller's identity or an authorization verdict (EOSIO \
+            `require_auth`/`has_auth`, Soroban `require_auth`, NEAR `predecessor_account_id`, ink! \
+            `caller`, FISCO `getCaller`, Stylus `msg_sender`, MultiversX `getCaller`, compared and \
+            branched on or asserted, directly or in a helper that only returns after its check). \
+            On CosmWasm, ChainMaker and XuperChain the caller arrives as data (CosmWasm's \
+            `info.sender` is a field of the JSON `MessageInfo` argument), which taint does not \
+            follow through the JSON decoder; there a branch decided by a comparison of two run-time \
+            byte strings (`memcmp`/`bcmp`/`String::eq` with no literal operand), or a call of a \
+            function that makes one followed by a deciding branch, counts as the caller check. \
+            Not every state change is privileged; one is reported when it is: (1) a storage write \
+            whose key is a constant (followed up through wrappers such as `Item::save`, \
+            `store_owner`) that the contract writes elsewhere only after a caller check, so the \
+            contract itself treats the slot as owner/config state; keys an SDK writes its whole \
+            state under (near-sdk `STATE`, the all-zero ink! root key) and keys computed at run \
+            time (map entries) never qualify; (2) a value transfer (NEAR transfer action, ink! \
+            `transfer`, MultiversX `transferValue*`, FISCO `transferAsset`) whose recipient is \
+            taken from the call's input rather than being the caller; (3) a `privileged` host \
+            call (EOSIO `set_privileged`, `set_resource_limits`, ...); (4) on platforms whose \
+            exports are method names (NEAR, MultiversX, Soroban, ChainMaker, XuperChain), any \
+            storage write or transfer of a method named as administrative (`set_owner`, \
+            `transferOwnership`, `update_config`, `add_minter`, `pause`, `upgrade`). Entry points \
+            the platform runs once at deployment (ink!/Liquid `deploy`, CosmWasm `instantiate` \
+            and `migrate`, MultiversX `init`/`upgrade`, ChainMaker `init_contract`/`upgrade`, \
+            Soroban `__constructor`, the start function) are skipped; methods named like \
+            initializers (`new`, `init`, `initialize`) must be protected by a caller check or by an \
+            \"already initialized\" branch on a stored value.",
+        why_bad: "Whoever can write the owner, the configuration or the minting state, or move the \
+            contract's funds, controls the contract. Access control is the first line of the \
+            standard's application-security requirement: a privileged change must be made only by \
+            the account entitled to it.",
+        exploit_scenario: "A NEAR vault stores its owner under the key `owner`; `withdraw` checks \
+            `predecessor_account_id() == owner` before sending funds, and `set_owner(new_owner)` \
+            writes the key without any check. An attacker calls `set_owner(attacker)`, then \
+            `withdraw`, and receives the vault's balance. On CosmWasm the same happens when \
+            `execute_update_config` saves `CONFIG` without comparing `info.sender` with \
+            `config.owner` while `execute_withdraw` does compare.",
+        recommendation: "Start every privileged path with a check of the immediate caller: compare \
+            the caller (NEAR `predecessor_account_id`, ink! `caller`, CosmWasm `info.sender`, \
+            FISCO `getCaller`) with the stored owner and abort on a mismatch, or require the \
+            owner's authorization (`require_auth`). Put the check in one helper (`only_owner`) \
+            called by every administrative entry point, and make initializers fail once the \
+            state exists.",
+        known_false_positives: "Privilege is inferred: a constant-key slot that one path writes \
+            after a caller check for an unrelated reason (a user-level method that happens to \
+            check the caller) makes every unchecked write of that slot a finding, e.g. a public \
+            `burn` that decreases a total supply which an owner-only `mint` also writes; value \
+            transfers to an input-chosen account that are bounded by the caller's own balance \
+            (`withdraw_to(receiver, amount)`) are reported; method names are matched by words. \
+            Checks made by the platform outside the module (CosmWasm admin-gated `migrate`, \
+            NEAR function-call access keys restricted to the contract itself) are not visible. \
+            On CosmWasm, ChainMaker and XuperChain any comparison of two run-time strings counts \
+            as a caller check, which hides real findings (false negatives); whole-state SDKs \
+            (near-sdk, ink!) keep the owner in the root state, so there only transfers and \
+            administrative method names are found.",
+    },
+    platforms: &[],
+};
+
+/// One way from a storage write up to an entry point.
+struct WriteWay {
+    sink: HostCall,
+    report_at: (u32, usize),
+    key: Option<Key>,
+    entry: u32,
+    kind: EntryKind,
+    checked: bool,
+    init_once: bool,
+    /// The function the entry point called on the way (the handler), for messages.
+    handler: u32,
+    /// EOSIO: the way runs through the handler of a `transfer` notification from another
+    /// contract, which the token contract authorized.
+    via_notification: bool,
+}
+
+impl WriteWay {
+    fn unchecked(&self) -> bool {
+        !self.checked
+            && match self.kind {
+                EntryKind::PlatformInvoked => false,
+                EntryKind::InitLike => !self.init_once,
+                EntryKind::Normal => true,
+            }
+    }
+}
+
+fn handler_of(path: &Path) -> u32 {
+    match path.chain.len() {
+        0 => path.entry,
+        1 => path.chain[0].0,
+        n => path.chain[n - 2].0,
+    }
+}
+
+impl Detector for MissingAuthorization {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let w = Walker::new(cx);
+        let mut found: BTreeMap<(u32, usize), Finding> = BTreeMap::new();
+        storage_writes(cx, &w, &mut found);
+        value_transfers(cx, &w, &mut found);
+        privileged_calls(cx, &w, &mut found);
+        out.extend(found.into_values());
+    }
+}
+
+fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+    let notification_sites: Vec<(u32, usize)> = if cx.platform == Platform::Eosio {
+        eosio_dispatch::recover(cx)
+            .transfers
+            .iter()
+            .filter(|t| t.handles_notifications())
+            .map(|t| t.site)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut ways: Vec<WriteWay> = Vec::new();
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        for path in w.paths(sink.func, sink.instr) {
+            let (key, level) = key_along(cx, &path.chain);
+            let report_at = path.chain.get(level).copied().unwrap_or((sink.func, sink.instr));
+            ways.push(WriteWay {
+                sink,
+                report_at,
+                key: key.known().cloned().filter(|k| !is_root_state_key(k)),
+                entry: path.entry,
+                kind: entry_kind(cx, path.entry),
+                checked: path.identity,
+                init_once: path.labels & label(Effect::StorageRead) != 0,
+                handler: handler_of(&path),
+                via_notification: path.chain.iter().any(|s| notification_sites.contains(s)),
+            });
+        }
+    }
+    // Slots the contract itself writes only after checking the caller, somewhere.
+    let mut privileged: BTreeMap<Key, (u32, u32)> = BTreeMap::new();
+    for way in ways.iter().filter(|w| w.checked && w.kind == EntryKind::Normal) {
+        if let Some(k) = &way.key {
+            privileged.entry(k.clone()).or_insert((way.entry, way.handler));
+        }
+    }
+    let mut eosio_functions = std::collections::BTreeSet::new();
+    let mut ways_sorted: Vec<&WriteWay> = ways.iter().filter(|w| w.unchecked()).collect();
+    ways_sorted.sort_by_key(|w| (w.sink.func, w.sink.instr));
+    for way in ways_sorted {
+        let host = cx.host_display_name(way.sink.callee);
+        let entry = entry_name(cx, way.entry);
+        if cx.platform == Platform::Eosio {
+            // Every EOSIO action that changes tables must require the acting account's
+            // authorization; notification handlers run inside the notifier's authorized action.
+            if way.via_notification {
+                continue;
+            }
+            // One finding per writing function: a multi-index write also updates its indices.
+            if !eosio_functions.insert(way.sink.func) {
+                continue;
+            }
+            let at = (way.sink.func, way.sink.instr);
+            let table = match &way.key {
+                Some(Key::Value(v)) => format!(" table `{}`", eosio_dispatch::name_string(*v as u64)),
+                _ => String::new(),
+            };
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message: format!(
+                    "`{host}` writes{table} and entry point `{entry}` reaches it in an action with no \
+                     `require_auth`/`has_auth` check before it"
+                ),
+            });
+        } else if let Some((key, (checked_entry, checked_in))) =
+            way.key.as_ref().and_then(|k| privileged.get_key_value(k))
+        {
+            let at = way.report_at;
+            let evidence = if *checked_entry == way.entry {
+                format!("`{}` (through `{}`)", entry_name(cx, *checked_entry), cx.func_name(*checked_in))
+            } else {
+                format!("`{}`", entry_name(cx, *checked_entry))
+            };
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message: format!(
+                    "writes storage key {key} (through `{host}`), which entry point {evidence} writes only \
+                     after checking the caller; entry point `{entry}` reaches this write with no check of \
+                     the caller"
+                ),
+            });
+        } else if exports_are_methods(cx.platform) && is_admin_method(entry) && way.kind == EntryKind::Normal
+        {
+            let at = (way.sink.func, way.sink.instr);
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message: format!(
+                    "administrative method `{entry}` writes storage (`{host}`) with no check of the caller"
+                ),
+            });
+        }
+    }
+}
+
+/// What the recipient of a value-transfer host call carries, relative to its function.
+fn recipient(cx: &Context<'_>, call: &HostCall) -> Option<Taint> {
+    let h = call.host;
+    if let Some(p) = h.arg("promise") {
+        // NEAR: the promise's account is an argument of the call that created the batch.
+        let values = cx.program.values(call.func)?;
+        return promise_account(cx, call.func, values.operands(call.instr).get(p as usize).copied());
+    }
+    ["account", "to", "destination", "beneficiary"]
+        .iter()
+        .find_map(|role| h.arg(role))
+        .map(|a| host_arg_taint(cx, call.func, call.instr, a, 32, false))
+}
+
+fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+    for call in cx.host_calls(Effect::ValueTransfer) {
+        let to = recipient(cx, &call);
+        for path in w.paths(call.func, call.instr) {
+            let kind = entry_kind(cx, path.entry);
+            if path.identity || kind == EntryKind::PlatformInvoked {
+                continue;
+            }
+            let entry = entry_name(cx, path.entry);
+            let host = cx.host_display_name(call.callee);
+            let t = to.map(|t| taint_along(cx, &path.chain, t, 64)).unwrap_or_default();
+            let message = if t.has(Effect::CallerId) {
+                continue;
+            } else if t.has(Effect::Input) {
+                format!(
+                    "`{host}` sends the contract's funds to an account taken from the call's input, and \
+                     entry point `{entry}` reaches it with no check of the caller"
+                )
+            } else if exports_are_methods(cx.platform) && is_admin_method(entry) {
+                format!(
+                    "administrative method `{entry}` transfers value (`{host}`) with no check of the caller"
+                )
+            } else {
+                continue;
+            };
+            let at = (call.func, call.instr);
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message,
+            });
+            break;
+        }
+    }
+}
+
+fn privileged_calls(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+    for call in cx.host_calls(Effect::Privileged) {
+        let unchecked = w
+            .paths(call.func, call.instr)
+            .into_iter()
+            .find(|p| !p.identity && entry_kind(cx, p.entry) != EntryKind::PlatformInvoked);
+        if let Some(path) = unchecked {
+            let at = (call.func, call.instr);
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message: format!(
+                    "privileged host call `{}` is reachable from entry point `{}` with no check of the caller",
+                    cx.host_display_name(call.callee),
+                    entry_name(cx, path.entry)
+                ),
+            });
+        }
+    }
+}

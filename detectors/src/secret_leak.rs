@@ -1,0 +1,273 @@
+use crate::authz::{host_arg_taint, key_along, taint_along, tokens, Walker};
+use crate::eosio_dispatch::name_string;
+use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::storage::{Access, Key};
+use wasmaudit_detect::taint::Taint;
+use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
+use wasmaudit_front::Op;
+use wasmaudit_platform::{Effect, Platform};
+
+pub struct SecretLeak;
+
+pub static META: DetectorMeta = DetectorMeta {
+    id: "WA312",
+    name: "secret-leak",
+    class: Class::SecretLeak,
+    impact: Impact::Medium,
+    confidence: Confidence::Low,
+    summary: "A value the contract names as a secret (password, seed, private key, mnemonic) is \
+        written to storage, an event or a log",
+    docs: Docs {
+        what_it_does: "A binary has no types, so secrets are recognised by the names the code \
+            itself gives them, honestly a heuristic: a storage key whose text (a constant string, \
+            an EOSIO table name) contains the word `secret`, `password`/`passwd`/`passphrase`, \
+            `mnemonic`, `seed`, `private key`/`privkey`/`priv_key`, or a string constant with such \
+            a word (a log format such as `\"password: {}\"`, an event name) referenced by the \
+            function that writes the log. Reported: (1) a storage write under a secret-named key \
+            whose value comes from the call's input (followed up through wrappers): the secret is \
+            stored in plain text; (2) a log or event host call whose data carries a value read \
+            from storage, on a way from an entry point that reads a secret-named key; (3) a log or \
+            event host call whose data carries the call's input, in a function that references a \
+            secret-named string. Values that pass through a host hash function (`sha256`, \
+            `keccak256`) lose their taint, so storing or logging a hash of a secret is not \
+            reported.",
+        why_bad: "Contract storage, events and logs are replicated to every node and readable by \
+            anyone (on consortium chains, by every member and auditor). A password, seed or key \
+            written there is disclosed: a commit-reveal game's secret seed stored before the \
+            reveal lets players predict outcomes; a stored password lets anyone pass the check it \
+            guards; a logged private key hands over the account.",
+        exploit_scenario: "A FISCO BCOS vault stores `set_password(pw)` under the key `password` \
+            and later lets `withdraw(pw)` through when it matches. An attacker reads the contract's \
+            storage through any node's RPC, learns the password, and withdraws everything. An \
+            EOSIO dice contract stores the house seed in its `seed` table before bets close; \
+            players read the row and only bet on winning rolls.",
+        recommendation: "Never put secrets on chain: store a salted hash (or a commitment) and \
+            compare hashes, reveal seeds only after the outcome is fixed, keep keys off-chain, and \
+            never log sensitive input.",
+        known_false_positives: "Names are matched as words, so a key or message that merely \
+            mentions a secret (`password_hash` storing a hash computed inside the contract, a \
+            `seed` that is public by design, `\"invalid password\"` as an error string next to an \
+            unrelated log) is reported; a secret stored under a key with a neutral name, or built \
+            at run time, is missed. Hashes computed in contract code rather than by a host \
+            function keep the taint of their input and are reported.",
+    },
+    platforms: &[],
+};
+
+/// Words naming a secret, matched against the words of an identifier or a text.
+const SECRET_WORDS: [&str; 9] =
+    ["secret", "secrets", "password", "passwd", "passphrase", "mnemonic", "seed", "privkey", "privatekey"];
+
+/// Whether `text` names a secret: one of [`SECRET_WORDS`], or "private key" / "priv key".
+pub fn names_secret(text: &str) -> bool {
+    let t = tokens(text);
+    t.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+        || t.windows(2).any(|p| matches!(p[0].as_str(), "private" | "priv") && p[1] == "key")
+}
+
+fn key_text(platform: Platform, k: &Key) -> Option<String> {
+    match k {
+        Key::Bytes(_) => k.text().map(str::to_string),
+        Key::Value(v) if platform == Platform::Eosio => Some(name_string(*v as u64)),
+        Key::Value(_) => None,
+    }
+}
+
+impl Detector for SecretLeak {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let mut found: BTreeMap<(u32, usize), Finding> = BTreeMap::new();
+        let w = Walker::new(cx);
+        stored_secrets(cx, &w, &mut found);
+        logged_secrets(cx, &w, &mut found);
+        out.extend(found.into_values());
+    }
+}
+
+/// The value argument of a storage write host call, by value or behind a pointer.
+fn value_taint(cx: &Context<'_>, c: &HostCall) -> Taint {
+    let h = c.host;
+    let by_value = matches!(cx.platform, Platform::Soroban | Platform::Multiversx);
+    ["value", "data"]
+        .iter()
+        .find_map(|r| h.arg(r))
+        .map(|a| host_arg_taint(cx, c.func, c.instr, a, 64, by_value))
+        .unwrap_or_default()
+}
+
+fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        let value = value_taint(cx, &sink);
+        if value.is_empty() {
+            continue;
+        }
+        for path in w.paths(sink.func, sink.instr) {
+            let (key, _) = key_along(cx, &path.chain);
+            let Some(text) = key.known().and_then(|k| key_text(cx.platform, k)) else { continue };
+            if !names_secret(&text) {
+                continue;
+            }
+            let t = taint_along(cx, &path.chain, value, 64);
+            // A digest of the input (`crypto`: it went through a hash host call) is no secret.
+            if !t.has(Effect::Input) || t.has(Effect::Crypto) {
+                continue;
+            }
+            let at = (sink.func, sink.instr);
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message: format!(
+                    "`{}` stores a value from the call's input under the key \"{text}\" in plain text: \
+                     anyone who can read the contract's state reads the secret",
+                    cx.host_display_name(sink.callee)
+                ),
+            });
+            break;
+        }
+    }
+}
+
+/// Functions that read a secret-named storage key, with the key's text.
+fn secret_readers(cx: &Context<'_>) -> BTreeMap<u32, String> {
+    let storage = cx.storage();
+    let mut out = BTreeMap::new();
+    for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+        for (_, accesses) in storage.instrs(f.index) {
+            for a in accesses.iter().filter(|a| a.access == Access::Read) {
+                if let Some(text) = a.key.known().and_then(|k| key_text(cx.platform, k)) {
+                    if names_secret(&text) {
+                        out.entry(f.index).or_insert(text);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Address ranges of data-segment strings that name a secret.
+fn secret_strings(cx: &Context<'_>) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for d in &cx.module.data {
+        let Some(base) = d.offset else { continue };
+        let bytes = &d.bytes;
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_text(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_text(bytes[i]) {
+                i += 1;
+            }
+            if i - start >= 4 {
+                if let Ok(s) = std::str::from_utf8(&bytes[start..i]) {
+                    if names_secret(s) {
+                        out.push((base + start as u64, base + i as u64));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_text(b: u8) -> bool {
+    b.is_ascii_graphic() || b == b' '
+}
+
+/// Whether `func` has a constant that points into a secret-named string, or at a table of
+/// `(pointer, length)` pairs (a format string's pieces) one of which does.
+fn references_secret(cx: &Context<'_>, func: u32, strings: &[(u64, u64)]) -> bool {
+    let inside = |a: u64| strings.iter().any(|(s, e)| (*s..*e).contains(&a));
+    let Some(f) = cx.module.function(func) else { return false };
+    f.body.iter().any(|i| {
+        let Op::I32Const(c) = i.op else { return false };
+        let Ok(a) = u64::try_from(c) else { return false };
+        if inside(a) {
+            return true;
+        }
+        (0..4u64).any(|k| {
+            cx.module
+                .data_at(a + 8 * k, 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .is_some_and(|b| inside(u64::from(u32::from_le_bytes(b))))
+        })
+    })
+}
+
+fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+    let logs = cx.host_calls(Effect::Log);
+    if logs.is_empty() {
+        return;
+    }
+    let readers = secret_readers(cx);
+    let strings = secret_strings(cx);
+    for log in logs {
+        let h = log.host;
+        let by_value = matches!(cx.platform, Platform::Soroban | Platform::Multiversx);
+        let data = ["message", "data", "topics"].iter().filter_map(|r| h.arg(r)).fold(
+            Taint::default(),
+            |mut t, a| {
+                t.join(host_arg_taint(cx, log.func, log.instr, a, 64, by_value));
+                t
+            },
+        );
+        if data.is_empty() {
+            continue;
+        }
+        let at = (log.func, log.instr);
+        let host = cx.host_display_name(log.callee);
+        let mut ways_seen = BTreeSet::new();
+        for path in w.paths(log.func, log.instr) {
+            let t = taint_along(cx, &path.chain, data, 64);
+            let funcs: Vec<u32> = path.chain.iter().map(|(f, _)| *f).collect();
+            if !ways_seen.insert(funcs.clone()) {
+                continue;
+            }
+            let message = if let Some(key) =
+                funcs.iter().find_map(|f| readers.get(f)).filter(|_| t.has(Effect::StorageRead))
+            {
+                format!("`{host}` writes a value read from storage on a path that reads the secret key \"{key}\": the secret ends up in the log")
+            } else if t.has(Effect::Input)
+                && !t.has(Effect::Crypto)
+                && !strings.is_empty()
+                && references_secret(cx, log.func, &strings)
+            {
+                format!("`{host}` writes the call's input next to a message that names a secret (password, seed, key): the secret ends up in the log")
+            } else {
+                continue;
+            };
+            found.entry(at).or_insert_with(|| Finding {
+                detector: &META,
+                function: at.0,
+                instr: at.1,
+                offset: cx.offset_of(at.0, at.1),
+                message,
+            });
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for s in ["password", "userPassword", "private_key", "PRIVATE KEY", "seed", "secret: {}", "mnemonic"]
+        {
+            assert!(names_secret(s), "{s}");
+        }
+        for s in ["owner", "pubkey", "public_key", "seedling", "secretary", "key"] {
+            assert!(!names_secret(s), "{s}");
+        }
+    }
+}

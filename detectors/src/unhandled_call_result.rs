@@ -1,0 +1,125 @@
+use crate::authz::{host_calls_any, live_functions, near_callbacks, reachable, value_decides};
+use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
+use wasmaudit_platform::{Effect, Platform};
+
+pub struct UnhandledCallResult;
+
+pub static META: DetectorMeta = DetectorMeta {
+    id: "WA401",
+    name: "unhandled-call-result",
+    class: Class::UnhandledCallResult,
+    impact: Impact::Medium,
+    confidence: Confidence::Medium,
+    summary: "The status of an external call, transfer or promise is ignored and execution goes on \
+        as if it succeeded",
+    docs: Docs {
+        what_it_does: "Takes the host calls whose result reports whether an external call or \
+            transfer failed: ink! `seal_call`/`transfer`/`instantiate`/`delegate_call`/\
+            `call_chain_extension`/`call_runtime`/`xcm_*` (a `ReturnCode`), Stylus \
+            `call_contract`/`delegate_call_contract`/`static_call_contract` (a status byte), ewasm \
+            `call*`/`create` and FISCO `call` (a status), MultiversX transfer and execute functions \
+            with an integer result, Soroban `try_call` (an error `Val`), and NEAR `promise_result` \
+            (the status of the awaited promise). The status is followed forward through \
+            arithmetic, comparisons, locals, frame slots, callee parameters and returns to callers; \
+            it is handled when it reaches the condition of a branch, a `select` or an assertion. A \
+            status that is dropped or never decides anything is reported at the call. NEAR: a \
+            callback the contract schedules on itself by name that never reads `promise_result` \
+            (nor `promise_results_count`) yet writes storage or transfers is reported at its first \
+            such state change: it assumes the awaited call succeeded.",
+        why_bad: "A failed call or transfer does not revert the caller on these platforms: the \
+            contract continues with state that says the tokens were paid or the callee acted. \
+            Balances are debited for transfers that never happened, orders are settled for calls \
+            that reverted, and a NEAR callback books a cross-contract transfer that failed.",
+        exploit_scenario: "An ink! escrow's `release` calls `seal_transfer(seller, amount)` and then \
+            deletes the order, ignoring the return code. The seller's account is a contract that \
+            rejects incoming value; the transfer fails with `TransferFailed`, the order is gone, \
+            and the funds stay locked in the escrow with no record of who they belong to. On NEAR, \
+            `on_withdraw_complete` decrements the user's balance without checking \
+            `promise_result(0)`: a withdrawal to a non-existent account fails and the user loses \
+            the amount.",
+        recommendation: "Test every status: `?`/`match` on the `Result` the SDK returns, \
+            `require(success)` in Stylus, `if env::promise_result(0) != PromiseResult::Successful` \
+            in NEAR callbacks (or `#[callback_result]`), and roll back or record failures instead \
+            of assuming success.",
+        known_false_positives: "A status handled only by storing it (returned through an \
+            out-parameter, kept in a global) counts as handled although nothing may read it; one \
+            compared only to log it counts as handled too. MultiversX VMs may already fail the \
+            transaction on some errors of synchronous calls, which makes an ignored status \
+            harmless there. NEAR callbacks that intentionally ignore the outcome (cleanup that must \
+            run either way) are reported when they write state.",
+    },
+    platforms: &[],
+};
+
+/// Whether host call `c` returns a status that tells success from failure.
+fn returns_status(cx: &Context<'_>, c: &HostCall) -> bool {
+    let has_result = cx.module.func_sig(c.callee).is_some_and(|s| !s.results.is_empty());
+    if !has_result {
+        return false;
+    }
+    let h = c.host;
+    match cx.platform {
+        Platform::Near => h.name == "promise_result",
+        Platform::Soroban => h.has(Effect::CallResult) && h.has(Effect::ExternalCall),
+        Platform::Ink | Platform::Stylus | Platform::Ewasm | Platform::FiscoLiquid | Platform::Multiversx => {
+            h.has(Effect::ExternalCall) || h.has(Effect::ValueTransfer)
+        }
+        _ => false,
+    }
+}
+
+impl Detector for UnhandledCallResult {
+    fn meta(&self) -> &'static DetectorMeta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let calls = host_calls_any(cx, &[Effect::ExternalCall, Effect::ValueTransfer, Effect::CallResult]);
+        let live = live_functions(cx);
+        for c in calls.iter().filter(|c| live.contains(&c.func) && returns_status(cx, c)) {
+            let Some(values) = cx.program.values(c.func) else { continue };
+            let decided = values.results(c.instr).iter().any(|r| value_decides(cx, c.func, *r));
+            if decided {
+                continue;
+            }
+            out.push(Finding {
+                detector: &META,
+                function: c.func,
+                instr: c.instr,
+                offset: cx.offset_of(c.func, c.instr),
+                message: format!(
+                    "the status returned by `{}` never decides a branch or an assertion: a failed call \
+                     is treated as a success",
+                    cx.host_display_name(c.callee)
+                ),
+            });
+        }
+        near_callbacks_without_result(cx, out);
+    }
+}
+
+/// NEAR callbacks scheduled by name that never read a promise result but change state.
+fn near_callbacks_without_result(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let sinks = host_calls_any(cx, &[Effect::StorageWrite, Effect::ValueTransfer]);
+    for cb in near_callbacks(cx) {
+        let Some((sched, _)) = cb.scheduled_at else { continue };
+        if cb.reads_result {
+            continue;
+        }
+        let reach = reachable(cx, cb.export);
+        let Some(sink) = sinks.iter().find(|s| reach.contains(&s.func)) else { continue };
+        out.push(Finding {
+            detector: &META,
+            function: sink.func,
+            instr: sink.instr,
+            offset: cx.offset_of(sink.func, sink.instr),
+            message: format!(
+                "callback `{}` (scheduled in `{}`) reaches `{}` without reading `promise_result`: it \
+                 assumes the awaited call succeeded",
+                cb.name,
+                cx.func_name(sched),
+                cx.host_display_name(sink.callee)
+            ),
+        });
+    }
+}
