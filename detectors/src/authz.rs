@@ -619,10 +619,10 @@ pub fn is_platform_constructor(p: Platform, name: &str) -> bool {
 /// `new`, `init`, `initialize`, `new_default_meta`, `init_contract`, `constructor`, ...
 pub fn is_init_like(name: &str) -> bool {
     let t = tokens(name);
-    match t.first().map(String::as_str) {
-        Some("new" | "init" | "initialize" | "initialise" | "constructor" | "instantiate" | "setup") => true,
-        _ => false,
-    }
+    matches!(
+        t.first().map(String::as_str),
+        Some("new" | "init" | "initialize" | "initialise" | "constructor" | "instantiate" | "setup")
+    )
 }
 
 /// Platforms whose exports are the contract's method names.
@@ -1113,16 +1113,8 @@ fn decides_in(cx: &Context<'_>, func: u32, v: ValueId, depth: u32, steps: &mut u
                 Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Convert(_) | Op::Other { .. } => {
                     work.extend(values.results(i))
                 }
-                Op::Return => {
-                    if returned_decides(cx, func, depth, steps) {
-                        return true;
-                    }
-                }
-                Op::End if i + 1 == f.body.len() => {
-                    if returned_decides(cx, func, depth, steps) {
-                        return true;
-                    }
-                }
+                Op::Return if returned_decides(cx, func, depth, steps) => return true,
+                Op::End if i + 1 == f.body.len() && returned_decides(cx, func, depth, steps) => return true,
                 Op::GlobalSet(_) => return true,
                 Op::Store { .. } => {
                     if ops.get(1) != Some(&v) {
