@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::storage::{Access, Key};
 use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
-use wasmaudit_front::Op;
 use wasmaudit_platform::{Effect, Platform};
 
 pub struct SecretLeak;
@@ -21,14 +20,12 @@ pub static META: DetectorMeta = DetectorMeta {
         what_it_does: "A binary has no types, so secrets are recognised by the names the code \
             itself gives them, honestly a heuristic: a storage key whose text (a constant string, \
             an EOSIO table name) contains the word `secret`, `password`/`passwd`/`passphrase`, \
-            `mnemonic`, `seed`, `private key`/`privkey`/`priv_key`, or a string constant with such \
-            a word (a log format such as `\"password: {}\"`, an event name) referenced by the \
-            function that writes the log. Reported: (1) a storage write under a secret-named key \
+            `mnemonic`, `seed`, `private key`/`privkey`/`priv_key`. Reported: (1) a storage write under a secret-named key \
             whose value comes from the call's input (followed up through wrappers): the secret is \
             stored in plain text; (2) a log or event host call whose data carries a value read \
-            from storage, on a way from an entry point that reads a secret-named key; (3) a log or \
-            event host call whose data carries the call's input, in a function that references a \
-            secret-named string. Values that pass through a host hash function (`sha256`, \
+            from storage, on a way from an entry point that reads a secret-named key. The call's own \
+            input written to a log is not reported: the transaction that carried it is as public \
+            as the log. Values that pass through a host hash function (`sha256`, \
             `keccak256`) lose their taint, so storing or logging a hash of a secret is not \
             reported.",
         why_bad: "Contract storage, events and logs are replicated to every node and readable by \
@@ -46,8 +43,7 @@ pub static META: DetectorMeta = DetectorMeta {
             never log sensitive input.",
         known_false_positives: "Names are matched as words, so a key or message that merely \
             mentions a secret (`password_hash` storing a hash computed inside the contract, a \
-            `seed` that is public by design, `\"invalid password\"` as an error string next to an \
-            unrelated log) is reported; a secret stored under a key with a neutral name, or built \
+            `seed` that is public by design) is reported; a secret stored under a key with a neutral name, or built \
             at run time, is missed. Hashes computed in contract code rather than by a host \
             function keep the taint of their input and are reported.",
     },
@@ -150,65 +146,12 @@ fn secret_readers(cx: &Context<'_>) -> BTreeMap<u32, String> {
     out
 }
 
-/// Address ranges of data-segment strings that name a secret.
-fn secret_strings(cx: &Context<'_>) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    for d in &cx.module.data {
-        let Some(base) = d.offset else { continue };
-        let bytes = &d.bytes;
-        let mut i = 0;
-        while i < bytes.len() {
-            if !is_text(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && is_text(bytes[i]) {
-                i += 1;
-            }
-            if i - start >= 4 {
-                if let Ok(s) = std::str::from_utf8(&bytes[start..i]) {
-                    if names_secret(s) {
-                        out.push((base + start as u64, base + i as u64));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-fn is_text(b: u8) -> bool {
-    b.is_ascii_graphic() || b == b' '
-}
-
-/// Whether `func` has a constant that points into a secret-named string, or at a table of
-/// `(pointer, length)` pairs (a format string's pieces) one of which does.
-fn references_secret(cx: &Context<'_>, func: u32, strings: &[(u64, u64)]) -> bool {
-    let inside = |a: u64| strings.iter().any(|(s, e)| (*s..*e).contains(&a));
-    let Some(f) = cx.module.function(func) else { return false };
-    f.body.iter().any(|i| {
-        let Op::I32Const(c) = i.op else { return false };
-        let Ok(a) = u64::try_from(c) else { return false };
-        if inside(a) {
-            return true;
-        }
-        (0..4u64).any(|k| {
-            cx.module
-                .data_at(a + 8 * k, 4)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .is_some_and(|b| inside(u64::from(u32::from_le_bytes(b))))
-        })
-    })
-}
-
 fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
     let logs = cx.host_calls(Effect::Log);
     if logs.is_empty() {
         return;
     }
     let readers = secret_readers(cx);
-    let strings = secret_strings(cx);
     for log in logs {
         let h = log.host;
         let by_value = matches!(cx.platform, Platform::Soroban | Platform::Multiversx);
@@ -231,19 +174,16 @@ fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
             if !ways_seen.insert(funcs.clone()) {
                 continue;
             }
-            let message = if let Some(key) =
-                funcs.iter().find_map(|f| readers.get(f)).filter(|_| t.has(Effect::StorageRead))
-            {
-                format!("`{host}` writes a value read from storage on a path that reads the secret key \"{key}\": the secret ends up in the log")
-            } else if t.has(Effect::Input)
-                && !t.has(Effect::Crypto)
-                && !strings.is_empty()
-                && references_secret(cx, log.func, &strings)
-            {
-                format!("`{host}` writes the call's input next to a message that names a secret (password, seed, key): the secret ends up in the log")
-            } else {
+            // The call's own input in a log is not reported: the transaction that carried it is
+            // as public as the log.
+            let Some(key) = funcs.iter().find_map(|f| readers.get(f)).filter(|_| t.has(Effect::StorageRead))
+            else {
                 continue;
             };
+            let message = format!(
+                "`{host}` writes a value read from storage on a path that reads the secret key \"{key}\": \
+                 the secret ends up in the log"
+            );
             found.entry(at).or_insert_with(|| Finding {
                 detector: &META,
                 function: at.0,

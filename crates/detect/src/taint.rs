@@ -19,7 +19,7 @@ use crate::Context;
 use std::collections::BTreeMap;
 use wasmaudit_flow::{Addr, Base, Evaluator, ValueDef, ValueId};
 use wasmaudit_front::Op;
-use wasmaudit_platform::{Effect, HostFn};
+use wasmaudit_platform::{Effect, HostFn, Platform};
 
 /// Bytes a write of unknown length is taken to cover.
 pub const WINDOW: i64 = 32;
@@ -169,6 +169,28 @@ fn constant_registers(cx: &Context<'_>) -> Vec<i64> {
     ids.into_iter().take(64).collect()
 }
 
+/// Source labels of the parameters of `func` when it is an entry point whose arguments are data
+/// rather than a host call's result. CosmWasm passes each entry point `Region` pointers to JSON:
+/// `env` (block and contract data, chosen by the chain), then `info` (`MessageInfo`: the sender
+/// and the funds) and `msg`, both chosen by whoever sends the message, so input; `reply`'s
+/// message is the result of the contract's own submessage, so a call result as well.
+pub fn entry_param_labels(cx: &Context<'_>, func: u32) -> Vec<u32> {
+    if cx.platform != Platform::Cosmwasm {
+        return Vec::new();
+    }
+    let Some(name) = cx.module.exported_funcs().find(|(_, f)| *f == func).map(|(n, _)| n) else {
+        return Vec::new();
+    };
+    let data = match name {
+        "instantiate" | "execute" | "migrate" | "sudo" | "query" => label(Effect::Input),
+        "reply" => label(Effect::Input) | label(Effect::CallResult),
+        n if n.starts_with("ibc_") => label(Effect::Input),
+        _ => return Vec::new(),
+    };
+    let nparams = cx.module.func_sig(func).map(|s| s.params.len()).unwrap_or(0);
+    (0..nparams).map(|i| if i == 0 { 0 } else { data }).collect()
+}
+
 /// Labels of the nearest host call before instruction `at` of the evaluated function that fills
 /// register `reg` (a constant register argument) and dominates `at`: its source labels, or
 /// `crypto` for a hash.
@@ -228,6 +250,9 @@ pub struct FuncTaint {
     writes: BTreeMap<(Base, i64), Vec<(i64, Taint)>>,
     /// Memo of [`pointer_params`] by base value.
     pointer_params: std::cell::RefCell<std::collections::HashMap<ValueId, u64>>,
+    /// Source labels of each parameter, for entry points whose arguments carry data the
+    /// platform hands in ([`entry_param_labels`]); empty otherwise.
+    param_labels: Vec<u32>,
 }
 
 impl FuncTaint {
@@ -353,10 +378,15 @@ impl DataFlow {
         else {
             return (FuncTaint::default(), summary);
         };
-        let mut ft = FuncTaint { values: vec![Taint::default(); values.len()], ..FuncTaint::default() };
+        let mut ft = FuncTaint {
+            values: vec![Taint::default(); values.len()],
+            param_labels: entry_param_labels(cx, func),
+            ..FuncTaint::default()
+        };
         for (v, def) in values.defs.iter().enumerate() {
             if let ValueDef::Param(i) = def {
-                ft.values[v] = Taint { params: bit(*i as usize), ..Taint::default() };
+                let labels = ft.param_labels.get(*i as usize).copied().unwrap_or(0);
+                ft.values[v] = Taint { labels, params: bit(*i as usize), ..Taint::default() };
             }
         }
         for _ in 0..MAX_PASSES {
@@ -438,7 +468,20 @@ impl DataFlow {
             }
         }
         if let Base::Value(b) = addr.base {
-            t.param_mem |= ft.pointer_params(ev, b);
+            let params = ft.pointer_params(ev, b);
+            t.param_mem |= params;
+            for (p, labels) in ft.param_labels.iter().enumerate() {
+                if params & bit(p) != 0 {
+                    t.labels |= labels;
+                }
+            }
+            // Memory reached through a pointer the input chose is input as well (a decoder
+            // walking a message buffer, an index taken from the message). In a summary the
+            // pointer may have been loaded from a parameter's memory (a buffer pointer read out
+            // of a `Vec` or a CosmWasm `Region`): what it points to is taken to come from there.
+            let pointer = ft.value(b);
+            t.labels |= pointer.labels & label(Effect::Input);
+            t.param_mem |= pointer.param_mem;
         }
         t
     }

@@ -254,3 +254,65 @@ fn indirect_calls_carry_summaries() {
     let t = cx.dataflow().funcs[f as usize].value(arg);
     assert!(t.has(Effect::CallerId) && t.has(Effect::Input), "both targets' writes reach the load: {t:?}");
 }
+
+/// CosmWasm hands `execute` three `Region` pointers (env, info, msg). What the contract decodes
+/// from `info` and `msg` is input, also after the region is consumed in a helper and its bytes
+/// read through the pointer stored in it; `env` is not.
+#[test]
+fn cosmwasm_entry_arguments_are_input() {
+    let fx = fixture(
+        r#"(module
+          (import "env" "db_write" (func $db_write (param i32 i32)))
+          (memory 1)
+          (global $sp (mut i32) (i32.const 65536))
+          ;; Region { offset, capacity, length } -> (ptr, len) written to $out, as
+          ;; cosmwasm-std's consume_region builds a Vec from the region
+          (func $consume_region (param $region i32) (param $out i32)
+            local.get $out
+            local.get $region
+            i32.load
+            i32.store
+            local.get $out
+            local.get $region
+            i32.load offset=8
+            i32.store offset=4)
+          ;; first byte of a decoded buffer (the JSON decoder reading the message)
+          (func $first_byte (param $vec i32) (result i32)
+            local.get $vec
+            i32.load
+            i32.load8_u)
+          (func $execute (export "execute") (param $env i32) (param $info i32) (param $msg i32)
+            (result i32)
+            (local $fp i32)
+            global.get $sp
+            i32.const 64
+            i32.sub
+            local.tee $fp
+            global.set $sp
+            local.get $info
+            local.get $fp
+            call $consume_region
+            local.get $fp
+            call $first_byte          ;; a byte of info
+            local.get $env
+            local.get $fp
+            i32.const 32              ;; a slot apart from info's (callee writes cover 32 bytes)
+            i32.add
+            call $consume_region
+            local.get $fp
+            i32.const 32
+            i32.add
+            call $first_byte          ;; a byte of env
+            call $db_write
+            i32.const 0))"#,
+    );
+    let cx = Context::new(&fx.module, &fx.program, Platform::Cosmwasm);
+    let (f, sites) = calls_to(&fx.module, "execute", "db_write");
+    let ops = fx.program.values(f).expect("values").operands(sites[0]);
+    let ft = &cx.dataflow().funcs[f as usize];
+    assert!(ft.value(ops[0]).has(Effect::Input), "info byte: {:?}", ft.value(ops[0]));
+    assert!(!ft.value(ops[1]).has(Effect::Input), "env byte: {:?}", ft.value(ops[1]));
+    // The same module read as another platform has no such sources.
+    let other = Context::new(&fx.module, &fx.program, Platform::Near);
+    assert!(!other.dataflow().funcs[f as usize].value(ops[0]).has(Effect::Input));
+}
