@@ -79,3 +79,13 @@ fn explain_renders_every_section() {
         }
     }
 }
+
+#[test]
+fn readme_lists_every_detector() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).expect("README.md");
+    for d in wasmaudit_detectors::registry() {
+        let m = d.meta();
+        let row = format!("| {} | {} |", m.id, m.name);
+        assert!(readme.contains(&row), "README.md's detector table lacks `{row}`");
+    }
+}
