@@ -1027,18 +1027,86 @@ pub fn promise_account(cx: &Context<'_>, func: u32, promise: Option<ValueId>) ->
 /// NEAR: whether the host call in `func` is issued by an SDK's generic promise-action dispatcher
 /// (near-sdk's `PromiseAction` match, which turns whatever actions were queued on a `Promise`
 /// into host calls): `func` itself, or every function calling it, reaches four or more different
-/// `promise_batch_action_*` imports within two calls. Which arm runs is decided by data queued
+/// `promise_batch_action_*` imports within three calls. Which arm runs is decided by data queued
 /// elsewhere, so reaching one of its calls says nothing about whether an entry point schedules
 /// that action.
 pub fn is_action_dispatcher(cx: &Context<'_>, func: u32) -> bool {
-    if action_kinds(cx, func, 2) >= 4 {
+    if action_kinds(cx, func, 3) >= 4 {
         return true;
     }
     let callers = cx.program.calls.callers(func);
-    !callers.is_empty() && callers.iter().all(|(c, _)| action_kinds(cx, *c, 2) >= 4)
+    !callers.is_empty() && callers.iter().all(|(c, _)| action_kinds(cx, *c, 3) >= 4)
 }
 
-/// Distinct `promise_batch_action_*` imports `func` calls within `depth` levels.
+/// For a call inside a generic action dispatcher ([`is_action_dispatcher`]), where reaching it
+/// says nothing about which action an entry point queues: an entry point whose name says it
+/// performs the action (one of `words` among its words, e.g. `upgrade`, `delete`) and reaches the
+/// call with no caller check. Such an entry point is the remaining evidence that the action is
+/// built at all.
+pub fn named_unchecked_entry(
+    w: &Walker<'_, '_>,
+    func: u32,
+    instr: usize,
+    named_for: fn(&[String]) -> bool,
+) -> Option<u32> {
+    w.paths(func, instr).into_iter().find_map(|p| {
+        let named = entry_names(w.cx, p.entry).iter().any(|n| named_for(&tokens(n)));
+        (named && !p.identity && entry_kind(w.cx, p.entry) == EntryKind::Normal).then_some(p.entry)
+    })
+}
+
+/// Whether a way up from an instruction (`chain`, ending in the entry point's call) passes
+/// through a generic action dispatcher below the entry point: a function that reaches four or
+/// more `promise_batch_action_*` kinds within [`DISPATCH_DEPTH`] calls (near-sdk 3 reaches the
+/// action's host wrapper through a `call_indirect` that any dispatcher arm may take). `memo`
+/// caches the answer per function.
+pub fn passes_dispatcher(cx: &Context<'_>, chain: &[(u32, usize)], memo: &mut BTreeMap<u32, bool>) -> bool {
+    let below = &chain[..chain.len().saturating_sub(1)];
+    below.iter().any(|(g, _)| *memo.entry(*g).or_insert_with(|| action_kinds(cx, *g, DISPATCH_DEPTH) >= 4))
+}
+
+/// Call levels between a generic dispatcher and the action host calls it issues: near-sdk 3 goes
+/// dispatcher → `env::` wrapper → `BLOCKCHAIN_INTERFACE` closure → `call_indirect` → host wrapper
+/// → host.
+const DISPATCH_DEPTH: u32 = 6;
+
+/// Findings for host calls with effect `e` that an entry point reaches with no caller check
+/// ([`wasmaudit_detect::query::unguarded_sink_findings`]), except that a call inside a generic
+/// action dispatcher, or reached only through one, is reported only through an entry point named for the action
+/// ([`named_unchecked_entry`] with `named_for`, given the words of the entry point's name).
+pub fn lifecycle_findings(
+    cx: &Context<'_>,
+    e: Effect,
+    meta: &'static wasmaudit_detect::DetectorMeta,
+    what: &str,
+    named_for: fn(&[String]) -> bool,
+) -> Vec<wasmaudit_detect::Finding> {
+    let w = Walker::new(cx);
+    let mut memo = BTreeMap::new();
+    let mut out = Vec::new();
+    for mut f in wasmaudit_detect::query::unguarded_sink_findings(cx, e, meta, what) {
+        let paths = w.paths(f.function, f.instr);
+        let dispatched = is_action_dispatcher(cx, f.function)
+            || (!paths.is_empty() && paths.iter().all(|p| passes_dispatcher(cx, &p.chain, &mut memo)));
+        if !dispatched {
+            out.push(f);
+            continue;
+        }
+        let Some(entry) = named_unchecked_entry(&w, f.function, f.instr, named_for) else { continue };
+        let callee = cx.program.calls.targets_at(f.function, f.instr).first().copied().unwrap_or(0);
+        f.message = format!(
+            "`{}` {what} (in the generic action dispatcher) and entry point `{}`, named for this action, \
+             reaches it with no check of the caller before it",
+            cx.host_display_name(callee),
+            entry_name(cx, entry)
+        );
+        out.push(f);
+    }
+    out
+}
+
+/// Distinct `promise_batch_action_*` imports `func` calls (directly or through `call_indirect`)
+/// within `depth` levels.
 fn action_kinds(cx: &Context<'_>, func: u32, depth: u32) -> usize {
     let mut kinds = BTreeSet::new();
     let mut frontier = vec![func];
@@ -1046,7 +1114,10 @@ fn action_kinds(cx: &Context<'_>, func: u32, depth: u32) -> usize {
     for _ in 0..depth {
         let mut next = Vec::new();
         for f in frontier {
-            for (_, c) in cx.direct_calls(f) {
+            // Indirect calls too: near-sdk 3 reaches the host through a `BlockchainInterface`
+            // trait object, one small wrapper per host function behind `call_indirect`.
+            let targets = cx.program.calls.call_sites(f).iter().flat_map(|(_, t)| t.iter().copied());
+            for c in targets {
                 let is_action = cx
                     .module
                     .function(c)

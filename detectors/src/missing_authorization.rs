@@ -1,6 +1,6 @@
 use crate::authz::{
-    entry_kind, entry_name, exports_are_methods, host_arg_taint, is_admin_method, is_root_state_key,
-    key_along, promise_account, taint_along, EntryKind, Path, Walker,
+    entry_kind, entry_name, exports_are_methods, host_arg_taint, is_action_dispatcher, is_admin_method,
+    is_root_state_key, key_along, passes_dispatcher, promise_account, taint_along, EntryKind, Path, Walker,
 };
 use crate::eosio_dispatch;
 use std::collections::BTreeMap;
@@ -249,11 +249,17 @@ fn recipient(cx: &Context<'_>, call: &HostCall) -> Option<Taint> {
 }
 
 fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+    let mut dispatchers = BTreeMap::new();
     for call in cx.host_calls(Effect::ValueTransfer) {
         let to = recipient(cx, &call);
         for path in w.paths(call.func, call.instr) {
             let kind = entry_kind(cx, path.entry);
             if path.identity || kind == EntryKind::PlatformInvoked {
+                continue;
+            }
+            // Through a generic promise-action dispatcher, reaching the transfer arm says
+            // nothing about whether this entry point queues a transfer.
+            if is_action_dispatcher(cx, call.func) || passes_dispatcher(cx, &path.chain, &mut dispatchers) {
                 continue;
             }
             let entry = entry_name(cx, path.entry);

@@ -1,4 +1,4 @@
-use wasmaudit_detect::query::unguarded_sink_findings;
+use crate::authz::lifecycle_findings;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_platform::Effect;
 
@@ -17,7 +17,11 @@ pub static META: DetectorMeta = DetectorMeta {
             reports it when an exported entry point reaches it with no guard: the same query as \
             `unprotected-upgrade` (a branch or assertion on the caller's identity or an authorization \
             verdict that the call is control dependent on, a trapping `require_auth`-style call, or a \
-            helper that only returns after such a guard).",
+            helper that only returns after such a guard). On NEAR, a call inside a generic \
+            promise-action dispatcher, or reached only through one (see `unprotected-upgrade`), is \
+            reported only through an unguarded entry point whose name says it destroys the \
+            contract (`destroy`, `terminate`, `selfdestruct`, `kill`, or `delete`/`close`/`remove` \
+            with `account`/`contract`/`self`).",
         why_bad: "Termination removes the code and storage and sends the remaining balance to a \
             beneficiary. Unrestricted, it lets anyone freeze the service for good and often steal \
             the balance: the lifecycle's freeze/revoke step must be an administrator's decision.",
@@ -30,12 +34,20 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A guard counts when its condition carries the caller's identity or an \
             authorization verdict, whatever it is compared with (a comparison with the wrong stored value \
             passes). Authorization enforced outside the module (governance-only upgrades, a CosmWasm \
-            admin-gated `migrate`) is invisible and reported. Generic action dispatchers (near-sdk's \
-            promise-action `match`) make every action arm reachable from any entry point that creates a \
-            promise, so a contract that never builds this action is still reported.",
+            admin-gated `migrate`) is invisible and reported. Through a near-sdk dispatcher the \
+            entry point's name decides: an unguarded `delete_account` method that never queues the \
+            action is reported, and an unguarded deletion under another name is missed.",
     },
     platforms: &[],
 };
+
+/// Whether an entry point's name (its words) says it destroys the contract: `destroy`,
+/// `terminate`, `selfdestruct`, `kill`, or `delete`/`close`/`remove` with `account`/`contract`/`self`.
+fn names_terminate(words: &[String]) -> bool {
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    has(&["destroy", "terminate", "selfdestruct", "kill"])
+        || (has(&["delete", "close", "remove"]) && has(&["account", "contract", "self"]))
+}
 
 impl Detector for UnprotectedTerminate {
     fn meta(&self) -> &'static DetectorMeta {
@@ -43,6 +55,12 @@ impl Detector for UnprotectedTerminate {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        out.extend(unguarded_sink_findings(cx, Effect::Terminate, &META, "destroys the contract"));
+        out.extend(lifecycle_findings(
+            cx,
+            Effect::Terminate,
+            &META,
+            "destroys the contract",
+            names_terminate,
+        ));
     }
 }

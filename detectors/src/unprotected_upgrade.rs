@@ -1,4 +1,4 @@
-use wasmaudit_detect::query::unguarded_sink_findings;
+use crate::authz::lifecycle_findings;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_platform::Effect;
 
@@ -21,7 +21,13 @@ pub static META: DetectorMeta = DetectorMeta {
             `auth-check` host calls, through memory, registers and helper summaries) and on which the \
             call is control dependent, a trapping authorization call such as `require_auth`, or a call \
             of a helper that only returns after such a guard. The call is reported with the first entry \
-            point that reaches it unguarded.",
+            point that reaches it unguarded. On NEAR, a call inside a generic promise-action \
+            dispatcher (near-sdk's `PromiseAction` match: a function reaching four or more \
+            `promise_batch_action_*` kinds, directly or through `call_indirect`), or reached only \
+            through one, is reported only through an unguarded entry point whose name says it \
+            replaces code (`upgrade`, `migrate`, `redeploy`, or `update`/`set`/`deploy` with \
+            `code`/`contract`/`wasm`): every entry point that creates any promise reaches every arm \
+            of such a dispatcher, so reachability alone is no evidence.",
         why_bad: "Whoever can replace the code owns the contract: its storage, its balance and every \
             user's assets. The standard's lifecycle requirement (upgrade under control) is met only \
             when upgrades are restricted to an administrator.",
@@ -34,12 +40,21 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A guard counts when its condition carries the caller's identity or an \
             authorization verdict, whatever it is compared with (a comparison with the wrong stored value \
             passes). Authorization enforced outside the module (governance-only upgrades, a CosmWasm \
-            admin-gated `migrate`) is invisible and reported. Generic action dispatchers (near-sdk's \
-            promise-action `match`) make every action arm reachable from any entry point that creates a \
-            promise, so a contract that never builds this action is still reported.",
+            admin-gated `migrate`) is invisible and reported. Through a near-sdk dispatcher the \
+            entry point's name decides: an unguarded `upgrade` that never queues a deploy is \
+            reported, and an unguarded upgrade under another name is missed.",
     },
     platforms: &[],
 };
+
+/// Whether an entry point's name (its words) says it replaces the code: `upgrade`, `redeploy`,
+/// `migrate`, or `update`/`set`/`deploy`/`replace` with `code`/`contract`/`wasm`
+/// (`deploy_status_message` deploys to another account and does not count).
+fn names_upgrade(words: &[String]) -> bool {
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    has(&["upgrade", "redeploy", "migrate"])
+        || (has(&["update", "set", "deploy", "replace"]) && has(&["code", "contract", "wasm"]))
+}
 
 impl Detector for UnprotectedUpgrade {
     fn meta(&self) -> &'static DetectorMeta {
@@ -47,6 +62,12 @@ impl Detector for UnprotectedUpgrade {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        out.extend(unguarded_sink_findings(cx, Effect::CodeUpgrade, &META, "replaces the contract code"));
+        out.extend(lifecycle_findings(
+            cx,
+            Effect::CodeUpgrade,
+            &META,
+            "replaces the contract code",
+            names_upgrade,
+        ));
     }
 }
