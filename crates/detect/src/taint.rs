@@ -23,6 +23,8 @@ use wasmaudit_platform::{Effect, HostFn, Platform};
 
 /// Bytes a write of unknown length is taken to cover.
 pub const WINDOW: i64 = 32;
+/// Bytes of a `memcpy` of unknown length whose recorded writes are copied.
+const MAX_COPY: i64 = 256;
 /// Rounds of the module-wide summary fixpoint (deeper recursion keeps the last round's facts).
 const MAX_ROUNDS: usize = 8;
 /// Passes of the per-function fixpoint (loops carry taint around phis and memory).
@@ -656,6 +658,46 @@ impl DataFlow {
         changed
     }
 
+    /// `memcpy(dst, src, len)`: each write recorded in the `len` source bytes (at most
+    /// [`MAX_COPY`] when `len` is not a constant) is repeated at the same distance from `dst`,
+    /// and what the source's own pointer parameters carry goes along.
+    fn copy_memory(
+        &self,
+        ev: &Evaluator<'_>,
+        ft: &mut FuncTaint,
+        summary: &mut Summary,
+        dst: ValueId,
+        src: ValueId,
+        len: Option<i64>,
+    ) -> bool {
+        let len = len.map_or(MAX_COPY, |n| n.clamp(0, MAX_COPY));
+        let (from, to) = (ev.address(src, 0), ev.address(dst, 0));
+        let mut copies: Vec<(i64, i64, Taint)> = Vec::new();
+        let lo = (from.base, from.offset.saturating_sub(WINDOW - 1));
+        let hi = (from.base, from.offset.saturating_add(len));
+        if lo < hi {
+            for ((_, start), ws) in ft.writes.range(lo..hi) {
+                for (wlen, taint) in ws {
+                    if from.offset < start.saturating_add(*wlen) {
+                        let at = start.saturating_sub(from.offset).max(0);
+                        copies.push((at, *wlen, *taint));
+                    }
+                }
+            }
+        }
+        let mut symbolic = Taint::default();
+        if let Base::Value(b) = from.base {
+            symbolic.param_mem = ft.pointer_params(ev, b) | ft.value(b).param_mem;
+            symbolic.labels = ft.value(b).labels & label(Effect::Input);
+        }
+        let mut changed = false;
+        for (at, wlen, taint) in copies {
+            let addr = Addr { base: to.base, offset: to.offset.saturating_add(at) };
+            changed |= Self::add_write(ev, ft, summary, addr, wlen, taint);
+        }
+        changed | Self::add_write(ev, ft, summary, to, WINDOW, symbolic)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
@@ -672,6 +714,30 @@ impl DataFlow {
         let mut changed = false;
         for &t in targets {
             if let Some(h) = cx.host_fn(t) {
+                if let (Some(d), Some(s)) = (h.arg("dst"), h.arg("src")) {
+                    // memcpy/memmove: what the source bytes carry moves to the destination.
+                    let len = h.arg("len").and_then(|l| args.get(l as usize)).and_then(|v| ev.constant(*v));
+                    if let (Some(&dst), Some(&src)) = (args.get(d as usize), args.get(s as usize)) {
+                        changed |= self.copy_memory(ev, ft, summary, dst, src, len);
+                    }
+                    continue;
+                }
+                if h.effects.is_empty() && h.args.is_empty() {
+                    // A library routine the host provides (compiler-rt soft float, 128-bit
+                    // arithmetic): its result comes from its arguments; one without a result
+                    // returns through the pointer in its first argument.
+                    let mut out = Taint::default();
+                    for a in args.iter().skip(usize::from(results.is_empty())) {
+                        out.join(ft.value(*a));
+                    }
+                    if results.is_empty() {
+                        if let Some(&p) = args.first() {
+                            changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), 16, out);
+                        }
+                    }
+                    changed |= set_results(ft, out);
+                    continue;
+                }
                 let labels = host_labels(h);
                 let mut out = Taint::of(labels);
                 if h.has(Effect::AuthCheck) || h.has(Effect::SignatureVerify) {

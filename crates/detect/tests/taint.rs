@@ -1,0 +1,65 @@
+//! Taint through host library routines on hand-written WAT.
+
+use wasmaudit_detect::Context;
+use wasmaudit_flow::Program;
+use wasmaudit_front::Op;
+use wasmaudit_platform::{Effect, Platform};
+
+/// EOSIO's `memcpy` is a host import: the bytes it copies keep what they carry, at the same
+/// distance from the destination as from the source; a soft-float routine's result carries its
+/// arguments.
+#[test]
+fn memcpy_and_library_routines_pass_taint_on() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "read_action_data" (func $read_action_data (param i32 i32) (result i32)))
+          (import "env" "current_time" (func $current_time (result i64)))
+          (import "env" "memcpy" (func $memcpy (param i32 i32 i32) (result i32)))
+          (import "env" "__fixunstfsi" (func $fixunstfsi (param i64 i64) (result i32)))
+          (import "env" "prints_l" (func $sink (param i32 i32)))
+          (import "env" "printui" (func $sink_u (param i64)))
+          (memory 1)
+          (global $sp (mut i32) (i32.const 8192))
+          (func $f (export "apply") (param i64 i64 i64) (local $fp i32)
+            global.get $sp
+            i32.const 64
+            i32.sub
+            local.tee $fp
+            global.set $sp
+            local.get $fp
+            i32.const 16
+            call $read_action_data    ;; action data at fp+0 .. fp+16
+            drop
+            local.get $fp
+            i32.const 32
+            i32.add
+            local.get $fp
+            i32.const 16
+            call $memcpy              ;; copied to fp+32 .. fp+48
+            drop
+            local.get $fp
+            i32.load offset=40        ;; a word of the copy
+            i32.const 4
+            call $sink
+            call $current_time
+            i64.const 0
+            call $fixunstfsi          ;; (long double)time converted back
+            i64.extend_i32_u
+            call $sink_u))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
+    let call_of = |name: &str| {
+        let callee = module.functions.iter().find(|g| g.name.as_deref() == Some(name)).expect("callee").index;
+        f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call")
+    };
+    let values = program.values(f.index).expect("values");
+    let ft = &cx.dataflow().funcs[f.index as usize];
+    let copied = values.operands(call_of("sink"))[0];
+    assert!(ft.value(copied).has(Effect::Input), "copied word: {:?}", ft.value(copied));
+    let float = values.operands(call_of("sink_u"))[0];
+    assert!(ft.value(float).has(Effect::BlockInfo), "converted time: {:?}", ft.value(float));
+}
