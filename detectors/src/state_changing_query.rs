@@ -10,11 +10,12 @@ pub static META: DetectorMeta = DetectorMeta {
     class: Class::StateChangingQuery,
     impact: Impact::Medium,
     confidence: Confidence::Medium,
-    summary: "A read-only entry point (CosmWasm `query`) reaches a host call that writes storage, \
-        calls out or transfers value",
+    summary: "A read-only entry point (CosmWasm `query`, a NEAR standard view) reaches a host call \
+        that writes storage, calls out or transfers value",
     docs: Docs {
         what_it_does: "Takes the entry points the platform model declares read-only (`view_exports`: \
-            CosmWasm `query`) and follows the call graph from each one. Every host call with the \
+            CosmWasm `query`; on NEAR the view methods the NEAR standards define, such as NEP-141 \
+            `ft_balance_of` and NEP-171 `nft_token`) and follows the call graph from each one. Every host call with the \
             `storage-write`, `external-call` or `value-transfer` effect that is reachable is \
             reported at the call instruction, with the call chain from the entry point. Host \
             imports the model marks as read-only themselves (`view_allowed_imports`: CosmWasm \
@@ -41,8 +42,9 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "Reachability is path-insensitive: a write guarded by a branch \
             that is never taken in a query (a helper with a `write` flag the query passes as \
             false) is reported. A write reached only through a multi-target `call_indirect` is \
-            not reported (false negative). Platforms whose read-only entry points are not visible \
-            in the binary (NEAR views, MultiversX views, ink! `&self` messages) are not checked.",
+            not reported (false negative). Read-only entry points that are not visible in the binary \
+            (NEAR project views outside the standards, MultiversX views, ink! `&self` messages) \
+            are not checked.",
     },
     platforms: &[],
 };
@@ -58,7 +60,7 @@ impl Detector for StateChangingQuery {
         let Some(model) = cx.model else { return };
         let mut reported: BTreeSet<(u32, usize)> = BTreeSet::new();
         for (name, entry) in cx.entry_points() {
-            if !model.view_exports.iter().any(|v| v == name) {
+            if !model.is_view_export(name) {
                 continue;
             }
             let parents = direct_reach(cx, entry);

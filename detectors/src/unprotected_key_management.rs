@@ -4,7 +4,7 @@ use crate::authz::{
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_flow::ValueDef;
 use wasmaudit_front::Op;
-use wasmaudit_platform::Effect;
+use wasmaudit_platform::{Effect, Platform};
 
 pub struct UnprotectedKeyManagement;
 
@@ -14,12 +14,11 @@ pub static META: DetectorMeta = DetectorMeta {
     class: Class::UnprotectedKeyManagement,
     impact: Impact::Critical,
     confidence: Confidence::Medium,
-    summary: "Anyone can add or delete access keys of the contract's account",
+    summary: "Anyone can make the contract add or delete access keys or change account permissions",
     docs: Docs {
         what_it_does: "Finds every host call that adds or removes an access key (`key-management` \
             effect: NEAR `promise_batch_action_add_key_with_full_access`, \
-            `promise_batch_action_add_key_with_function_call`, `promise_batch_action_delete_key`; \
-            other platforms have no such host call in their models) and follows it up the call \
+            `promise_batch_action_add_key_with_function_call`, `promise_batch_action_delete_key`) and follows it up the call \
             graph to the exported entry points, as `unprotected-upgrade` does: it is reported when \
             the public key it adds or deletes is taken from the call's input (followed up through \
             wrappers: the caller chooses the key) and some way there passes no caller check (a guard on the caller's identity or an authorization \
@@ -32,7 +31,14 @@ pub static META: DetectorMeta = DetectorMeta {
             reported. Calls inside an SDK's generic promise-action dispatcher (a function that \
             issues four or more kinds of `promise_batch_action_*` calls, near-sdk's \
             `PromiseAction` match) are skipped: which action it performs is decided by data queued \
-            elsewhere, and every contract that sends a `Promise` contains one.",
+            elsewhere, and every contract that sends a `Promise` contains one. EOSIO has no key \
+            host call: a contract changes permissions by sending the system contract's \
+            `updateauth`, `deleteauth`, `linkauth` or `unlinkauth` inline (`send_inline`, \
+            `send_deferred`) with its own `eosio.code` authority. There a way from `apply` to the \
+            send that passes a function building such an action (it stores the names `eosio` and \
+            `updateauth`, ... as constants) is reported when no `require_auth`/`has_auth` guard \
+            protects it and it does not run in a `transfer` notification handler (a paid \
+            service).",
         why_bad: "A full-access key is the account: whoever adds one can deploy code, transfer the \
             whole balance and delete the account. Deleting the owners' keys locks them out. Even a \
             function-call key lets its holder spend the allowance on gas. Key management is a core \
@@ -51,7 +57,10 @@ pub static META: DetectorMeta = DetectorMeta {
             key to an existing account the contract controls by design, a linkdrop adding a \
             function-call key restricted to its own claim methods) are reported unless the same \
             batch creates the account. Checks enforced by the platform (function-call access keys \
-            that only allow the account itself to call the method) are not visible.",
+            that only allow the account itself to call the method) are not visible. On EOSIO an \
+            action built by a generic packer from run-time names is missed, and an account \
+            service that sets up permissions of a new account for an unauthenticated caller is \
+            reported.",
     },
     platforms: &[],
 };
@@ -62,6 +71,10 @@ impl Detector for UnprotectedKeyManagement {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        if cx.platform == Platform::Eosio {
+            eosio_permission_actions(cx, out);
+            return;
+        }
         let calls = cx.host_calls(Effect::KeyManagement);
         if calls.is_empty() {
             return;
@@ -120,4 +133,95 @@ fn provisions_new_account(cx: &Context<'_>, call: &HostCall) -> bool {
         creates
             && values.operands(i).first().is_some_and(|a| crate::authz::strip(cx, call.func, *a) == promise)
     })
+}
+
+/// `eosio::updateauth`, `deleteauth`, `linkauth`, `unlinkauth`: the system actions that change
+/// an account's permissions (its keys), as EOSIO names.
+const PERMISSION_ACTIONS: [(i64, &str); 4] = [
+    (-3_075_276_123_059_568_640, "updateauth"),
+    (5_378_050_746_259_030_016, "deleteauth"),
+    (-8_383_728_422_475_530_240, "linkauth"),
+    (-3_106_663_778_418_475_008, "unlinkauth"),
+];
+/// The name `eosio`, the system contract's account.
+const EOSIO_ACCOUNT: i64 = 6_138_663_577_826_885_632;
+
+/// EOSIO has no key host call: a contract changes its account's keys by sending the system
+/// contract's `updateauth` (and kin) as an inline or deferred action, which runs with the
+/// contract's own authority (`eosio.code`). Reported: a way from an entry point to
+/// `send_inline`/`send_deferred` that passes a function building such an action (it stores the
+/// constant names `eosio` and `updateauth`, ... in memory) with no caller check on the way.
+fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let sends: Vec<HostCall> = cx
+        .host_calls(Effect::ExternalCall)
+        .into_iter()
+        .filter(|c| matches!(c.host.name.as_str(), "send_inline" | "send_deferred"))
+        .collect();
+    if sends.is_empty() {
+        return;
+    }
+    // A `transfer` notification handler runs for a payment: permissions set there are a paid
+    // service (an account sold to the payer), not an open door.
+    let notification_sites: Vec<(u32, usize)> = crate::eosio_dispatch::recover(cx)
+        .transfers
+        .iter()
+        .filter(|t| t.handles_notifications())
+        .map(|t| t.site)
+        .collect();
+    let w = Walker::new(cx);
+    let mut builders = std::collections::BTreeMap::new();
+    let mut reported = std::collections::BTreeSet::new();
+    for send in sends {
+        for path in w.paths(send.func, send.instr) {
+            if path.identity
+                || entry_kind(cx, path.entry) != EntryKind::Normal
+                || path.chain.iter().any(|s| notification_sites.contains(s))
+            {
+                continue;
+            }
+            let step = path.chain.iter().find_map(|&(g, i)| {
+                let action = *builders.entry(g).or_insert_with(|| permission_action_built(cx, g));
+                action.map(|a| (g, i, a))
+            });
+            let Some((g, i, action)) = step else { continue };
+            if !reported.insert((g, i)) {
+                continue;
+            }
+            out.push(Finding {
+                detector: &META,
+                function: g,
+                instr: i,
+                offset: cx.offset_of(g, i),
+                message: format!(
+                    "entry point `{}` sends `eosio::{action}` (through `{}`), changing account \
+                     permissions with the contract's own authority, with no `require_auth` check of \
+                     the caller before it",
+                    entry_name(cx, path.entry),
+                    cx.host_display_name(send.callee)
+                ),
+            });
+        }
+    }
+}
+
+/// The permission action function `func` builds: it stores the constant names `eosio` and one
+/// of [`PERMISSION_ACTIONS`] into memory.
+fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> {
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    else {
+        return None;
+    };
+    let mut stored = std::collections::BTreeSet::new();
+    for (i, ins) in f.body.iter().enumerate() {
+        if let Op::Store { .. } = ins.op {
+            if let Some(c) = values.operands(i).get(1).and_then(|v| ev.constant(*v)) {
+                stored.insert(c);
+            }
+        }
+    }
+    if !stored.contains(&EOSIO_ACCOUNT) {
+        return None;
+    }
+    PERMISSION_ACTIONS.iter().find(|(n, _)| stored.contains(n)).map(|(_, a)| *a)
 }

@@ -550,7 +550,8 @@ pub struct PlatformModel {
     pub platform: Platform,
     /// Exports the platform requires (entry points, allocator hooks).
     pub required_exports: Vec<String>,
-    /// Exports the platform runs read-only (query entry points).
+    /// Exports the platform runs read-only (query entry points) or that the platform's
+    /// standards define as views; a trailing `*` matches any suffix.
     pub view_exports: Vec<String>,
     /// Host imports (`module.name`) a read-only entry point may call although their effects
     /// include `external-call`, because they are read-only themselves (CosmWasm `query_chain`).
@@ -569,6 +570,14 @@ pub struct PlatformModel {
 }
 
 impl PlatformModel {
+    /// Whether export `name` is a read-only entry point ([`PlatformModel::view_exports`]).
+    pub fn is_view_export(&self, name: &str) -> bool {
+        self.view_exports.iter().any(|v| match v.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => v == name,
+        })
+    }
+
     fn from_raw(raw: RawModel) -> Result<PlatformModel, String> {
         let platform = Platform::from_name(&raw.platform)
             .filter(|p| *p != Platform::Unknown)
