@@ -215,6 +215,21 @@ impl Dnf {
         Dnf(kept)
     }
 
+    /// The action names of the paths, when every path fixes the action to a name.
+    fn action_names(&self) -> Option<Vec<u64>> {
+        let mut out = Vec::new();
+        for c in &self.0 {
+            let n = c.iter().find_map(|a| match (a.a, a.b, a.eq) {
+                (Sym::Const(n), Sym::Action, true) | (Sym::Action, Sym::Const(n), true) => Some(n as u64),
+                _ => None,
+            })?;
+            out.push(n);
+        }
+        out.sort_unstable();
+        out.dedup();
+        (!out.is_empty()).then_some(out)
+    }
+
     /// Whether every path satisfies `a`.
     fn implies(&self, a: Atom) -> bool {
         !self.0.is_empty() && self.0.iter().all(|c| c.contains(&a))
@@ -288,6 +303,35 @@ impl TransferDispatch {
 #[derive(Debug, Clone, Default)]
 pub struct Dispatch {
     pub transfers: Vec<TransferDispatch>,
+    /// Calls the walk reached only for known actions: (function, instruction) → the action
+    /// names (sorted). Calls missing here run for an action the walk could not name, or were
+    /// not walked.
+    pub call_actions: BTreeMap<(u32, usize), Vec<u64>>,
+}
+
+/// Actions the chain itself implements for the system account: their native handler checks
+/// the authorization of the account concerned (`newaccount` the creator, `setcode`/`setabi`
+/// the account, `updateauth`/`deleteauth`/`linkauth`/`unlinkauth` the account, `canceldelay`
+/// the canceling authority) before the system contract's `apply` sees the action.
+pub const NATIVE_ACTIONS: [u64; 8] = [
+    name("newaccount"),
+    name("setcode"),
+    name("setabi"),
+    name("updateauth"),
+    name("deleteauth"),
+    name("linkauth"),
+    name("unlinkauth"),
+    name("canceldelay"),
+];
+
+impl Dispatch {
+    /// Whether the call at `site` runs only for actions whose authorization the chain's native
+    /// handler has checked ([`NATIVE_ACTIONS`]).
+    pub fn runs_only_for_native_actions(&self, site: (u32, usize)) -> bool {
+        self.call_actions
+            .get(&site)
+            .is_some_and(|names| !names.is_empty() && names.iter().all(|n| NATIVE_ACTIONS.contains(n)))
+    }
 }
 
 /// Recovers the transfer dispatch of an EOSIO module (empty on other platforms).
@@ -303,6 +347,7 @@ pub fn recover(cx: &Context<'_>) -> Dispatch {
         truncated: false,
         on_stack: Vec::new(),
         groups: Vec::new(),
+        call_facts: BTreeMap::new(),
         invocations: 0,
         shapes: BTreeMap::new(),
         last_exact: false,
@@ -335,7 +380,9 @@ pub fn recover(cx: &Context<'_>) -> Dispatch {
         });
     }
     transfers.sort_by_key(|t| t.site);
-    Dispatch { transfers }
+    let call_actions =
+        w.call_facts.iter().filter_map(|(site, facts)| Some((*site, facts.action_names()?))).collect();
+    Dispatch { transfers, call_actions }
 }
 
 fn apply_export(cx: &Context<'_>) -> Option<u32> {
@@ -390,6 +437,8 @@ struct Walker<'c, 'a> {
     truncated: bool,
     on_stack: Vec<u32>,
     groups: Vec<Group>,
+    /// Path conditions of every call walked, joined over its invocations.
+    call_facts: BTreeMap<(u32, usize), Dnf>,
     invocations: usize,
     /// Per function: matching `end` of each block/loop/if, and `else` of each if.
     shapes: BTreeMap<u32, Rc<Shape>>,
@@ -764,6 +813,7 @@ impl Walker<'_, '_> {
                 if !live {
                     return;
                 }
+                self.note_call(fr.func, i, facts);
                 let args: Vec<Sym> = ops.iter().map(|a| self.val(fr, *a, 0)).collect();
                 self.last_exact = false;
                 let r = self.call(fr, i, &[*callee], &args, &ops, facts, region, depth);
@@ -779,6 +829,7 @@ impl Walker<'_, '_> {
                 if !live {
                     return;
                 }
+                self.note_call(fr.func, i, facts);
                 let mut targets = self.cx.program.calls.targets_at(fr.func, i).to_vec();
                 let n = ops.len().saturating_sub(1);
                 let args: Vec<Sym> = ops[..n].iter().map(|a| self.val(fr, *a, 0)).collect();
@@ -804,6 +855,15 @@ impl Walker<'_, '_> {
             // `local.get` and friends "produce" an existing value: leave it as it is.
             if matches!(fr.values.def(r), ValueDef::Result { instr, .. } if *instr == i) {
                 fr.set(r, out);
+            }
+        }
+    }
+
+    fn note_call(&mut self, func: u32, i: usize, facts: &Dnf) {
+        match self.call_facts.get_mut(&(func, i)) {
+            Some(d) => *d = d.or(facts),
+            None => {
+                self.call_facts.insert((func, i), facts.clone());
             }
         }
     }

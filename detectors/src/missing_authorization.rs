@@ -2,7 +2,7 @@ use crate::authz::{
     entry_kind, entry_name, exports_are_methods, host_arg_taint, is_action_dispatcher, is_admin_method,
     is_root_state_key, key_along, passes_dispatcher, promise_account, taint_along, EntryKind, Path, Walker,
 };
-use crate::eosio_dispatch;
+use crate::eosio_dispatch::{self, Dispatch};
 use std::collections::BTreeMap;
 use wasmaudit_detect::storage::Key;
 use wasmaudit_detect::taint::{label, Taint};
@@ -73,6 +73,13 @@ pub static META: DetectorMeta = DetectorMeta {
             (`withdraw_to(receiver, amount)`) are reported; method names are matched by words. \
             Checks made by the platform outside the module (CosmWasm admin-gated `migrate`, \
             NEAR function-call access keys restricted to the contract itself) are not visible. \
+            On EOSIO, handlers of the chain's native actions (`newaccount`, `setabi`, `setcode`, \
+            `updateauth`, `deleteauth`, `linkauth`, `unlinkauth`, `canceldelay`) are treated as \
+            authorized by the chain, which holds only where the contract runs as the system \
+            account; an action method called through `execute_action`'s pointer to member \
+            protects what follows the call only when every method of that signature in the \
+            table checks, so one unchecked method (or a native-action method) leaves the \
+            destructor's table writes reported for every action. \
             On CosmWasm, ChainMaker and XuperChain any comparison of two run-time strings counts \
             as a caller check, which hides real findings (false negatives); whole-state SDKs \
             (near-sdk, ink!) keep the owner in the root state, so there only transfers and \
@@ -95,6 +102,8 @@ struct WriteWay {
     /// EOSIO: the way runs through the handler of a `transfer` notification from another
     /// contract, which the token contract authorized.
     via_notification: bool,
+    /// EOSIO: the way runs through a call made only for native actions.
+    native: bool,
 }
 
 impl WriteWay {
@@ -123,25 +132,30 @@ impl Detector for MissingAuthorization {
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let w = Walker::new(cx);
+        let dispatch =
+            if cx.platform == Platform::Eosio { eosio_dispatch::recover(cx) } else { Dispatch::default() };
         let mut found: BTreeMap<(u32, usize), Finding> = BTreeMap::new();
-        storage_writes(cx, &w, &mut found);
+        storage_writes(cx, &w, &dispatch, &mut found);
         value_transfers(cx, &w, &mut found);
-        privileged_calls(cx, &w, &mut found);
+        privileged_calls(cx, &w, &dispatch, &mut found);
         out.extend(found.into_values());
     }
 }
 
-fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
-    let notification_sites: Vec<(u32, usize)> = if cx.platform == Platform::Eosio {
-        eosio_dispatch::recover(cx)
-            .transfers
-            .iter()
-            .filter(|t| t.handles_notifications())
-            .map(|t| t.site)
-            .collect()
-    } else {
-        Vec::new()
-    };
+/// EOSIO: whether a way up runs through a call made only for native actions (`newaccount`,
+/// `setabi`, ...), which the chain authorized before `apply` ran.
+fn natively_authorized(dispatch: &Dispatch, chain: &[(u32, usize)]) -> bool {
+    chain.iter().skip(1).any(|s| dispatch.runs_only_for_native_actions(*s))
+}
+
+fn storage_writes(
+    cx: &Context<'_>,
+    w: &Walker<'_, '_>,
+    dispatch: &Dispatch,
+    found: &mut BTreeMap<(u32, usize), Finding>,
+) {
+    let notification_sites: Vec<(u32, usize)> =
+        dispatch.transfers.iter().filter(|t| t.handles_notifications()).map(|t| t.site).collect();
     let mut ways: Vec<WriteWay> = Vec::new();
     for sink in cx.host_calls(Effect::StorageWrite) {
         for path in w.paths(sink.func, sink.instr) {
@@ -157,6 +171,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
                 init_once: path.labels & label(Effect::StorageRead) != 0,
                 handler: handler_of(&path),
                 via_notification: path.chain.iter().any(|s| notification_sites.contains(s)),
+                native: natively_authorized(dispatch, &path.chain),
             });
         }
     }
@@ -176,7 +191,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
         if cx.platform == Platform::Eosio {
             // Every EOSIO action that changes tables must require the acting account's
             // authorization; notification handlers run inside the notifier's authorized action.
-            if way.via_notification {
+            if way.via_notification || way.native {
                 continue;
             }
             // One finding per writing function: a multi-index write also updates its indices.
@@ -292,12 +307,18 @@ fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u
     }
 }
 
-fn privileged_calls(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+fn privileged_calls(
+    cx: &Context<'_>,
+    w: &Walker<'_, '_>,
+    dispatch: &Dispatch,
+    found: &mut BTreeMap<(u32, usize), Finding>,
+) {
     for call in cx.host_calls(Effect::Privileged) {
-        let unchecked = w
-            .paths(call.func, call.instr)
-            .into_iter()
-            .find(|p| !p.identity && entry_kind(cx, p.entry) != EntryKind::PlatformInvoked);
+        let unchecked = w.paths(call.func, call.instr).into_iter().find(|p| {
+            !p.identity
+                && entry_kind(cx, p.entry) != EntryKind::PlatformInvoked
+                && !natively_authorized(dispatch, &p.chain)
+        });
         if let Some(path) = unchecked {
             let at = (call.func, call.instr);
             found.entry(at).or_insert_with(|| Finding {

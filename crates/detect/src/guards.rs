@@ -7,7 +7,8 @@
 //! - a host call that traps unless authorized (`auth-check` effect, no result, e.g.
 //!   `require_auth`), labelled `auth-check` plus what it was asked to check;
 //! - a call to a function that returns only after its own guards passed (an `only_owner()`
-//!   helper), labelled by those guards ([`Guards::exit_labels`]).
+//!   helper), labelled by those guards ([`Guards::exit_labels`]); for an indirect call, the
+//!   guards every function it can reach has passed.
 //!
 //! A guard point *protects* instruction `s` when it dominates `s` and, for a branch, `s` is
 //! control dependent on it: some side of the branch traps or cannot reach `s`. Traps are blocks
@@ -41,6 +42,9 @@ pub struct Guards {
     points: Vec<Vec<GuardPoint>>,
     /// Per function: labels of the guards every normal return has passed.
     pub exit_labels: Vec<u32>,
+    /// Per function, per block: labels of the non-branch guards every path from the entry to
+    /// the block has passed (empty when the function has none).
+    must_in: Vec<Vec<u32>>,
 }
 
 impl Guards {
@@ -51,6 +55,7 @@ impl Guards {
             traps: vec![Vec::new(); n],
             points: vec![Vec::new(); n],
             exit_labels: vec![0; n],
+            must_in: vec![Vec::new(); n],
         };
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
@@ -63,6 +68,7 @@ impl Guards {
                 g.never_returns[f.index as usize] = never;
                 g.traps[f.index as usize] = traps;
                 g.points[f.index as usize] = g.guard_points(cx, f.index);
+                g.must_in[f.index as usize] = g.passed_on_every_path(cx, f.index, cfg);
                 let labels = g.labels_protecting_block(cx, f.index, cfg, cfg.exit, None);
                 changed |= labels != g.exit_labels[f.index as usize];
                 g.exit_labels[f.index as usize] = labels;
@@ -153,10 +159,84 @@ impl Guards {
                         out.push(GuardPoint { instr: i, taint: Taint::of(labels), is_branch: false });
                     }
                 }
+                Op::CallIndirect { .. } => {
+                    // Every function the table can hold here returns only after its guards (the
+                    // action methods an EOSIO `execute_action` calls through a pointer to member):
+                    // the guards all of them share protect what follows.
+                    let labels = self.labels_of_every_target(cx.program.calls.targets_at(func, i));
+                    if labels != 0 {
+                        out.push(GuardPoint { instr: i, taint: Taint::of(labels), is_branch: false });
+                    }
+                }
                 _ => {}
             }
         }
         out
+    }
+
+    /// Per block of `func`: labels of the non-branch guards (assertions, authorization calls,
+    /// calls of guarded helpers) that every path from the entry to the block passes. Finds a
+    /// check the compiler duplicated into both arms of a branch (`check(from != to);
+    /// require_auth(from)` with `require_auth` copied after the failing assertion too), which
+    /// no single call dominates.
+    /// A block ending in a trap of its own (an aborting host call, a call that never returns)
+    /// passes every guard: nothing after it runs.
+    fn passed_on_every_path(&self, cx: &Context<'_>, func: u32, cfg: &Cfg) -> Vec<u32> {
+        let points = self.points(func);
+        if !points.iter().any(|p| !p.is_branch && p.taint.labels != 0) {
+            return Vec::new();
+        }
+        let n = cfg.num_blocks();
+        let mut gen = vec![0u32; n];
+        for p in points.iter().filter(|p| !p.is_branch) {
+            if let Some(b) = cfg.block_of(p.instr) {
+                gen[b.index()] |= p.taint.labels;
+            }
+        }
+        let body = cx.module.function(func).map(|f| f.body.as_slice()).unwrap_or(&[]);
+        for (b, block) in cfg.blocks() {
+            let instrs = body.get(block.start..block.end).unwrap_or(&[]);
+            if instrs.iter().any(|i| matches!(i.op, Op::Call(c) if self.call_traps(cx, c))) {
+                gen[b.index()] = u32::MAX;
+            }
+        }
+        // A must-analysis: start from "every label" and intersect over predecessors.
+        let mut ins = vec![u32::MAX; n];
+        ins[cfg.entry.index()] = 0;
+        loop {
+            let mut changed = false;
+            for (b, _) in cfg.blocks() {
+                if b == cfg.entry {
+                    continue;
+                }
+                let mut acc = u32::MAX;
+                for (p, _) in cfg.predecessors(b) {
+                    acc &= ins[p.index()] | gen[p.index()];
+                }
+                if acc != ins[b.index()] {
+                    ins[b.index()] = acc;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Dead code stays unprotected, as dominance leaves it.
+        for (b, _) in cfg.blocks() {
+            if !cfg.is_reachable(b) {
+                ins[b.index()] = 0;
+            }
+        }
+        ins
+    }
+
+    /// Labels of the guards every one of `targets` has passed when it returns (none for no
+    /// target: an unresolved indirect call).
+    fn labels_of_every_target(&self, targets: &[u32]) -> u32 {
+        let mut it = targets.iter().map(|t| self.exit_labels.get(*t as usize).copied().unwrap_or(0));
+        let first = it.next().unwrap_or(0);
+        it.fold(first, |acc, l| acc & l)
     }
 
     /// Labels of the guard points of `func` that protect block `target` (or, with `instr`, that
@@ -172,7 +252,8 @@ impl Guards {
         let _ = cx;
         let Some(points) = self.points.get(func as usize) else { return 0 };
         let traps = self.traps.get(func as usize).map(Vec::as_slice).unwrap_or(&[]);
-        let mut labels = 0;
+        let mut labels =
+            self.must_in.get(func as usize).and_then(|m| m.get(target.index())).copied().unwrap_or(0);
         for p in points {
             let Some(pb) = cfg.block_of(p.instr) else { continue };
             let dominates = match instr {

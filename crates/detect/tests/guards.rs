@@ -220,6 +220,99 @@ fn eosio_asserts_and_require_auth_are_guards_and_taint_flows_through_memory() {
 }
 
 #[test]
+fn checks_on_every_path_and_through_every_indirect_target_protect() {
+    let fx = fixture(
+        r#"(module
+          (import "env" "require_auth" (func $require_auth (param i64)))
+          (import "env" "eosio_assert" (func $eosio_assert (param i32 i32)))
+          (import "env" "prints" (func $sink (param i32)))
+          (type $method (func (param i64)))
+          (table 3 funcref)
+          (elem (i32.const 0) func $dominating $both_arms $one_arm)
+          (func $dominating (type $method) (param $who i64)
+            local.get $who
+            call $require_auth)
+          ;; check(who != 0); require_auth(who), the call copied into both arms
+          (func $both_arms (type $method) (param $who i64)
+            local.get $who
+            i64.eqz
+            if
+              i32.const 0
+              i32.const 0
+              call $eosio_assert
+              local.get $who
+              call $require_auth
+            else
+              local.get $who
+              call $require_auth
+            end
+            i32.const 0
+            call $sink)                 (; guarded: auth-check on both ways ;)
+          (func $one_arm (type $method) (param $who i64)
+            local.get $who
+            i64.eqz
+            if
+              local.get $who
+              call $require_auth
+            end
+            i32.const 0
+            call $sink)                 (; guarded: nothing, one way skips it ;)
+          ;; execute_action: an action method through a pointer, then the destructor's write
+          (func $mixed (export "m") (param $who i64) (param $k i32)
+            local.get $who
+            local.get $k
+            call_indirect (type $method)
+            i32.const 0
+            call $sink))                (; guarded: nothing, $one_arm may run ;)"#,
+    );
+    let cx = Context::new(&fx.module, &fx.program, Platform::Eosio);
+    let auth = label(Effect::AuthCheck);
+    let index =
+        |name: &str| fx.module.functions.iter().find(|f| f.name.as_deref() == Some(name)).expect("fn").index;
+    let exit = |name: &str| cx.guards().exit_labels[index(name) as usize];
+    assert!(exit("both_arms") & auth != 0, "both arms pass require_auth: {:#x}", exit("both_arms"));
+    assert_eq!(exit("one_arm") & auth, 0);
+    let (f, sites) = calls_to(&fx.module, "both_arms", "sink");
+    assert!(cx.guards().labels_protecting(&cx, f, sites[0]) & auth != 0);
+    let (f, sites) = calls_to(&fx.module, "one_arm", "sink");
+    assert_eq!(cx.guards().labels_protecting(&cx, f, sites[0]) & auth, 0);
+    // The table holds $one_arm too, so the indirect call is no guard.
+    let (f, sites) = calls_to(&fx.module, "mixed", "sink");
+    assert_eq!(cx.guards().labels_protecting(&cx, f, sites[0]) & auth, 0);
+}
+
+#[test]
+fn an_indirect_call_whose_every_target_checks_is_a_guard() {
+    let fx = fixture(
+        r#"(module
+          (import "env" "require_auth" (func $require_auth (param i64)))
+          (import "env" "prints" (func $sink (param i32)))
+          (type $method (func (param i64)))
+          (table 2 funcref)
+          (elem (i32.const 0) func $a $b)
+          (func $a (type $method) (param $who i64)
+            local.get $who
+            call $require_auth)
+          (func $b (type $method) (param $who i64)
+            i64.const 6138663577826885632
+            call $require_auth)
+          (func $execute (export "execute") (param $who i64) (param $k i32)
+            i32.const 0
+            call $sink                  (; guarded: nothing yet ;)
+            local.get $who
+            local.get $k
+            call_indirect (type $method)
+            i32.const 0
+            call $sink))                (; guarded: auth-check, whichever method ran ;)"#,
+    );
+    let cx = Context::new(&fx.module, &fx.program, Platform::Eosio);
+    let auth = label(Effect::AuthCheck);
+    let (f, sites) = calls_to(&fx.module, "execute", "sink");
+    assert_eq!(cx.guards().labels_protecting(&cx, f, sites[0]) & auth, 0);
+    assert!(cx.guards().labels_protecting(&cx, f, sites[1]) & auth != 0);
+}
+
+#[test]
 fn indirect_calls_carry_summaries() {
     let fx = fixture(
         r#"(module
