@@ -1746,24 +1746,7 @@ fn compare(w: Width, op: CmpOp, x: Sym, y: Sym) -> Sym {
             _ => Sym::Unknown,
         };
     };
-    let (a, b) = (truncate(w, a), truncate(w, b));
-    let (ua, ub) = match w {
-        Width::I32 => (u64::from(a as u32), u64::from(b as u32)),
-        Width::I64 => (a as u64, b as u64),
-    };
-    let r = match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::LtS => a < b,
-        CmpOp::LtU => ua < ub,
-        CmpOp::GtS => a > b,
-        CmpOp::GtU => ua > ub,
-        CmpOp::LeS => a <= b,
-        CmpOp::LeU => ua <= ub,
-        CmpOp::GeS => a >= b,
-        CmpOp::GeU => ua >= ub,
-    };
-    Sym::Const(i64::from(r))
+    Sym::Const(i64::from(wasmaudit_flow::compare(w, op, a, b)))
 }
 
 #[cfg(test)]

@@ -68,17 +68,17 @@ impl Detector for FakeEosTransfer {
             } else {
                 format!(" (another path requires code == {})", checked.join(", "))
             };
-            out.push(Finding {
-                detector: &META,
-                function: func,
+            out.push(Finding::at(
+                cx,
+                &META,
+                func,
                 instr,
-                offset: cx.offset_of(func, instr),
-                message: format!(
+                format!(
                     "`transfer` is dispatched to {handler} for any `code`{also}: a notification from a \
                      contract other than {} (a fake EOS token) is credited as a real deposit",
                     name_string(EOSIO_TOKEN)
                 ),
-            });
+            ));
         }
     }
 }

@@ -61,18 +61,18 @@ impl Detector for FakeNotification {
                 .unwrap_or_else(|| "a storage write".into());
             let handler =
                 t.handler.map(|h| format!("`{}`", cx.func_name(h))).unwrap_or_else(|| "the handler".into());
-            out.push(Finding {
-                detector: &META,
-                function: func,
+            out.push(Finding::at(
+                cx,
+                &META,
+                func,
                 instr,
-                offset: cx.offset_of(func, instr),
-                message: format!(
+                format!(
                     "the `transfer` handler {handler} ({}) reaches {sink} without comparing `to` with the \
                      contract's own account: a notification of a transfer between two other accounts \
                      is treated as a deposit",
                     t.code_description()
                 ),
-            });
+            ));
         }
     }
 }

@@ -129,7 +129,7 @@ fn checks_on_every_path(cx: &Context<'_>, func: u32, gs: &[&FlagGuard], s: usize
         .filter_map(|g| cfg.block_of(g.instr).map(|b| (b, g.instr)))
         .collect();
     let deciding = branches.iter().any(|(b, _)| {
-        cfg.successors(*b).any(|(succ, _)| cx.guards().traps(func, succ) || !block_reaches(cfg, succ, sb))
+        cfg.successors(*b).any(|(succ, _)| cx.guards().traps(func, succ) || !cfg.reaches(succ, sb))
     });
     if !deciding {
         return false;
@@ -149,25 +149,6 @@ fn checks_on_every_path(cx: &Context<'_>, func: u32, gs: &[&FlagGuard], s: usize
         }
     }
     true
-}
-
-fn block_reaches(
-    cfg: &wasmaudit_flow::Cfg,
-    from: wasmaudit_flow::BlockId,
-    to: wasmaudit_flow::BlockId,
-) -> bool {
-    let mut seen = vec![false; cfg.num_blocks()];
-    let mut queue = std::collections::VecDeque::from([from]);
-    while let Some(b) = queue.pop_front() {
-        if b == to {
-            return true;
-        }
-        if std::mem::replace(&mut seen[b.index()], true) {
-            continue;
-        }
-        queue.extend(cfg.successors(b).map(|(x, _)| x));
-    }
-    false
 }
 
 struct Analysis<'c, 'a> {
@@ -451,19 +432,19 @@ impl Analysis<'_, '_> {
                         .and_then(|e| cx.entry_points().into_iter().find(|(_, f)| *f == e).map(|(n, _)| n))
                         .unwrap_or("an entry point");
                     let checked_in = self.checking_function(honoured, &k);
-                    out.push(Finding {
-                        detector: &META,
-                        function: func,
+                    out.push(Finding::at(
+                        cx,
+                        &META,
+                        func,
                         instr,
-                        offset: cx.offset_of(func, instr),
-                        message: format!(
+                        format!(
                             "`{entry}` writes storage key {} here without checking the stored flag {}, which \
                              guards other writes of the same key (checked in `{checked_in}`): while the \
                              contract is paused or frozen this path still changes that state",
                             state.describe(cx.platform),
                             k.describe(cx.platform),
                         ),
-                    });
+                    ));
                 }
             }
         }

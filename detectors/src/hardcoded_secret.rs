@@ -71,17 +71,17 @@ impl Detector for HardcodedSecret {
                 else {
                     continue;
                 };
-                out.push(Finding {
-                    detector: &META,
-                    function: f.index,
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    f.index,
                     instr,
-                    offset: cx.offset_of(f.index, instr),
-                    message: format!(
+                    format!(
                         "{} `{}` is embedded at address {:#x} ({} bytes) and this constant points to it \
                          (or to the string holding it): anyone who downloads the module can read it",
                         s.kind, s.preview, s.addr, s.len
                     ),
-                });
+                ));
             }
         }
     }

@@ -203,15 +203,17 @@ fn storage_writes(
                 Some(Key::Value(v)) => format!(" table `{}`", eosio_dispatch::name_string(*v as u64)),
                 _ => String::new(),
             };
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message: format!(
-                    "`{host}` writes{table} and entry point `{entry}` reaches it in an action with no \
+            found.entry(at).or_insert_with(|| {
+                Finding::at(
+                    cx,
+                    &META,
+                    at.0,
+                    at.1,
+                    format!(
+                        "`{host}` writes{table} and entry point `{entry}` reaches it in an action with no \
                      `require_auth`/`has_auth` check before it"
-                ),
+                    ),
+                )
             });
         } else if let Some((key, (checked_entry, checked_in))) =
             way.key.as_ref().and_then(|k| privileged.get_key_value(k))
@@ -222,28 +224,32 @@ fn storage_writes(
             } else {
                 format!("`{}`", entry_name(cx, *checked_entry))
             };
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message: format!(
+            found.entry(at).or_insert_with(|| {
+                Finding::at(
+                    cx,
+                    &META,
+                    at.0,
+                    at.1,
+                    format!(
                     "writes storage key {key} (through `{host}`), which entry point {evidence} writes only \
                      after checking the caller; entry point `{entry}` reaches this write with no check of \
                      the caller"
                 ),
+                )
             });
         } else if exports_are_methods(cx.platform) && is_admin_method(entry) && way.kind == EntryKind::Normal
         {
             let at = (way.sink.func, way.sink.instr);
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message: format!(
+            found.entry(at).or_insert_with(|| {
+                Finding::at(
+                    cx,
+                    &META,
+                    at.0,
+                    at.1,
+                    format!(
                     "administrative method `{entry}` writes storage (`{host}`) with no check of the caller"
                 ),
+                )
             });
         }
     }
@@ -295,13 +301,7 @@ fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u
                 continue;
             };
             let at = (call.func, call.instr);
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message,
-            });
+            found.entry(at).or_insert_with(|| Finding::at(cx, &META, at.0, at.1, message));
             break;
         }
     }
@@ -321,17 +321,11 @@ fn privileged_calls(
         });
         if let Some(path) = unchecked {
             let at = (call.func, call.instr);
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message: format!(
+            found.entry(at).or_insert_with(|| Finding::at(cx, &META, at.0, at.1, format!(
                     "privileged host call `{}` is reachable from entry point `{}` with no check of the caller",
                     cx.host_display_name(call.callee),
                     entry_name(cx, path.entry)
-                ),
-            });
+                )));
         }
     }
 }

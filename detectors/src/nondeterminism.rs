@@ -127,7 +127,7 @@ fn float_finding(cx: &Context<'_>, rules: &DeployRules) -> Option<Finding> {
         }
     };
     let message = format!("uses floating point ({what}): {note}");
-    Some(Finding { detector: &META, function, instr, offset: cx.offset_of(function, instr), message })
+    Some(Finding::at(cx, &META, function, instr, message))
 }
 
 /// The first defined function (with a body) whose signature or locals use `f32`/`f64`.
@@ -193,18 +193,18 @@ fn nondeterministic_calls(cx: &Context<'_>) -> Vec<Finding> {
             let Some(instr) = cx.direct_calls(f.index).find(|&(_, c)| c == callee).map(|(i, _)| i) else {
                 continue;
             };
-            out.push(Finding {
-                detector: &META,
-                function: f.index,
+            out.push(Finding::at(
+                cx,
+                &META,
+                f.index,
                 instr,
-                offset: cx.offset_of(f.index, instr),
-                message: format!(
+                format!(
                     "calls `{}`, which reads {what}: its result differs between nodes, and the {} VM \
                      does not provide it",
                     cx.func_name(callee),
                     cx.platform
                 ),
-            });
+            ));
         }
     }
     out

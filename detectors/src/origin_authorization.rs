@@ -72,18 +72,20 @@ impl Detector for OriginAuthorization {
                     continue;
                 }
                 for &(func, instr) in &path.origin_guards {
-                    found.entry((func, instr)).or_insert_with(|| Finding {
-                        detector: &META,
-                        function: func,
-                        instr,
-                        offset: cx.offset_of(func, instr),
-                        message: format!(
-                            "this check of the transaction origin is the only authorization of `{}` \
+                    found.entry((func, instr)).or_insert_with(|| {
+                        Finding::at(
+                            cx,
+                            &META,
+                            func,
+                            instr,
+                            format!(
+                                "this check of the transaction origin is the only authorization of `{}` \
                              (entry point `{}`): the immediate caller is never checked, so a contract \
                              the origin calls can pass it",
-                            cx.host_display_name(sink.callee),
-                            entry_name(cx, path.entry)
-                        ),
+                                cx.host_display_name(sink.callee),
+                                entry_name(cx, path.entry)
+                            ),
+                        )
                     });
                 }
             }

@@ -700,17 +700,17 @@ fn near_callbacks(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let Some(at) = first_write(storage, func) else { continue };
-        out.push(Finding {
-            detector: &META,
-            function: func,
-            instr: at,
-            offset: cx.offset_of(func, at),
-            message: format!(
+        out.push(Finding::at(
+            cx,
+            &META,
+            func,
+            at,
+            format!(
                 "callback `{name}` writes contract state without reading the promise result \
                  (`promise_result`): it runs after the cross-contract call whether that call succeeded or \
                  failed, so the state records a success that may not have happened"
             ),
-        });
+        ));
     }
 }
 
@@ -753,16 +753,10 @@ fn near_unreverted_calls(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 || cx.program.calls.targets_at(func, i).iter().any(|t| paying_reach.contains(t))
         });
         let Some(at) = at else { continue };
-        out.push(Finding {
-            detector: &META,
-            function: func,
-            instr: at,
-            offset: cx.offset_of(func, at),
-            message: format!(
+        out.push(Finding::at(cx, &META, func, at, format!(
                 "entry point `{name}` changes contract state and makes a cross-contract call with an attached \
                  deposit but schedules no callback: when the call fails the deposit comes back to the \
                  contract while the state change stays"
-            ),
-        });
+            )));
     }
 }

@@ -102,18 +102,18 @@ impl Detector for Rollback {
             }
             let how = if decided & seen & OUTCOME != 0 { "decided by" } else { "carrying" };
             let outcome = seen & (OUTCOME | label(Effect::Crypto));
-            out.push(Finding {
-                detector: &META,
-                function: call.func,
-                instr: call.instr,
-                offset: cx.offset_of(call.func, call.instr),
-                message: format!(
+            out.push(Finding::at(
+                cx,
+                &META,
+                call.func,
+                call.instr,
+                format!(
                     "`{}` sends an inline action {how} {} in the action that computes it: a caller that \
                      reverts the transaction on a bad outcome keeps only the good ones",
                     call.host.display_name(),
                     describe(outcome)
                 ),
-            });
+            ));
         }
     }
 }

@@ -112,16 +112,18 @@ fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
                 continue;
             }
             let at = (sink.func, sink.instr);
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message: format!(
-                    "`{}` stores a value from the call's input under the key \"{text}\" in plain text: \
+            found.entry(at).or_insert_with(|| {
+                Finding::at(
+                    cx,
+                    &META,
+                    at.0,
+                    at.1,
+                    format!(
+                        "`{}` stores a value from the call's input under the key \"{text}\" in plain text: \
                      anyone who can read the contract's state reads the secret",
-                    cx.host_display_name(sink.callee)
-                ),
+                        cx.host_display_name(sink.callee)
+                    ),
+                )
             });
             break;
         }
@@ -184,13 +186,7 @@ fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
                 "`{host}` writes a value read from storage on a path that reads the secret key \"{key}\": \
                  the secret ends up in the log"
             );
-            found.entry(at).or_insert_with(|| Finding {
-                detector: &META,
-                function: at.0,
-                instr: at.1,
-                offset: cx.offset_of(at.0, at.1),
-                message,
-            });
+            found.entry(at).or_insert_with(|| Finding::at(cx, &META, at.0, at.1, message));
             break;
         }
     }

@@ -73,17 +73,17 @@ impl Detector for StateChangingQuery {
                         continue;
                     }
                     let chain = call_chain(cx, &parents, func);
-                    out.push(Finding {
-                        detector: &META,
-                        function: func,
+                    out.push(Finding::at(
+                        cx,
+                        &META,
+                        func,
                         instr,
-                        offset: cx.offset_of(func, instr),
-                        message: format!(
+                        format!(
                             "read-only entry point `{name}` reaches `{}` ({effect}) through {chain}: \
                              queries must not change state or call out",
                             host.display_name()
                         ),
-                    });
+                    ));
                 }
             }
         }

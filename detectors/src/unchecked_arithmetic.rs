@@ -112,17 +112,11 @@ impl Detector for UncheckedArithmetic {
                 found.push((
                     i,
                     r,
-                    Finding {
-                        detector: &META,
-                        function: f.index,
-                        instr: i,
-                        offset: cx.offset_of(f.index, i),
-                        message: format!(
+                    Finding::at(cx, &META, f.index, i, format!(
                             "`{name}` on a value from call input or storage can {what} and its result reaches \
                              {sink} with no comparison of the result or operands deciding a branch: a wrapped \
                              amount is stored or paid"
-                        ),
-                    },
+                        )),
                 ));
             }
             // One finding per chain: an operation whose result (or carry) feeds another reported

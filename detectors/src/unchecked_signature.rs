@@ -176,13 +176,7 @@ impl Detector for UncheckedSignature {
                     cx.func_name(func),
                 ),
             };
-            out.push(Finding {
-                detector: &META,
-                function: v.func,
-                instr: v.instr,
-                offset: cx.offset_of(v.func, v.instr),
-                message,
-            });
+            out.push(Finding::at(cx, &META, v.func, v.instr, message));
         }
     }
 }

@@ -82,17 +82,17 @@ impl Detector for UnhandledCallResult {
             if decided {
                 continue;
             }
-            out.push(Finding {
-                detector: &META,
-                function: c.func,
-                instr: c.instr,
-                offset: cx.offset_of(c.func, c.instr),
-                message: format!(
+            out.push(Finding::at(
+                cx,
+                &META,
+                c.func,
+                c.instr,
+                format!(
                     "the status returned by `{}` never decides a branch or an assertion: a failed call \
                      is treated as a success",
                     cx.host_display_name(c.callee)
                 ),
-            });
+            ));
         }
         near_callbacks_without_result(cx, out);
     }
@@ -108,18 +108,18 @@ fn near_callbacks_without_result(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let reach = reachable(cx, cb.export);
         let Some(sink) = sinks.iter().find(|s| reach.contains(&s.func)) else { continue };
-        out.push(Finding {
-            detector: &META,
-            function: sink.func,
-            instr: sink.instr,
-            offset: cx.offset_of(sink.func, sink.instr),
-            message: format!(
+        out.push(Finding::at(
+            cx,
+            &META,
+            sink.func,
+            sink.instr,
+            format!(
                 "callback `{}` (scheduled in `{}`) reaches `{}` without reading `promise_result`: it \
                  assumes the awaited call succeeded",
                 cb.name,
                 cx.func_name(sched),
                 cx.host_display_name(sink.callee)
             ),
-        });
+        ));
     }
 }

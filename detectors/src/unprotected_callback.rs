@@ -93,18 +93,18 @@ fn near(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some((f, _)) => format!("scheduled by name in `{}`", cx.func_name(f)),
             None => "it reads promise results".to_string(),
         };
-        out.push(Finding {
-            detector: &META,
-            function: sink.func,
-            instr: sink.instr,
-            offset: cx.offset_of(sink.func, sink.instr),
-            message: format!(
+        out.push(Finding::at(
+            cx,
+            &META,
+            sink.func,
+            sink.instr,
+            format!(
                 "callback `{}` ({why}) reaches `{}` without checking that the predecessor is the \
                  contract itself: anyone can call it directly",
                 cb.name,
                 cx.host_display_name(sink.callee)
             ),
-        });
+        ));
     }
 }
 
@@ -124,17 +124,17 @@ fn cosmwasm_reply(cx: &Context<'_>, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    out.push(Finding {
-        detector: &META,
-        function: write.func,
-        instr: write.instr,
-        offset: cx.offset_of(write.func, write.instr),
-        message: format!(
+    out.push(Finding::at(
+        cx,
+        &META,
+        write.func,
+        write.instr,
+        format!(
             "entry point `reply` writes storage (`{}`) without ever matching the reply id against \
              the submessages it sent: any submessage's reply is trusted as the expected one",
             cx.host_display_name(write.callee)
         ),
-    });
+    ));
 }
 
 /// Whether `func` compares a 64-bit value with a non-zero constant, or switches with `br_table`

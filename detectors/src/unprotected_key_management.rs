@@ -99,18 +99,18 @@ impl Detector for UnprotectedKeyManagement {
                 open && key.is_some_and(|k| taint_along(cx, &p.chain, k, 64).has(Effect::Input))
             });
             let Some(path) = unchecked else { continue };
-            out.push(Finding {
-                detector: &META,
-                function: call.func,
-                instr: call.instr,
-                offset: cx.offset_of(call.func, call.instr),
-                message: format!(
+            out.push(Finding::at(
+                cx,
+                &META,
+                call.func,
+                call.instr,
+                format!(
                     "`{}` changes the account's access keys and entry point `{}` reaches it with no check \
                      of the caller",
                     cx.host_display_name(call.callee),
                     entry_name(cx, path.entry)
                 ),
-            });
+            ));
         }
     }
 }
@@ -187,19 +187,19 @@ fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if !reported.insert((g, i)) {
                 continue;
             }
-            out.push(Finding {
-                detector: &META,
-                function: g,
-                instr: i,
-                offset: cx.offset_of(g, i),
-                message: format!(
+            out.push(Finding::at(
+                cx,
+                &META,
+                g,
+                i,
+                format!(
                     "entry point `{}` sends `eosio::{action}` (through `{}`), changing account \
                      permissions with the contract's own authority, with no `require_auth` check of \
                      the caller before it",
                     entry_name(cx, path.entry),
                     cx.host_display_name(send.callee)
                 ),
-            });
+            ));
         }
     }
 }

@@ -190,16 +190,16 @@ impl Analysis<'_, '_> {
             .filter(|a| a.access == Access::Write)
             .find_map(|a| a.key.known().map(|k| format!("storage key {}", k.describe(cx.platform))))
             .unwrap_or_else(|| "contract storage".to_string());
-        out.push(Finding {
-            detector: &META,
-            function: func,
-            instr: w,
-            offset: cx.offset_of(func, w),
-            message: format!(
+        out.push(Finding::at(
+            cx,
+            &META,
+            func,
+            w,
+            format!(
                 "{what} writes {key} here without first reading and checking the stored contract \
                  version: run against state of another version it overwrites or misreads it"
             ),
-        });
+        ));
     }
 
     /// Walks from the code-replacement call up to every entry point, checking the writes at
@@ -475,16 +475,5 @@ fn reaches(cfg: &wasmaudit_flow::Cfg, fb: wasmaudit_flow::BlockId, from: usize, 
     if tb == fb && to > from {
         return true;
     }
-    let mut seen = vec![false; cfg.num_blocks()];
-    let mut queue: std::collections::VecDeque<_> = cfg.successors(fb).map(|(b, _)| b).collect();
-    while let Some(b) = queue.pop_front() {
-        if b == tb {
-            return true;
-        }
-        if std::mem::replace(&mut seen[b.index()], true) {
-            continue;
-        }
-        queue.extend(cfg.successors(b).map(|(x, _)| x));
-    }
-    false
+    cfg.successors(fb).any(|(s, _)| cfg.reaches(s, tb))
 }

@@ -83,17 +83,17 @@ impl Detector for WeakRandomness {
                 let Some(how) = chance(cx, f.index, c, t) else { continue };
                 let Some((sf, si, callee)) = sinks.after_branch(cx, f.index, cfg, i) else { continue };
                 let place = if sf == f.index { String::new() } else { format!(" in `{}`", cx.func_name(sf)) };
-                out.push(Finding {
-                    detector: &META,
-                    function: f.index,
-                    instr: i,
-                    offset: cx.offset_of(f.index, i),
-                    message: format!(
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    f.index,
+                    i,
+                    format!(
                         "this branch is decided by {how}, and one side of it reaches `{}`{place} \
                          (instruction {si}): whoever can predict or choose the block can choose the outcome",
                         cx.host_display_name(callee)
                     ),
-                });
+                ));
                 // One finding per function: the first decision.
                 break;
             }

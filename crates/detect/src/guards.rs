@@ -17,7 +17,6 @@
 
 use crate::taint::{label, Taint};
 use crate::Context;
-use std::collections::VecDeque;
 use wasmaudit_flow::{BlockId, Cfg};
 use wasmaudit_front::Op;
 use wasmaudit_platform::Effect;
@@ -265,7 +264,7 @@ impl Guards {
             }
             if p.is_branch {
                 let decides = cfg.successors(pb).any(|(succ, _)| {
-                    traps.get(succ.index()).copied().unwrap_or(false) || !reaches(cfg, succ, target)
+                    traps.get(succ.index()).copied().unwrap_or(false) || !cfg.reaches(succ, target)
                 });
                 if !decides {
                     continue;
@@ -302,7 +301,7 @@ impl Guards {
         }
         let traps = self.traps.get(func as usize).map(Vec::as_slice).unwrap_or(&[]);
         cfg.successors(pb)
-            .any(|(succ, _)| traps.get(succ.index()).copied().unwrap_or(false) || !reaches(cfg, succ, target))
+            .any(|(succ, _)| traps.get(succ.index()).copied().unwrap_or(false) || !cfg.reaches(succ, target))
     }
 
     /// Whether block `b` of `func` always ends in a trap.
@@ -323,20 +322,4 @@ fn results_unused(
         matches!(ins.op, Op::Drop | Op::LocalGet(_) | Op::LocalSet(_) | Op::LocalTee(_))
             || !values.operands(i).iter().any(|v| results.contains(v))
     })
-}
-
-/// Whether `to` is reachable from `from` in the CFG.
-fn reaches(cfg: &Cfg, from: BlockId, to: BlockId) -> bool {
-    let mut seen = vec![false; cfg.num_blocks()];
-    let mut queue = VecDeque::from([from]);
-    while let Some(b) = queue.pop_front() {
-        if b == to {
-            return true;
-        }
-        if std::mem::replace(&mut seen[b.index()], true) {
-            continue;
-        }
-        queue.extend(cfg.successors(b).map(|(s, _)| s));
-    }
-    false
 }

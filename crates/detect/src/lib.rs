@@ -31,6 +31,19 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A finding of `meta` at instruction `instr` of `func`, with that instruction's byte offset.
+    pub fn at(
+        cx: &Context<'_>,
+        meta: &'static DetectorMeta,
+        func: u32,
+        instr: usize,
+        message: String,
+    ) -> Finding {
+        Finding { detector: meta, function: func, instr, offset: cx.offset_of(func, instr), message }
+    }
+}
+
 /// A detector: one flaw, one file in `detectors/`.
 pub trait Detector: Send + Sync {
     fn meta(&self) -> &'static DetectorMeta;

@@ -318,6 +318,22 @@ impl Cfg {
     pub fn num_blocks(&self) -> usize {
         self.graph.node_count()
     }
+
+    /// Whether block `to` is reachable from block `from` (itself included), breadth-first.
+    pub fn reaches(&self, from: BlockId, to: BlockId) -> bool {
+        let mut seen = vec![false; self.num_blocks()];
+        let mut queue = std::collections::VecDeque::from([from]);
+        while let Some(b) = queue.pop_front() {
+            if b == to {
+                return true;
+            }
+            if std::mem::replace(&mut seen[b.index()], true) {
+                continue;
+            }
+            queue.extend(self.successors(b).map(|(s, _)| s));
+        }
+        false
+    }
 }
 
 #[cfg(test)]

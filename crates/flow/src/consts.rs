@@ -340,7 +340,8 @@ fn binary(w: Width, op: BinOp, a: i64, b: i64) -> Option<i64> {
     }
 }
 
-fn compare(w: Width, op: CmpOp, a: i64, b: i64) -> bool {
+/// The result of comparison `op` of width `w` on `a` and `b` (i32 operands are truncated).
+pub fn compare(w: Width, op: CmpOp, a: i64, b: i64) -> bool {
     let (a, b, ua, ub) = match w {
         Width::I32 => (i64::from(a as i32), i64::from(b as i32), u64::from(a as u32), u64::from(b as u32)),
         Width::I64 => (a, b, a as u64, b as u64),
