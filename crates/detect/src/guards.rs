@@ -12,8 +12,8 @@
 //!
 //! A guard point *protects* instruction `s` when it dominates `s` and, for a branch, `s` is
 //! control dependent on it: some side of the branch traps or cannot reach `s`. Traps are blocks
-//! that end in `unreachable`, call an aborting host function or a function that never returns,
-//! or only lead to such blocks.
+//! that end in `unreachable`, call an aborting host function (or an assertion with the constant
+//! condition 0) or a function that never returns, or only lead to such blocks.
 
 use crate::taint::{label, Taint};
 use crate::Context;
@@ -86,6 +86,22 @@ impl Guards {
         }
     }
 
+    /// Whether instruction `i` of `func` (a call) never returns: a call that traps, or an
+    /// assertion whose condition is the constant 0 (`if (!ok) eosio_assert(false, msg)`, the
+    /// way eosio-cpp compiles `check`).
+    fn instr_traps(&self, cx: &Context<'_>, func: u32, i: usize, op: &Op) -> bool {
+        let Op::Call(c) = *op else { return false };
+        if self.call_traps(cx, c) {
+            return true;
+        }
+        let Some(cond) = cx.host_fn(c).filter(|h| h.has(Effect::Abort)).and_then(|h| h.arg("condition"))
+        else {
+            return false;
+        };
+        let arg = cx.program.values(func).and_then(|v| v.operands(i).get(cond as usize).copied());
+        arg.zip(cx.evaluator(func)).is_some_and(|(a, ev)| ev.constant(a) == Some(0))
+    }
+
     fn trapping_blocks(&self, cx: &Context<'_>, func: u32, cfg: &Cfg) -> Vec<bool> {
         let body = cx.module.function(func).map(|f| f.body.as_slice()).unwrap_or(&[]);
         let n = cfg.num_blocks();
@@ -95,7 +111,8 @@ impl Guards {
                 continue;
             }
             let instrs = body.get(block.start..block.end).unwrap_or(&[]);
-            let calls_trap = instrs.iter().any(|i| matches!(i.op, Op::Call(c) if self.call_traps(cx, c)));
+            let calls_trap =
+                instrs.iter().enumerate().any(|(k, i)| self.instr_traps(cx, func, block.start + k, &i.op));
             let ends_in_trap =
                 instrs.last().is_some_and(|i| i.op == Op::Unreachable) && cfg.successors(b).next().is_none();
             traps[b.index()] = calls_trap || ends_in_trap;
@@ -195,7 +212,7 @@ impl Guards {
         let body = cx.module.function(func).map(|f| f.body.as_slice()).unwrap_or(&[]);
         for (b, block) in cfg.blocks() {
             let instrs = body.get(block.start..block.end).unwrap_or(&[]);
-            if instrs.iter().any(|i| matches!(i.op, Op::Call(c) if self.call_traps(cx, c))) {
+            if instrs.iter().enumerate().any(|(k, i)| self.instr_traps(cx, func, block.start + k, &i.op)) {
                 gen[b.index()] = u32::MAX;
             }
         }

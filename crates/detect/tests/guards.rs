@@ -409,3 +409,31 @@ fn cosmwasm_entry_arguments_are_input() {
     let other = Context::new(&fx.module, &fx.program, Platform::Near);
     assert!(!other.dataflow().funcs[f as usize].value(ops[0]).has(Effect::Input));
 }
+
+/// eosio-cpp compiles `check(has_auth(x), "msg")` as a branch around `eosio_assert(false, msg)`:
+/// the assertion with the constant condition 0 never returns, so the branch protects what follows.
+#[test]
+fn an_assertion_of_constant_false_is_a_trap() {
+    let fx = fixture(
+        r#"(module
+          (import "env" "has_auth" (func $has_auth (param i64) (result i32)))
+          (import "env" "eosio_assert" (func $eosio_assert (param i32 i32)))
+          (import "env" "prints" (func $sink (param i32)))
+          (memory 1)
+          (func $withdraw (export "withdraw") (param i64)
+            block $ok
+              local.get 0
+              call $has_auth
+              br_if $ok
+              i32.const 0
+              i32.const 16
+              call $eosio_assert
+            end
+            i32.const 0
+            call $sink))"#,
+    );
+    let cx = Context::new(&fx.module, &fx.program, Platform::Eosio);
+    let (f, sites) = calls_to(&fx.module, "withdraw", "sink");
+    let labels = cx.guards().labels_protecting(&cx, f, sites[0]);
+    assert!(labels & label(Effect::AuthCheck) != 0, "{labels:#x}");
+}
