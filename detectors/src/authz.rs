@@ -74,6 +74,9 @@ struct UpPath {
     origin_guards: Vec<(u32, usize)>,
 }
 
+/// An indirect call `(function, instruction)` and the call sites above it on one way up.
+type IndirectSite = (u32, usize, Vec<(u32, usize)>);
+
 /// Walks up the call graph from instructions to entry points, memoized per function.
 pub struct Walker<'c, 'a> {
     pub cx: &'c Context<'a>,
@@ -82,6 +85,11 @@ pub struct Walker<'c, 'a> {
     checkers: RefCell<BTreeMap<u32, bool>>,
     caller_readers: std::cell::OnceCell<BTreeSet<u32>>,
     identity_as_data: bool,
+    /// Table index of an indirect call `(function, instruction)` seen through a way up
+    /// (the call sites above it), where the way determines it.
+    indirect_index: RefCell<BTreeMap<IndirectSite, Option<i64>>>,
+    /// Per table, its slots when nothing can change them at run time.
+    fixed_tables: std::cell::OnceCell<Vec<Option<Vec<Option<u32>>>>>,
 }
 
 impl<'c, 'a> Walker<'c, 'a> {
@@ -93,6 +101,8 @@ impl<'c, 'a> Walker<'c, 'a> {
             checkers: RefCell::new(BTreeMap::new()),
             caller_readers: std::cell::OnceCell::new(),
             identity_as_data: identity_as_data(cx.platform),
+            indirect_index: RefCell::new(BTreeMap::new()),
+            fixed_tables: std::cell::OnceCell::new(),
         }
     }
 
@@ -211,6 +221,9 @@ impl<'c, 'a> Walker<'c, 'a> {
                 if out.len() >= MAX_PATHS {
                     break 'callers;
                 }
+                if site.indirect && self.indirect_excludes(caller, site.instr, func, &u.sites) {
+                    continue;
+                }
                 let mut sites = vec![(caller, site.instr)];
                 sites.extend(u.sites.iter().copied());
                 let mut origin_guards: Vec<(u32, usize)> =
@@ -229,6 +242,51 @@ impl<'c, 'a> Walker<'c, 'a> {
         let out = Rc::new(out);
         self.up.borrow_mut().insert(func, out.clone());
         out
+    }
+
+    /// Whether the indirect call at `instr` of `func` cannot call `target` when `func` is reached
+    /// through the call sites `above` (nearest first): the table index is a constant once the
+    /// parameters it depends on (directly or through memory they point to) are followed up these
+    /// call sites, and that slot of a table nothing changes at run time does not hold `target`.
+    /// One shared helper called with different constant member-function pointers (eosio-cpp's
+    /// `execute_action`) then reaches only the method each call site names. Anything unknown
+    /// keeps the way.
+    fn indirect_excludes(&self, func: u32, instr: usize, target: u32, above: &[(u32, usize)]) -> bool {
+        let cx = self.cx;
+        let Some(Op::CallIndirect { table, .. } | Op::ReturnCallIndirect { table, .. }) =
+            cx.module.function(func).and_then(|f| f.body.get(instr)).map(|i| &i.op)
+        else {
+            return false;
+        };
+        let Some(slots) =
+            self.fixed_tables.get_or_init(|| fixed_tables(cx)).get(*table as usize).and_then(|t| t.as_ref())
+        else {
+            return false;
+        };
+        if above.is_empty() {
+            return false;
+        }
+        let key = (func, instr, above.to_vec());
+        let known = self.indirect_index.borrow().get(&key).copied();
+        let index = if let Some(i) = known {
+            i
+        } else {
+            let mut way = vec![(func, instr)];
+            way.extend_from_slice(above);
+            let e = WayEval { cx, way: &way, steps: std::cell::Cell::new(0) };
+            let index =
+                cx.program.values(func).and_then(|v| v.operands(instr).last().copied()).and_then(|v| match e
+                    .eval(0, v, 0)
+                {
+                    Some(WayVal::Const(c)) => Some(c),
+                    _ => None,
+                });
+            self.indirect_index.borrow_mut().insert(key, index);
+            index
+        };
+        let Some(index) = index else { return false };
+        // An empty or out-of-range slot traps: the call reaches nothing.
+        slots.get(index as u32 as usize).copied().flatten() != Some(target)
     }
 
     /// Whether the platform can call `func` directly. EOSIO calls only `apply` (old toolchains
@@ -337,6 +395,344 @@ impl<'c, 'a> Walker<'c, 'a> {
         self.compare_branches.borrow_mut().insert(func, out.clone());
         out
     }
+}
+
+/// Per table, its slots from active element segments at constant offsets, when nothing can
+/// change them at run time: the table is neither imported nor exported, every segment for it is
+/// active with a constant offset, and no function executes a `table.*` or `elem.drop`
+/// instruction. `None` for tables that may change.
+fn fixed_tables(cx: &Context<'_>) -> Vec<Option<Vec<Option<u32>>>> {
+    let m = cx.module;
+    let mutated = m.functions.iter().any(|f| {
+        f.body.iter().any(|i| matches!(&i.op, Op::Other { name, .. } if name.starts_with("table.") || name.starts_with("elem.")))
+    });
+    let exported: BTreeSet<u32> =
+        m.exports.iter().filter(|e| e.kind == wasmaudit_front::ExportKind::Table).map(|e| e.index).collect();
+    (0..m.tables.len())
+        .map(|t| {
+            if mutated || m.tables[t].imported || exported.contains(&(t as u32)) {
+                return None;
+            }
+            let mut slots: Vec<Option<u32>> = Vec::new();
+            for seg in m.elements.iter().filter(|s| s.table as usize == t) {
+                let off = usize::try_from(seg.offset?).ok()?;
+                if !seg.active || off.checked_add(seg.funcs.len())? > 1 << 24 {
+                    return None;
+                }
+                if slots.len() < off + seg.funcs.len() {
+                    slots.resize(off + seg.funcs.len(), None);
+                }
+                slots[off..off + seg.funcs.len()].copy_from_slice(&seg.funcs);
+            }
+            Some(slots)
+        })
+        .collect()
+}
+
+/// Steps one [`WayEval`] query may take.
+const MAX_WAY_STEPS: usize = 400;
+/// Recursion depth of one [`WayEval`] query.
+const MAX_WAY_DEPTH: u32 = 40;
+
+/// A value seen through a way up: a constant, or the address `off` bytes past value `base` of
+/// the function at `level` of the way (a frame or heap pointer of that function).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WayVal {
+    Const(i64),
+    Ptr { level: usize, base: ValueId, off: i64 },
+}
+
+/// Evaluates values of the functions along one way up (`way[0]` the function asking, each
+/// further entry `(caller, call instruction)`), following parameters into the arguments of the
+/// call above and loads into the stores of the frame the address belongs to. Memory is read
+/// from stores of the same split address (as [`wasmaudit_flow::Evaluator`] does): every store
+/// touching the bytes read must agree, one of them must dominate the read (or the call through
+/// which the way left that function), no call of that function may receive exactly that
+/// address, and no store of a function further down the way may write there through a
+/// parameter.
+struct WayEval<'w, 'a> {
+    cx: &'w Context<'a>,
+    way: &'w [(u32, usize)],
+    steps: std::cell::Cell<usize>,
+}
+
+impl WayEval<'_, '_> {
+    fn eval(&self, level: usize, v: ValueId, depth: u32) -> Option<WayVal> {
+        self.steps.set(self.steps.get() + 1);
+        if self.steps.get() > MAX_WAY_STEPS || depth > MAX_WAY_DEPTH {
+            return None;
+        }
+        let cx = self.cx;
+        let (func, _) = *self.way.get(level)?;
+        let (values, ev, body) =
+            (cx.program.values(func)?, cx.evaluator(func)?, &cx.module.function(func)?.body);
+        if let Some(c) = ev.constant(v) {
+            return Some(WayVal::Const(c));
+        }
+        let opaque = Some(WayVal::Ptr { level, base: v, off: 0 });
+        match values.def(v) {
+            ValueDef::Param(p) => {
+                let &(caller, site) = self.way.get(level + 1)?;
+                let op = cx.module.function(caller)?.body.get(site).map(|i| &i.op);
+                let arg = *call_args(op, cx.program.values(caller)?.operands(site)).get(*p as usize)?;
+                self.eval(level + 1, arg, depth + 1)
+            }
+            ValueDef::Phi { operands, .. } => {
+                let mut seen = None;
+                for o in operands {
+                    if *o == v || self.unreachable_def(level, *o, depth) {
+                        continue;
+                    }
+                    let x = self.eval(level, *o, depth + 1)?;
+                    if seen.is_some_and(|s| s != x) {
+                        return None;
+                    }
+                    seen = Some(x);
+                }
+                seen
+            }
+            ValueDef::Result { instr, index: 0 } => {
+                let ops = values.operands(*instr);
+                let arg = |k: usize| ops.get(k).and_then(|o| self.eval(level, *o, depth + 1));
+                match &body.get(*instr)?.op {
+                    Op::Load { kind, offset, .. } if !kind.result.is_float() => {
+                        let WayVal::Ptr { level: l, base, off } = arg(0)? else { return None };
+                        let at = if l == level { *instr } else { self.way.get(l)?.1 };
+                        let addr = off.wrapping_add(*offset as i64);
+                        match self.mem(l, base, addr, kind.bytes, at, depth)? {
+                            WayVal::Const(c) => {
+                                let is_i32 = kind.result == wasmaudit_front::ValType::I32;
+                                Some(WayVal::Const(extend_bytes(c, kind.bytes, kind.signed, is_i32)))
+                            }
+                            p => Some(p),
+                        }
+                    }
+                    Op::Binary(w, op) => {
+                        let (a, b) = (arg(0)?, arg(1)?);
+                        match (a, b, op) {
+                            (WayVal::Const(a), WayVal::Const(b), _) => {
+                                fold_binary(*w, *op, a, b).map(WayVal::Const)
+                            }
+                            (
+                                WayVal::Ptr { level, base, off },
+                                WayVal::Const(k),
+                                wasmaudit_front::BinOp::Add,
+                            )
+                            | (
+                                WayVal::Const(k),
+                                WayVal::Ptr { level, base, off },
+                                wasmaudit_front::BinOp::Add,
+                            ) => Some(WayVal::Ptr { level, base, off: off.wrapping_add(k) }),
+                            (
+                                WayVal::Ptr { level, base, off },
+                                WayVal::Const(k),
+                                wasmaudit_front::BinOp::Sub,
+                            ) => Some(WayVal::Ptr { level, base, off: off.wrapping_sub(k) }),
+                            _ => opaque,
+                        }
+                    }
+                    Op::Unary(w, wasmaudit_front::UnOp::Eqz) => match arg(0)? {
+                        WayVal::Const(c) => Some(WayVal::Const(i64::from(match w {
+                            wasmaudit_front::Width::I32 => c as i32 == 0,
+                            wasmaudit_front::Width::I64 => c == 0,
+                        }))),
+                        _ => None,
+                    },
+                    Op::Compare(w, op) => match (arg(0)?, arg(1)?) {
+                        (WayVal::Const(a), WayVal::Const(b)) => {
+                            Some(WayVal::Const(i64::from(wasmaudit_flow::compare(*w, *op, a, b))))
+                        }
+                        _ => None,
+                    },
+                    Op::Convert(c) => match (arg(0)?, c) {
+                        (WayVal::Const(x), ConvOp::I32WrapI64) => Some(WayVal::Const(i64::from(x as i32))),
+                        (WayVal::Const(x), ConvOp::I64ExtendI32U) => Some(WayVal::Const(i64::from(x as u32))),
+                        (WayVal::Const(x), ConvOp::I64ExtendI32S) => Some(WayVal::Const(i64::from(x as i32))),
+                        (p, _) => Some(p),
+                    },
+                    Op::Other { .. } | Op::Select | Op::Unary(..) => None,
+                    _ => opaque,
+                }
+            }
+            ValueDef::Unknown => None,
+            _ => opaque,
+        }
+    }
+
+    /// Whether value `v` of the function at `level` is made in code this way never runs: in a
+    /// block only one edge of an `if`/`br_if` enters, and the condition, constant here, takes
+    /// the other edge.
+    fn unreachable_def(&self, level: usize, v: ValueId, depth: u32) -> bool {
+        let cx = self.cx;
+        let Some(&(func, _)) = self.way.get(level) else { return false };
+        let (Some(values), Some(cfg), Some(f)) =
+            (cx.program.values(func), cx.program.cfg(func), cx.module.function(func))
+        else {
+            return false;
+        };
+        let ValueDef::Result { instr, .. } = values.def(v) else { return false };
+        let Some(def_block) = cfg.block_of(*instr) else { return false };
+        (instr.saturating_sub(64)..*instr).rev().any(|b| {
+            if !matches!(f.body.get(b).map(|i| &i.op), Some(Op::BrIf(_) | Op::If(_))) {
+                return false;
+            }
+            let Some(from) = cfg.block_of(b) else { return false };
+            let dead_edge = cfg.successors(from).any(|(succ, _)| {
+                succ != from
+                    && cfg.predecessors(succ).all(|(p, _)| p == from)
+                    && cfg.block_dominates(succ, def_block)
+            });
+            if !dead_edge {
+                return false;
+            }
+            let Some(WayVal::Const(c)) =
+                values.operands(b).last().and_then(|c| self.eval(level, *c, depth + 1))
+            else {
+                return false;
+            };
+            let dead = if c != 0 { wasmaudit_flow::EdgeKind::False } else { wasmaudit_flow::EdgeKind::True };
+            cfg.successors(from).any(|(succ, kind)| {
+                kind == dead
+                    && succ != from
+                    && cfg.predecessors(succ).all(|(p, _)| p == from)
+                    && cfg.block_dominates(succ, def_block)
+            })
+        })
+    }
+
+    /// The `bytes` bytes at `off` past value `base` of the function at `level`, as the stores of
+    /// that function leave them at instruction `at`.
+    fn mem(&self, level: usize, base: ValueId, off: i64, bytes: u8, at: usize, depth: u32) -> Option<WayVal> {
+        let cx = self.cx;
+        let (func, _) = *self.way.get(level)?;
+        let (ev, cfg, values) = (cx.evaluator(func)?, cx.program.cfg(func)?, cx.program.values(func)?);
+        let end = off.checked_add(i64::from(bytes))?;
+        let touching: Vec<(i64, i64, usize, ValueId)> = ev
+            .stores()
+            .filter(|(a, (_, _, w))| {
+                a.base == wasmaudit_flow::Base::Value(base)
+                    && a.offset < end
+                    && off < a.offset + i64::from(*w)
+            })
+            .map(|(a, (i, v, w))| (a.offset, i64::from(*w), *i, *v))
+            .collect();
+        if touching.is_empty() {
+            return None;
+        }
+        // A callee given exactly this address may have written it.
+        let passed = cx.program.calls.call_sites(func).iter().any(|(c, _)| {
+            *c != at
+                && values.operands(*c).iter().any(|a| {
+                    let a = ev.address(*a, 0);
+                    a.base == wasmaudit_flow::Base::Value(base) && touching.iter().any(|t| t.0 == a.offset)
+                })
+        });
+        if passed || self.written_below(level, base, off, end, depth) {
+            return None;
+        }
+        let mut out: i64 = 0;
+        let mut cursor = off;
+        while cursor < end {
+            let here: Vec<&(i64, i64, usize, ValueId)> =
+                touching.iter().filter(|t| t.0 <= cursor && cursor < t.0 + t.1).collect();
+            let (o, w) = (here.first()?.0, here.first()?.1);
+            if here.iter().any(|t| t.0 != o || t.1 != w) || !here.iter().any(|t| cfg.dominates(t.2, at)) {
+                return None;
+            }
+            let mut val = None;
+            for t in &here {
+                let x = self.eval(level, t.3, depth + 1)?;
+                if val.is_some_and(|s| s != x) {
+                    return None;
+                }
+                val = Some(x);
+            }
+            match val? {
+                WayVal::Const(c) => {
+                    let chunk_end = (o + w).min(end);
+                    let len = chunk_end - cursor;
+                    let shifted = if cursor - o >= 8 { 0 } else { ((c as u64) >> (8 * (cursor - o))) as i64 };
+                    let mask = if len >= 8 { -1i64 } else { (1i64 << (8 * len)) - 1 };
+                    let placed = cursor - off;
+                    if placed < 8 {
+                        out |= (shifted & mask) << (8 * placed);
+                    }
+                    cursor = chunk_end;
+                }
+                p @ WayVal::Ptr { .. } => {
+                    return (o == off && w == i64::from(bytes)).then_some(p);
+                }
+            }
+        }
+        Some(WayVal::Const(out))
+    }
+
+    /// Whether a function below `level` on the way stores through a pointer parameter into
+    /// bytes `off..end` past `base` of the function at `level`.
+    fn written_below(&self, level: usize, base: ValueId, off: i64, end: i64, depth: u32) -> bool {
+        (0..level).any(|k| {
+            let Some(&(func, _)) = self.way.get(k) else { return true };
+            let (Some(ev), Some(values)) = (self.cx.evaluator(func), self.cx.program.values(func)) else {
+                return true;
+            };
+            ev.stores().any(|(a, (_, _, w))| {
+                let wasmaudit_flow::Base::Value(b) = a.base else { return false };
+                if !matches!(values.def(b), ValueDef::Param(_)) {
+                    return false;
+                }
+                match self.eval(k, b, depth + 1) {
+                    Some(WayVal::Ptr { level: l, base: pb, off: po }) => {
+                        let s = po.wrapping_add(a.offset);
+                        l == level && pb == base && s < end && off < s + i64::from(*w)
+                    }
+                    Some(WayVal::Const(_)) => false,
+                    None => false,
+                }
+            })
+        })
+    }
+}
+
+/// `c` cut to its low `bytes` bytes, sign- or zero-extended, as an i32 or i64.
+fn extend_bytes(c: i64, bytes: u8, signed: bool, is_i32: bool) -> i64 {
+    let bits = u32::from(bytes) * 8;
+    let v = if bits >= 64 {
+        c
+    } else if signed {
+        (c << (64 - bits)) >> (64 - bits)
+    } else {
+        c & ((1i64 << bits) - 1)
+    };
+    if is_i32 {
+        i64::from(v as i32)
+    } else {
+        v
+    }
+}
+
+/// Integer arithmetic of [`WayEval`]; `None` for division.
+fn fold_binary(w: wasmaudit_front::Width, op: wasmaudit_front::BinOp, a: i64, b: i64) -> Option<i64> {
+    use wasmaudit_front::BinOp::*;
+    let bits = match w {
+        wasmaudit_front::Width::I32 => 32,
+        wasmaudit_front::Width::I64 => 64,
+    };
+    let (ua, ub) = if bits == 32 { (u64::from(a as u32), u64::from(b as u32)) } else { (a as u64, b as u64) };
+    let sa = if bits == 32 { i64::from(a as i32) } else { a };
+    let sh = (ub % bits) as u32;
+    let r = match op {
+        Add => a.wrapping_add(b),
+        Sub => a.wrapping_sub(b),
+        Mul => a.wrapping_mul(b),
+        And => a & b,
+        Or => a | b,
+        Xor => a ^ b,
+        Shl => a.wrapping_shl(sh),
+        ShrS => sa.wrapping_shr(sh),
+        ShrU => (ua >> sh) as i64,
+        _ => return None,
+    };
+    Some(if bits == 32 { i64::from(r as i32) } else { r })
 }
 
 /// Functions whose call tree, `depth` levels deep, contains a host call with effect `e` (the

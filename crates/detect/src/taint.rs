@@ -13,7 +13,8 @@
 //! bottom-up by repeated rounds until stable or a round cap is reached (recursion).
 //!
 //! Memory is modelled as slots `(base, offset)`; writes of unknown length (host output buffers,
-//! callee writes through a pointer) cover [`WINDOW`] bytes. Different bases are taken not to alias.
+//! callee writes through a pointer) cover [`WINDOW`] bytes. Different bases are taken not to alias;
+//! a read through a merge of pointers (a phi) also sees the writes through each merged pointer.
 
 use crate::Context;
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ const MAX_COPY: i64 = 256;
 const MAX_ROUNDS: usize = 8;
 /// Passes of the per-function fixpoint (loops carry taint around phis and memory).
 const MAX_PASSES: usize = 6;
+/// Levels of merged pointers (phis) whose memory a read through their merge sees.
+const MAX_PHI_DEPTH: usize = 3;
+/// Incoming pointers of one merge followed.
+const MAX_PHI_OPERANDS: usize = 8;
 
 /// A source label: one bit per effect that produces data.
 pub type Label = u32;
@@ -457,18 +462,7 @@ impl DataFlow {
     /// Taint of the memory `addr` covers for `len` bytes, plus the parameter it points into.
     fn mem_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64) -> Taint {
         let mut t = Taint::default();
-        // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
-        let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
-        let to = (addr.base, addr.offset.saturating_add(len));
-        if from < to {
-            for ((_, start), ws) in ft.writes.range(from..to) {
-                for (wlen, taint) in ws {
-                    if addr.offset < start.saturating_add(*wlen) {
-                        t.join(*taint);
-                    }
-                }
-            }
-        }
+        Self::recorded_writes(ev, ft, addr, len, &mut t, 0);
         if let Base::Value(b) = addr.base {
             let params = ft.pointer_params(ev, b);
             t.param_mem |= params;
@@ -486,6 +480,45 @@ impl DataFlow {
             t.param_mem |= pointer.param_mem;
         }
         t
+    }
+
+    /// Joins into `t` the writes recorded in the `len` bytes at `addr` and, when the base is a
+    /// merge of pointers (a row either found in the cache or freshly read and unpacked, a buffer
+    /// on the stack or the heap), the writes at the same offset of each merged pointer.
+    fn recorded_writes(
+        ev: &Evaluator<'_>,
+        ft: &FuncTaint,
+        addr: Addr,
+        len: i64,
+        t: &mut Taint,
+        depth: usize,
+    ) {
+        // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
+        let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
+        let to = (addr.base, addr.offset.saturating_add(len));
+        if from < to {
+            for ((_, start), ws) in ft.writes.range(from..to) {
+                for (wlen, taint) in ws {
+                    if addr.offset < start.saturating_add(*wlen) {
+                        t.join(*taint);
+                    }
+                }
+            }
+        }
+        let Base::Value(b) = addr.base else { return };
+        let ValueDef::Phi { operands, .. } = ev.values.def(b) else { return };
+        if depth >= MAX_PHI_DEPTH {
+            return;
+        }
+        for o in operands.iter().take(MAX_PHI_OPERANDS) {
+            let a = ev.address(*o, 0);
+            // A pointer walked in a loop (`p = p + k`) merges with itself.
+            if a.base == addr.base {
+                continue;
+            }
+            let at = Addr { base: a.base, offset: a.offset.saturating_add(addr.offset) };
+            Self::recorded_writes(ev, ft, at, len, t, depth + 1);
+        }
     }
 
     /// What a hash host call's digest carries: what was hashed (the data argument's value and the
