@@ -63,3 +63,52 @@ fn memcpy_and_library_routines_pass_taint_on() {
     let float = values.operands(call_of("sink_u"))[0];
     assert!(ft.value(float).has(Effect::BlockInfo), "converted time: {:?}", ft.value(float));
 }
+
+/// `multi_index::find` returns either the row already cached or a fresh one unpacked from
+/// `db_get_i64`: a read through the merged pointer sees what was written behind each pointer.
+#[test]
+fn a_read_through_merged_pointers_sees_each_pointers_writes() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "db_get_i64" (func $db_get_i64 (param i32 i32 i32) (result i32)))
+          (import "env" "printui" (func $sink (param i64)))
+          (memory 1)
+          (global $sp (mut i32) (i32.const 8192))
+          (func $f (export "apply") (param i64 i64 i64)
+            (local $fp i32) (local $row i32)
+            global.get $sp
+            i32.const 64
+            i32.sub
+            local.tee $fp
+            global.set $sp
+            local.get 0
+            i64.eqz
+            if
+              i32.const 0
+              local.get $fp
+              i32.const 16
+              call $db_get_i64         ;; fresh row at fp+0
+              drop
+              local.get $fp
+              local.set $row
+            else
+              local.get $fp
+              i32.const 32
+              i32.add
+              local.set $row           ;; cached row at fp+32, never filled from storage here
+            end
+            local.get $row
+            i64.load offset=8          ;; a field of whichever row
+            call $sink))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
+    let sink = module.functions.iter().find(|g| g.name.as_deref() == Some("sink")).expect("sink").index;
+    let at = f.body.iter().position(|i| i.op == Op::Call(sink)).expect("call");
+    let field = program.values(f.index).expect("values").operands(at)[0];
+    let t = cx.dataflow().funcs[f.index as usize].value(field);
+    assert!(t.has(Effect::StorageRead), "field of the merged row: {t:?}");
+}
