@@ -502,7 +502,12 @@ impl WayEval<'_, '_> {
                         match self.mem(l, base, addr, kind.bytes, at, depth)? {
                             WayVal::Const(c) => {
                                 let is_i32 = kind.result == wasmaudit_front::ValType::I32;
-                                Some(WayVal::Const(extend_bytes(c, kind.bytes, kind.signed, is_i32)))
+                                Some(WayVal::Const(wasmaudit_flow::extend(
+                                    c,
+                                    kind.bytes,
+                                    kind.signed,
+                                    is_i32,
+                                )))
                             }
                             p => Some(p),
                         }
@@ -690,23 +695,6 @@ impl WayEval<'_, '_> {
                 }
             })
         })
-    }
-}
-
-/// `c` cut to its low `bytes` bytes, sign- or zero-extended, as an i32 or i64.
-fn extend_bytes(c: i64, bytes: u8, signed: bool, is_i32: bool) -> i64 {
-    let bits = u32::from(bytes) * 8;
-    let v = if bits >= 64 {
-        c
-    } else if signed {
-        (c << (64 - bits)) >> (64 - bits)
-    } else {
-        c & ((1i64 << bits) - 1)
-    };
-    if is_i32 {
-        i64::from(v as i32)
-    } else {
-        v
     }
 }
 

@@ -277,7 +277,9 @@ fn is_opaque(values: &FunctionValues, func: &Function, v: ValueId) -> bool {
     matches!(values.def(v), ValueDef::Result { instr, .. } if matches!(func.body.get(*instr).map(|i| &i.op), Some(Op::Load { .. })))
 }
 
-fn extend(c: i64, bytes: u8, signed: bool, is_i32: bool) -> i64 {
+/// `c` cut to its low `bytes` bytes, sign- or zero-extended, as an i32 or i64 value (what a
+/// narrow load of the stored constant yields).
+pub fn extend(c: i64, bytes: u8, signed: bool, is_i32: bool) -> i64 {
     let bits = u32::from(bytes) * 8;
     let v = if bits >= 64 {
         c
