@@ -1484,7 +1484,8 @@ pub fn lifecycle_findings(
             cx.host_display_name(callee),
             entry_name(cx, entry)
         );
-        out.push(f);
+        // The name is the only evidence that the action is queued at all.
+        out.push(f.with_confidence(wasmaudit_detect::Confidence::Low));
     }
     out
 }

@@ -110,7 +110,14 @@ struct Check<'c, 'a> {
 impl Check<'_, '_> {
     fn report(&mut self, (function, instr): Loc, message: String) {
         let offset = self.cx.offset_of(function, instr);
-        self.out.push(Finding { detector: &META, function, instr, offset, message });
+        self.out.push(Finding {
+            detector: &META,
+            function,
+            instr,
+            offset,
+            message,
+            confidence: META.confidence,
+        });
     }
 
     fn vm(&self) -> String {

@@ -534,6 +534,7 @@ impl SyncCalls<'_, '_> {
                      call back stored",
                     describe(self.cx, key),
                 ),
+                confidence: META.confidence,
             });
         }
     }

@@ -31,7 +31,10 @@ pub static META: DetectorMeta = DetectorMeta {
             contract's own stored state such as a pot, a seed or a round) and the action can be \
             triggered by anyone: an action whose only path runs under `require_auth` of the contract \
             itself, a fixed account or a stored administrator is not reported. Block data that only \
-            decides a branch without being hashed is a deadline, not an outcome.",
+            decides a branch without being hashed is a deadline, not an outcome. A finding whose \
+            outcome includes chance (host randomness, or block data together with a hash) has \
+            medium confidence; one decided by stored state alone keeps the detector's low \
+            confidence.",
         why_bad: "Inline actions run inside the transaction that triggered them, and a failing action \
             reverts the whole transaction. A player who triggers the game from a contract of his own \
             can look at the outcome (the inline transfer, the notification, the changed balance) in \
@@ -102,7 +105,7 @@ impl Detector for Rollback {
             }
             let how = if decided & seen & OUTCOME != 0 { "decided by" } else { "carrying" };
             let outcome = seen & (OUTCOME | label(Effect::Crypto));
-            out.push(Finding::at(
+            let finding = Finding::at(
                 cx,
                 &META,
                 call.func,
@@ -113,7 +116,10 @@ impl Detector for Rollback {
                     call.host.display_name(),
                     describe(outcome)
                 ),
-            ));
+            );
+            // A draw by chance (randomness, or hashed block data) is the classic game; an outcome
+            // from stored state alone is often a deterministic payout (low, the detector's own).
+            out.push(if chance { finding.with_confidence(Confidence::Medium) } else { finding });
         }
     }
 }

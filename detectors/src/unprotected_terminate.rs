@@ -21,7 +21,7 @@ pub static META: DetectorMeta = DetectorMeta {
             promise-action dispatcher, or reached only through one (see `unprotected-upgrade`), is \
             reported only through an unguarded entry point whose name says it destroys the \
             contract (`destroy`, `terminate`, `selfdestruct`, `kill`, or `delete`/`close`/`remove` \
-            with `account`/`contract`/`self`).",
+            with `account`/`contract`/`self`), with low confidence.",
         why_bad: "Termination removes the code and storage and sends the remaining balance to a \
             beneficiary. Unrestricted, it lets anyone freeze the service for good and often steal \
             the balance: the lifecycle's freeze/revoke step must be an administrator's decision.",

@@ -27,7 +27,8 @@ pub static META: DetectorMeta = DetectorMeta {
             through one, is reported only through an unguarded entry point whose name says it \
             replaces code (`upgrade`, `migrate`, `redeploy`, or `update`/`set`/`deploy` with \
             `code`/`contract`/`wasm`): every entry point that creates any promise reaches every arm \
-            of such a dispatcher, so reachability alone is no evidence.",
+            of such a dispatcher, so reachability alone is no evidence; such findings have low \
+            confidence.",
         why_bad: "Whoever can replace the code owns the contract: its storage, its balance and every \
             user's assets. The standard's lifecycle requirement (upgrade under control) is met only \
             when upgrades are restricted to an administrator.",

@@ -29,6 +29,9 @@ pub struct Finding {
     /// Byte offset of that instruction in the file.
     pub offset: u32,
     pub message: String,
+    /// How sure this finding is: the detector's confidence unless the detector lowered (or
+    /// raised) it for this finding's evidence.
+    pub confidence: Confidence,
 }
 
 impl Finding {
@@ -40,7 +43,19 @@ impl Finding {
         instr: usize,
         message: String,
     ) -> Finding {
-        Finding { detector: meta, function: func, instr, offset: cx.offset_of(func, instr), message }
+        Finding {
+            detector: meta,
+            function: func,
+            instr,
+            offset: cx.offset_of(func, instr),
+            message,
+            confidence: meta.confidence,
+        }
+    }
+
+    /// The same finding with confidence `c`.
+    pub fn with_confidence(self, c: Confidence) -> Finding {
+        Finding { confidence: c, ..self }
     }
 }
 

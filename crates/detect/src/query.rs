@@ -94,6 +94,7 @@ pub fn unguarded_sink_findings(
                 cx.host_display_name(sink.call.callee),
                 sink.entry
             ),
+            confidence: meta.confidence,
         })
         .collect()
 }

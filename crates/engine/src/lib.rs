@@ -79,6 +79,8 @@ pub struct ReportedFinding {
     /// The instruction in text form, e.g. `call 12`.
     pub instruction: String,
     pub message: String,
+    /// The finding's own confidence (the detector's unless its evidence says otherwise).
+    pub confidence: wasmaudit_detect::Confidence,
 }
 
 /// The result of scanning one file.
@@ -304,6 +306,7 @@ fn resolve(module: &Module, f: Finding) -> ReportedFinding {
         length,
         instruction,
         message: f.message,
+        confidence: f.confidence,
     }
 }
 

@@ -92,6 +92,7 @@ fn result(
     extra.insert("class".to_string(), f.detector.class.as_str().into());
     extra.insert("function_index".to_string(), f.function_index.into());
     extra.insert("instruction".to_string(), f.instruction.clone().into());
+    extra.insert("confidence".to_string(), f.confidence.as_str().into());
     extra.insert("platform".to_string(), r.platform.map(|p| p.as_str()).unwrap_or("unknown").into());
     let builder = SarifResult::builder()
         .rule_id(f.detector.id)

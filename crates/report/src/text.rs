@@ -49,7 +49,7 @@ fn diagnostic(r: &FileReport, f: &ReportedFinding) -> (SimpleFile<String, String
         .with_message(&f.message)
         .with_labels(vec![Label::primary((), span).with_message(format!(
             "{} ({} impact, {} confidence)",
-            f.detector.name, f.detector.impact, f.detector.confidence
+            f.detector.name, f.detector.impact, f.confidence
         ))])
         .with_notes(vec![format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id)]);
     (file, d)
