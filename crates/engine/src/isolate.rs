@@ -58,6 +58,7 @@ pub(crate) fn run_with_time_limit<T: Send + 'static>(
     limit: Duration,
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Interrupted> {
+    let start = std::time::Instant::now();
     let (tx, rx) = mpsc::sync_channel(1);
     let spawned = std::thread::Builder::new()
         .name("wasmaudit-analysis".to_string())
@@ -70,6 +71,10 @@ pub(crate) fn run_with_time_limit<T: Send + 'static>(
         return Err(Interrupted::NoThread(e.to_string()));
     }
     match rx.recv_timeout(limit) {
+        // A result that came in after the limit had passed is over the limit too (on a loaded
+        // machine a quick job can be done before the wait even starts): the outcome does not
+        // depend on scheduling.
+        Ok(_) if start.elapsed() > limit => Err(Interrupted::TimedOut(limit)),
         Ok(result) => result,
         Err(mpsc::RecvTimeoutError::Timeout) => Err(Interrupted::TimedOut(limit)),
         // The thread ended without sending: only possible if it died outside `catch_unwind`.
