@@ -1570,7 +1570,7 @@ fn decides_in(cx: &Context<'_>, func: u32, v: ValueId, depth: u32, steps: &mut u
                     work.extend(values.results(i))
                 }
                 Op::Return if returned_decides(cx, func, depth, steps) => return true,
-                Op::End if i + 1 == f.body.len() && returned_decides(cx, func, depth, steps) => return true,
+                Op::End if f.is_exit(i) && returned_decides(cx, func, depth, steps) => return true,
                 Op::GlobalSet(_) => return true,
                 Op::Store { .. } => {
                     if ops.get(1) != Some(&v) {

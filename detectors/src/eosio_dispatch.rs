@@ -334,8 +334,16 @@ impl Dispatch {
     }
 }
 
+/// The transfer dispatch of the module, recovered once and shared by the detectors.
+pub fn dispatch(cx: &Context<'_>) -> std::rc::Rc<Dispatch> {
+    cx.memo(recover)
+}
+
 /// Recovers the transfer dispatch of an EOSIO module (empty on other platforms).
-pub fn recover(cx: &Context<'_>) -> Dispatch {
+fn recover(cx: &Context<'_>) -> Dispatch {
+    if cx.platform != wasmaudit_platform::Platform::Eosio {
+        return Dispatch::default();
+    }
     let Some(apply) = apply_export(cx) else { return Dispatch::default() };
     let mut w = Walker {
         cx,

@@ -47,7 +47,7 @@ impl Detector for FakeEosTransfer {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let dispatch = eosio_dispatch::recover(cx);
+        let dispatch = eosio_dispatch::dispatch(cx);
         for t in &dispatch.transfers {
             if !t.accepts_any_code() || t.credits.is_empty() {
                 continue;

@@ -46,7 +46,7 @@ impl Detector for FakeNotification {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let dispatch = eosio_dispatch::recover(cx);
+        let dispatch = eosio_dispatch::dispatch(cx);
         for t in &dispatch.transfers {
             if !t.handles_notifications() || t.to_checked {
                 continue;

@@ -2,7 +2,6 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
-use wasmaudit_front::Op;
 
 pub struct FreezeBypass;
 
@@ -169,15 +168,7 @@ struct WriteSite {
 
 impl Analysis<'_, '_> {
     fn exits(&self, func: u32) -> Vec<usize> {
-        let Some(f) = self.cx.module.function(func) else { return Vec::new() };
-        f.body
-            .iter()
-            .enumerate()
-            .filter(|(i, ins)| {
-                matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len())
-            })
-            .map(|(i, _)| i)
-            .collect()
+        self.cx.module.function(func).map(|f| f.exits().collect()).unwrap_or_default()
     }
 
     /// Flag keys (as `KeyRef`s of `func`) checked before instruction `s` of `func`.

@@ -6,7 +6,9 @@ use crate::eosio_dispatch::{self, Dispatch};
 use std::collections::BTreeMap;
 use wasmaudit_detect::storage::Key;
 use wasmaudit_detect::taint::{label, Taint};
-use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
+use wasmaudit_detect::{
+    Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, FindingSet, HostCall, Impact,
+};
 use wasmaudit_platform::{Effect, Platform};
 
 pub struct MissingAuthorization;
@@ -132,13 +134,12 @@ impl Detector for MissingAuthorization {
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let w = Walker::new(cx);
-        let dispatch =
-            if cx.platform == Platform::Eosio { eosio_dispatch::recover(cx) } else { Dispatch::default() };
-        let mut found: BTreeMap<(u32, usize), Finding> = BTreeMap::new();
+        let dispatch = eosio_dispatch::dispatch(cx);
+        let mut found = FindingSet::new(&META);
         storage_writes(cx, &w, &dispatch, &mut found);
         value_transfers(cx, &w, &mut found);
         privileged_calls(cx, &w, &dispatch, &mut found);
-        out.extend(found.into_values());
+        out.extend(found.into_findings());
     }
 }
 
@@ -148,12 +149,7 @@ fn natively_authorized(dispatch: &Dispatch, chain: &[(u32, usize)]) -> bool {
     chain.iter().skip(1).any(|s| dispatch.runs_only_for_native_actions(*s))
 }
 
-fn storage_writes(
-    cx: &Context<'_>,
-    w: &Walker<'_, '_>,
-    dispatch: &Dispatch,
-    found: &mut BTreeMap<(u32, usize), Finding>,
-) {
+fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, found: &mut FindingSet) {
     let notification_sites: Vec<(u32, usize)> =
         dispatch.transfers.iter().filter(|t| t.handles_notifications()).map(|t| t.site).collect();
     let mut ways: Vec<WriteWay> = Vec::new();
@@ -203,16 +199,10 @@ fn storage_writes(
                 Some(Key::Value(v)) => format!(" table `{}`", eosio_dispatch::name_string(*v as u64)),
                 _ => String::new(),
             };
-            found.entry(at).or_insert_with(|| {
-                Finding::at(
-                    cx,
-                    &META,
-                    at.0,
-                    at.1,
-                    format!(
-                        "`{host}` writes{table} and entry point `{entry}` reaches it in an action with no \
+            found.report(cx, at, || {
+                format!(
+                    "`{host}` writes{table} and entry point `{entry}` reaches it in an action with no \
                      `require_auth`/`has_auth` check before it"
-                    ),
                 )
             });
         } else if let Some((key, (checked_entry, checked_in))) =
@@ -224,31 +214,19 @@ fn storage_writes(
             } else {
                 format!("`{}`", entry_name(cx, *checked_entry))
             };
-            found.entry(at).or_insert_with(|| {
-                Finding::at(
-                    cx,
-                    &META,
-                    at.0,
-                    at.1,
-                    format!(
+            found.report(cx, at, || {
+                format!(
                     "writes storage key {key} (through `{host}`), which entry point {evidence} writes only \
                      after checking the caller; entry point `{entry}` reaches this write with no check of \
                      the caller"
-                ),
                 )
             });
         } else if exports_are_methods(cx.platform) && is_admin_method(entry) && way.kind == EntryKind::Normal
         {
             let at = (way.sink.func, way.sink.instr);
-            found.entry(at).or_insert_with(|| {
-                Finding::at(
-                    cx,
-                    &META,
-                    at.0,
-                    at.1,
-                    format!(
+            found.report(cx, at, || {
+                format!(
                     "administrative method `{entry}` writes storage (`{host}`) with no check of the caller"
-                ),
                 )
             });
         }
@@ -269,7 +247,7 @@ fn recipient(cx: &Context<'_>, call: &HostCall) -> Option<Taint> {
         .map(|a| host_arg_taint(cx, call.func, call.instr, a, 32, false))
 }
 
-fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet) {
     let mut dispatchers = BTreeMap::new();
     for call in cx.host_calls(Effect::ValueTransfer) {
         let to = recipient(cx, &call);
@@ -301,18 +279,13 @@ fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u
                 continue;
             };
             let at = (call.func, call.instr);
-            found.entry(at).or_insert_with(|| Finding::at(cx, &META, at.0, at.1, message));
+            found.report(cx, at, || message);
             break;
         }
     }
 }
 
-fn privileged_calls(
-    cx: &Context<'_>,
-    w: &Walker<'_, '_>,
-    dispatch: &Dispatch,
-    found: &mut BTreeMap<(u32, usize), Finding>,
-) {
+fn privileged_calls(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, found: &mut FindingSet) {
     for call in cx.host_calls(Effect::Privileged) {
         let unchecked = w.paths(call.func, call.instr).into_iter().find(|p| {
             !p.identity
@@ -321,11 +294,11 @@ fn privileged_calls(
         });
         if let Some(path) = unchecked {
             let at = (call.func, call.instr);
-            found.entry(at).or_insert_with(|| Finding::at(cx, &META, at.0, at.1, format!(
+            found.report(cx, at, || format!(
                     "privileged host call `{}` is reachable from entry point `{}` with no check of the caller",
                     cx.host_display_name(call.callee),
                     entry_name(cx, path.entry)
-                )));
+                ));
         }
     }
 }

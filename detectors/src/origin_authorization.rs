@@ -1,6 +1,7 @@
 use crate::authz::{entry_kind, entry_name, host_calls_any, EntryKind, Walker};
-use std::collections::BTreeMap;
-use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
+use wasmaudit_detect::{
+    Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, FindingSet, Impact,
+};
 use wasmaudit_platform::Effect;
 
 pub struct OriginAuthorization;
@@ -62,7 +63,7 @@ impl Detector for OriginAuthorization {
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let w = Walker::new(cx);
-        let mut found: BTreeMap<(u32, usize), Finding> = BTreeMap::new();
+        let mut found = FindingSet::new(&META);
         for sink in host_calls_any(cx, &SINKS) {
             for path in w.paths(sink.func, sink.instr) {
                 if path.identity || path.origin_guards.is_empty() {
@@ -72,24 +73,18 @@ impl Detector for OriginAuthorization {
                     continue;
                 }
                 for &(func, instr) in &path.origin_guards {
-                    found.entry((func, instr)).or_insert_with(|| {
-                        Finding::at(
-                            cx,
-                            &META,
-                            func,
-                            instr,
-                            format!(
-                                "this check of the transaction origin is the only authorization of `{}` \
+                    found.report(cx, (func, instr), || {
+                        format!(
+                            "this check of the transaction origin is the only authorization of `{}` \
                              (entry point `{}`): the immediate caller is never checked, so a contract \
                              the origin calls can pass it",
-                                cx.host_display_name(sink.callee),
-                                entry_name(cx, path.entry)
-                            ),
+                            cx.host_display_name(sink.callee),
+                            entry_name(cx, path.entry)
                         )
                     });
                 }
             }
         }
-        out.extend(found.into_values());
+        out.extend(found.into_findings());
     }
 }

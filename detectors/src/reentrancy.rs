@@ -582,10 +582,7 @@ fn from_reentrancy_query(cx: &Context<'_>, func: u32, v: ValueId, depth: u32) ->
 
 fn returns_reentrancy_query(cx: &Context<'_>, func: u32, depth: u32) -> bool {
     let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else { return false };
-    f.body.iter().enumerate().any(|(i, ins)| {
-        let exit = matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len());
-        exit && values.operands(i).iter().any(|v| from_reentrancy_query(cx, func, *v, depth))
-    })
+    f.exits().any(|i| values.operands(i).iter().any(|v| from_reentrancy_query(cx, func, *v, depth)))
 }
 
 /// Whether every state-changing entry point rejects reentrant invocations: a branch on a

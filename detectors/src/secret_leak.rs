@@ -3,7 +3,9 @@ use crate::eosio_dispatch::name_string;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::storage::{Access, Key};
 use wasmaudit_detect::taint::Taint;
-use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
+use wasmaudit_detect::{
+    Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, FindingSet, HostCall, Impact,
+};
 use wasmaudit_platform::{Effect, Platform};
 
 pub struct SecretLeak;
@@ -75,11 +77,11 @@ impl Detector for SecretLeak {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut found: BTreeMap<(u32, usize), Finding> = BTreeMap::new();
+        let mut found = FindingSet::new(&META);
         let w = Walker::new(cx);
         stored_secrets(cx, &w, &mut found);
         logged_secrets(cx, &w, &mut found);
-        out.extend(found.into_values());
+        out.extend(found.into_findings());
     }
 }
 
@@ -94,7 +96,7 @@ fn value_taint(cx: &Context<'_>, c: &HostCall) -> Taint {
         .unwrap_or_default()
 }
 
-fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet) {
     for sink in cx.host_calls(Effect::StorageWrite) {
         let value = value_taint(cx, &sink);
         if value.is_empty() {
@@ -112,17 +114,11 @@ fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
                 continue;
             }
             let at = (sink.func, sink.instr);
-            found.entry(at).or_insert_with(|| {
-                Finding::at(
-                    cx,
-                    &META,
-                    at.0,
-                    at.1,
-                    format!(
-                        "`{}` stores a value from the call's input under the key \"{text}\" in plain text: \
+            found.report(cx, at, || {
+                format!(
+                    "`{}` stores a value from the call's input under the key \"{text}\" in plain text: \
                      anyone who can read the contract's state reads the secret",
-                        cx.host_display_name(sink.callee)
-                    ),
+                    cx.host_display_name(sink.callee)
                 )
             });
             break;
@@ -148,7 +144,7 @@ fn secret_readers(cx: &Context<'_>) -> BTreeMap<u32, String> {
     out
 }
 
-fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u32, usize), Finding>) {
+fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet) {
     let logs = cx.host_calls(Effect::Log);
     if logs.is_empty() {
         return;
@@ -186,7 +182,7 @@ fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut BTreeMap<(u3
                 "`{host}` writes a value read from storage on a path that reads the secret key \"{key}\": \
                  the secret ends up in the log"
             );
-            found.entry(at).or_insert_with(|| Finding::at(cx, &META, at.0, at.1, message));
+            found.report(cx, at, || message);
             break;
         }
     }

@@ -162,7 +162,7 @@ fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     // A `transfer` notification handler runs for a payment: permissions set there are a paid
     // service (an account sold to the payer), not an open door.
-    let notification_sites: Vec<(u32, usize)> = crate::eosio_dispatch::recover(cx)
+    let notification_sites: Vec<(u32, usize)> = crate::eosio_dispatch::dispatch(cx)
         .transfers
         .iter()
         .filter(|t| t.handles_notifications())

@@ -386,21 +386,8 @@ impl Analysis<'_, '_> {
             return *v;
         }
         self.exit_checked.borrow_mut().insert(func, false);
-        let exits: Vec<usize> = self
-            .cx
-            .module
-            .function(func)
-            .map(|f| {
-                f.body
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, ins)| {
-                        matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len())
-                    })
-                    .map(|(i, _)| i)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let exits: Vec<usize> =
+            self.cx.module.function(func).map(|f| f.exits().collect()).unwrap_or_default();
         let v = !exits.is_empty() && exits.iter().all(|e| self.version_checked(func, *e));
         self.exit_checked.borrow_mut().insert(func, v);
         v
@@ -457,11 +444,9 @@ fn tests_loaded_value(cx: &Context<'_>, func: u32, v: wasmaudit_flow::ValueId, d
             Some(Op::Call(c)) if cx.host_fn(*c).is_none() => {
                 let Some(callee) = cx.module.function(*c) else { return false };
                 let Some(cv) = cx.program.values(*c) else { return false };
-                callee.body.iter().enumerate().any(|(i, ins)| {
-                    let exit = matches!(ins.op, Op::Return)
-                        || (matches!(ins.op, Op::End) && i + 1 == callee.body.len());
-                    exit && cv.operands(i).iter().any(|r| tests_loaded_value(cx, *c, *r, depth + 1))
-                })
+                callee
+                    .exits()
+                    .any(|i| cv.operands(i).iter().any(|r| tests_loaded_value(cx, *c, *r, depth + 1)))
             }
             _ => false,
         },

@@ -30,6 +30,8 @@ pub struct Context<'a> {
     guards: Guards,
     /// Storage accesses by key, computed on first use.
     storage: std::cell::OnceCell<StorageAccess>,
+    /// Facts the detectors derive once per module and share (see [`Context::memo`]).
+    memo: std::cell::RefCell<Vec<(std::any::TypeId, std::rc::Rc<dyn std::any::Any>)>>,
 }
 
 impl<'a> Context<'a> {
@@ -58,6 +60,7 @@ impl<'a> Context<'a> {
             dataflow: DataFlow::default(),
             guards: Guards::default(),
             storage: std::cell::OnceCell::new(),
+            memo: std::cell::RefCell::new(Vec::new()),
         };
         cx.dataflow = DataFlow::compute(&cx);
         cx.guards = Guards::compute(&cx);
@@ -87,6 +90,20 @@ impl<'a> Context<'a> {
     /// Guard facts of the module.
     pub fn guards(&self) -> &Guards {
         &self.guards
+    }
+
+    /// The fact of type `T` for this module, computed by `init` on first use and shared by every
+    /// detector that asks for it (EOSIO's recovered dispatch serves four detectors). `init` may
+    /// itself ask for other facts.
+    pub fn memo<T: 'static>(&self, init: impl FnOnce(&Context<'a>) -> T) -> std::rc::Rc<T> {
+        let key = std::any::TypeId::of::<T>();
+        let cached = self.memo.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+        if let Some(v) = cached.and_then(|v| v.downcast::<T>().ok()) {
+            return v;
+        }
+        let v = std::rc::Rc::new(init(self));
+        self.memo.borrow_mut().push((key, v.clone()));
+        v
     }
 
     /// Storage accesses by key (computed on first use).

@@ -59,6 +59,30 @@ impl Finding {
     }
 }
 
+/// One detector's findings, at most one per instruction: the first way reported wins.
+pub struct FindingSet {
+    meta: &'static DetectorMeta,
+    found: std::collections::BTreeMap<(u32, usize), Finding>,
+}
+
+impl FindingSet {
+    pub fn new(meta: &'static DetectorMeta) -> FindingSet {
+        FindingSet { meta, found: std::collections::BTreeMap::new() }
+    }
+
+    /// Records a finding at `(function, instruction)` unless one is already there; the message
+    /// is built only then.
+    pub fn report(&mut self, cx: &Context<'_>, at: (u32, usize), message: impl FnOnce() -> String) {
+        let meta = self.meta;
+        self.found.entry(at).or_insert_with(|| Finding::at(cx, meta, at.0, at.1, message()));
+    }
+
+    /// The findings in (function, instruction) order.
+    pub fn into_findings(self) -> impl Iterator<Item = Finding> {
+        self.found.into_values()
+    }
+}
+
 /// A detector: one flaw, one file in `detectors/`.
 pub trait Detector: Send + Sync {
     fn meta(&self) -> &'static DetectorMeta;

@@ -449,12 +449,7 @@ impl StorageAccess {
         }
         let values = cx.program.values(func)?;
         let mut all = BTreeSet::new();
-        for (i, ins) in f.body.iter().enumerate() {
-            let is_exit =
-                matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len());
-            if !is_exit {
-                continue;
-            }
+        for i in f.exits() {
             for v in values.operands(i) {
                 all.extend(self.walk(cx, func, *v)?);
             }

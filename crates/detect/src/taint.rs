@@ -416,14 +416,12 @@ impl DataFlow {
         }
         // Result taint: operands of `return` and of the final `end`.
         let mut returned = Vec::new();
-        for (i, ins) in f.body.iter().enumerate() {
-            if matches!(ins.op, Op::Return) || (matches!(ins.op, Op::End) && i + 1 == f.body.len()) {
-                for v in values.operands(i) {
-                    summary.ret.join(ft.value(*v));
-                    let mem = self.mem_taint(ev, &ft, ev.address(*v, 0), WINDOW);
-                    summary.ret_mem.join(mem);
-                    returned.push(*v);
-                }
+        for i in f.exits() {
+            for v in values.operands(i) {
+                summary.ret.join(ft.value(*v));
+                let mem = self.mem_taint(ev, &ft, ev.address(*v, 0), WINDOW);
+                summary.ret_mem.join(mem);
+                returned.push(*v);
             }
         }
         // A predicate (every return yields a constant, not all the same: `memcmp`-style

@@ -1,4 +1,4 @@
-use crate::ir::Instr;
+use crate::ir::{Instr, Op};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -94,6 +94,20 @@ pub struct Function {
 impl Function {
     pub fn is_import(&self) -> bool {
         self.import.is_some()
+    }
+
+    /// Whether instruction `i` leaves the function: a `return`, or the `end` closing the body.
+    pub fn is_exit(&self, i: usize) -> bool {
+        match self.body.get(i).map(|x| &x.op) {
+            Some(Op::Return) => true,
+            Some(Op::End) => i + 1 == self.body.len(),
+            _ => false,
+        }
+    }
+
+    /// Indices of the instructions that leave the function ([`Function::is_exit`]).
+    pub fn exits(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.body.len()).filter(|i| self.is_exit(*i))
     }
 
     /// Number of declared locals (parameters not included).
