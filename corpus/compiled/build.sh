@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Rebuilds the compiled corpus: one line per platform.
+set -euo pipefail
+cd "$(dirname "$0")"
+bash eosio/build.sh
