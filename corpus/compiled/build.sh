@@ -3,3 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash eosio/build.sh
+bash near/build.sh
+bash cosmwasm/build.sh
+bash soroban/build.sh
+bash ink/build.sh
