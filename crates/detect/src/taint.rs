@@ -290,6 +290,9 @@ pub struct DataFlow {
 }
 
 /// Labels a host call's result and outputs carry.
+/// Labels whose remainder is a draw of chance.
+const DRAWN: u32 = label(Effect::BlockInfo) | label(Effect::Randomness);
+
 pub fn host_labels(h: &HostFn) -> u32 {
     SOURCE_EFFECTS.iter().filter(|e| h.has(**e)).fold(0, |acc, e| acc | label(*e))
 }
@@ -661,6 +664,14 @@ impl DataFlow {
                 let mut t = Taint::default();
                 for o in ops {
                     t.join(ft.value(*o));
+                }
+                // A remainder of block data or host randomness is a draw (`now % 6 + 1`): it
+                // carries the `crypto` label, as a hash of the same data would, so detectors tell
+                // it from a deadline (block time compared with a stored time).
+                if matches!(op, Op::Binary(_, wasmaudit_front::BinOp::RemU | wasmaudit_front::BinOp::RemS))
+                    && ops.first().is_some_and(|d| ft.value(*d).has_any(DRAWN))
+                {
+                    t.labels |= label(Effect::Crypto);
                 }
                 changed |= set_results(ft, t);
             }

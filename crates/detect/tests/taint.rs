@@ -112,3 +112,60 @@ fn a_read_through_merged_pointers_sees_each_pointers_writes() {
     let t = cx.dataflow().funcs[f.index as usize].value(field);
     assert!(t.has(Effect::StorageRead), "field of the merged row: {t:?}");
 }
+
+/// `(now / 1e6 + salt) % 56 + 1` draws a number from block time: the remainder carries `crypto`
+/// as a hash would, so detectors tell a draw from a deadline; a plain division (seconds from
+/// microseconds) and a remainder of the caller's input are no draw.
+#[test]
+fn a_remainder_of_block_data_is_a_draw() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "current_time" (func $current_time (result i64)))
+          (import "env" "read_action_data" (func $read_action_data (param i32 i32) (result i32)))
+          (import "env" "printui" (func $drawn (param i64)))
+          (import "env" "printi" (func $seconds (param i64)))
+          (import "env" "printn" (func $input_mod (param i64)))
+          (memory 1)
+          (func $f (export "apply") (param i64 i64 i64) (local $t i64)
+            call $current_time
+            i64.const 1000000
+            i64.div_u
+            local.tee $t
+            call $seconds
+            local.get $t
+            local.get 0
+            i64.add
+            i64.const 56
+            i64.rem_u
+            i64.const 1
+            i64.add
+            call $drawn
+            i32.const 0
+            i32.const 8
+            call $read_action_data
+            drop
+            i32.const 0
+            i64.load
+            i64.const 56
+            i64.rem_u
+            call $input_mod))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
+    let values = program.values(f.index).expect("values");
+    let ft = &cx.dataflow().funcs[f.index as usize];
+    let arg_of = |name: &str| {
+        let callee = module.functions.iter().find(|g| g.name.as_deref() == Some(name)).expect("callee").index;
+        let at = f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call");
+        ft.value(values.operands(at)[0])
+    };
+    let drawn = arg_of("drawn");
+    assert!(drawn.has(Effect::BlockInfo) && drawn.has(Effect::Crypto), "draw: {drawn:?}");
+    let seconds = arg_of("seconds");
+    assert!(seconds.has(Effect::BlockInfo) && !seconds.has(Effect::Crypto), "seconds: {seconds:?}");
+    let input = arg_of("input_mod");
+    assert!(input.has(Effect::Input) && !input.has(Effect::Crypto), "input modulo: {input:?}");
+}
