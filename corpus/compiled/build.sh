@@ -7,3 +7,4 @@ bash near/build.sh
 bash cosmwasm/build.sh
 bash soroban/build.sh
 bash ink/build.sh
+bash multiversx/build.sh
