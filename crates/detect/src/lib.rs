@@ -10,6 +10,7 @@ mod context;
 pub mod guards;
 mod meta;
 pub mod methods;
+pub mod packed;
 pub mod query;
 pub mod storage;
 pub mod taint;
