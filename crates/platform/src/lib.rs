@@ -252,6 +252,33 @@ fn default_weight() -> f64 {
     1.0
 }
 
+/// What a host call does when the operation it performs fails (a transfer is refused, a callee
+/// fails, a signature does not verify), as read in the VM's source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnFailure {
+    /// The VM stops the execution (the transaction fails); the call never returns an error, so
+    /// a result the contract ignores is not an unhandled failure.
+    Traps,
+    /// The call returns a status, verdict or error code that the contract must check.
+    ReturnsStatus,
+}
+
+impl OnFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnFailure::Traps => "traps",
+            OnFailure::ReturnsStatus => "returns-status",
+        }
+    }
+}
+
+impl fmt::Display for OnFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One host function of a platform.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -274,6 +301,9 @@ pub struct HostFn {
     /// Detection weight multiplier (0 for names too generic to identify a platform).
     #[serde(default = "default_weight")]
     weight: f64,
+    /// What the VM does when the call's operation fails; `None` when not modelled.
+    #[serde(default)]
+    on_failure: Option<OnFailure>,
 }
 
 impl HostFn {
@@ -284,6 +314,16 @@ impl HostFn {
     /// Parameter index of the argument playing `role`, if modelled.
     pub fn arg(&self, role: &str) -> Option<u32> {
         self.args.get(role).copied()
+    }
+
+    /// What the VM does when the call's operation fails (`None`: not modelled).
+    pub fn on_failure(&self) -> Option<OnFailure> {
+        self.on_failure
+    }
+
+    /// Whether a failure of the call stops the execution instead of being returned.
+    pub fn traps_on_failure(&self) -> bool {
+        self.on_failure == Some(OnFailure::Traps)
     }
 
     /// The descriptive name: `function` when present, else the import name.

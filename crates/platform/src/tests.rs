@@ -305,3 +305,134 @@ fn detect_odd_names_do_not_panic() {
     };
     let _ = detect(&surface);
 }
+
+/// The VM import lists generated into the models (`models/imports/*.txt`, merged by
+/// `models/gen_imports.py`).
+const IMPORT_LISTS: [(Platform, &str); 8] = [
+    (Platform::Multiversx, include_str!("../models/imports/multiversx.txt")),
+    (Platform::Near, include_str!("../models/imports/near.txt")),
+    (Platform::Soroban, include_str!("../models/imports/soroban.txt")),
+    (Platform::Cosmwasm, include_str!("../models/imports/cosmwasm.txt")),
+    (Platform::Ink, include_str!("../models/imports/ink.txt")),
+    (Platform::Eosio, include_str!("../models/imports/eosio.txt")),
+    (Platform::Stylus, include_str!("../models/imports/stylus.txt")),
+    (Platform::Ewasm, include_str!("../models/imports/ewasm.txt")),
+];
+
+/// `(module, name)` of every entry of an import list.
+fn list_entries(list: &str) -> Vec<(&str, &str)> {
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let full = l.split_whitespace().next().unwrap_or(l);
+            full.split_once('.').unwrap_or_else(|| panic!("list entry {l:?} is not module.name"))
+        })
+        .collect()
+}
+
+fn list_is_complete(list: &str) -> bool {
+    list.lines().any(|l| l.trim().to_ascii_lowercase().starts_with("# complete: yes"))
+}
+
+#[test]
+fn every_import_list_is_embedded() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/imports");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| f.strip_suffix(".txt").map(str::to_string))
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = IMPORT_LISTS.iter().map(|(p, _)| p.as_str().to_string()).collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded, "models/imports/*.txt and IMPORT_LISTS differ");
+}
+
+#[test]
+fn every_listed_import_is_in_the_model() {
+    for (p, list) in IMPORT_LISTS {
+        let m = model(p).unwrap();
+        let entries = list_entries(list);
+        assert!(!entries.is_empty(), "{p}: empty import list");
+        assert!(list.lines().any(|l| l.starts_with("# source:")), "{p}: list names no source");
+        let missing: Vec<String> = entries
+            .iter()
+            .filter(|(md, n)| m.host_fn(md, n).is_none())
+            .map(|(md, n)| format!("{md}.{n}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{p}: listed but not in the model (run models/gen_imports.py): {missing:?}"
+        );
+    }
+}
+
+#[test]
+fn imports_closed_only_with_a_complete_list() {
+    for m in all_models() {
+        if !m.deploy.imports_closed {
+            continue;
+        }
+        let list = IMPORT_LISTS.iter().find(|(p, _)| *p == m.platform).map(|(_, l)| *l);
+        let list =
+            list.unwrap_or_else(|| panic!("{}: imports_closed without models/imports list", m.platform));
+        assert!(list_is_complete(list), "{}: imports_closed but the list is not marked complete", m.platform);
+    }
+}
+
+#[test]
+fn failure_semantics_from_the_vm_source() {
+    let on = |p: Platform, module: &str, name: &str| {
+        model(p).unwrap().host_fn(module, name).unwrap_or_else(|| panic!("{p}: {module}.{name}")).on_failure()
+    };
+    use OnFailure::*;
+    for name in [
+        "transferValueExecute",
+        "managedTransferValueExecute",
+        "multiTransferESDTNFTExecute",
+        "managedMultiTransferESDTNFTExecute",
+        "executeOnDestContext",
+        "managedExecuteOnDestContext",
+        "executeOnSameContext",
+        "createContract",
+        "managedCreateContract",
+        "deployFromSourceContract",
+        "verifyEd25519",
+        "managedVerifySecp256k1",
+    ] {
+        assert_eq!(on(Platform::Multiversx, "env", name), Some(Traps), "multiversx {name}");
+    }
+    for name in ["managedMultiTransferESDTNFTExecuteWithReturn", "managedExecuteOnDestContextWithErrorReturn"]
+    {
+        assert_eq!(on(Platform::Multiversx, "env", name), Some(ReturnsStatus), "multiversx {name}");
+    }
+    assert!(model(Platform::Multiversx).unwrap().host_fn("env", "verifyBLS").unwrap().traps_on_failure());
+    assert_eq!(on(Platform::Multiversx, "env", "getCaller"), None);
+    assert_eq!(on(Platform::Soroban, "c", "0"), Some(Traps)); // verify_sig_ed25519
+    assert_eq!(on(Platform::Soroban, "d", "0"), Some(ReturnsStatus)); // try_call
+    assert_eq!(on(Platform::Near, "env", "ed25519_verify"), Some(ReturnsStatus));
+    assert_eq!(on(Platform::Eosio, "env", "send_inline"), Some(Traps));
+    assert_eq!(on(Platform::Eosio, "env", "eosio_assert"), Some(Traps));
+    assert_eq!(on(Platform::Cosmwasm, "env", "secp256k1_verify"), Some(ReturnsStatus));
+    assert_eq!(on(Platform::Cosmwasm, "env", "ed25519_verify"), Some(ReturnsStatus));
+    assert_eq!(on(Platform::Ink, "seal1", "seal_call"), Some(ReturnsStatus));
+    assert_eq!(OnFailure::ReturnsStatus.to_string(), "returns-status");
+}
+
+#[test]
+fn generated_entries_make_vm_functions_known() {
+    // Issue 10, cause 9: functions the MultiversX VM provides that the hand-written table lacked.
+    let mx = model(Platform::Multiversx).unwrap();
+    for name in [
+        "getESDTTokenData",
+        "getESDTNFTNameLength",
+        "managedMapNew",
+        "managedScalarMultEC",
+        "getBlockTimestampMs",
+    ] {
+        assert!(mx.host_fn("env", name).is_some(), "multiversx env.{name}");
+    }
+    assert!(mx.host_fn("env", "managedVerifySecp256r1").unwrap().has(Effect::SignatureVerify));
+    assert!(mx.host_fn("env", "getBlockHash").unwrap().has(Effect::BlockInfo));
+}
