@@ -352,7 +352,7 @@ fn every_import_list_is_embedded() {
 #[test]
 fn every_listed_import_is_in_the_model() {
     for (p, list) in IMPORT_LISTS {
-        let m = model(p).unwrap();
+        let m = model(p).expect("model");
         let entries = list_entries(list);
         assert!(!entries.is_empty(), "{p}: empty import list");
         assert!(list.lines().any(|l| l.starts_with("# source:")), "{p}: list names no source");
@@ -384,7 +384,11 @@ fn imports_closed_only_with_a_complete_list() {
 #[test]
 fn failure_semantics_from_the_vm_source() {
     let on = |p: Platform, module: &str, name: &str| {
-        model(p).unwrap().host_fn(module, name).unwrap_or_else(|| panic!("{p}: {module}.{name}")).on_failure()
+        model(p)
+            .expect("model")
+            .host_fn(module, name)
+            .unwrap_or_else(|| panic!("{p}: {module}.{name}"))
+            .on_failure()
     };
     use OnFailure::*;
     for name in [
@@ -407,7 +411,11 @@ fn failure_semantics_from_the_vm_source() {
     {
         assert_eq!(on(Platform::Multiversx, "env", name), Some(ReturnsStatus), "multiversx {name}");
     }
-    assert!(model(Platform::Multiversx).unwrap().host_fn("env", "verifyBLS").unwrap().traps_on_failure());
+    assert!(model(Platform::Multiversx)
+        .expect("model")
+        .host_fn("env", "verifyBLS")
+        .expect("verifyBLS")
+        .traps_on_failure());
     assert_eq!(on(Platform::Multiversx, "env", "getCaller"), None);
     assert_eq!(on(Platform::Soroban, "c", "0"), Some(Traps)); // verify_sig_ed25519
     assert_eq!(on(Platform::Soroban, "d", "0"), Some(ReturnsStatus)); // try_call
@@ -423,7 +431,7 @@ fn failure_semantics_from_the_vm_source() {
 #[test]
 fn generated_entries_make_vm_functions_known() {
     // Issue 10, cause 9: functions the MultiversX VM provides that the hand-written table lacked.
-    let mx = model(Platform::Multiversx).unwrap();
+    let mx = model(Platform::Multiversx).expect("model");
     for name in [
         "getESDTTokenData",
         "getESDTNFTNameLength",
@@ -433,6 +441,9 @@ fn generated_entries_make_vm_functions_known() {
     ] {
         assert!(mx.host_fn("env", name).is_some(), "multiversx env.{name}");
     }
-    assert!(mx.host_fn("env", "managedVerifySecp256r1").unwrap().has(Effect::SignatureVerify));
-    assert!(mx.host_fn("env", "getBlockHash").unwrap().has(Effect::BlockInfo));
+    assert!(mx
+        .host_fn("env", "managedVerifySecp256r1")
+        .expect("managedVerifySecp256r1")
+        .has(Effect::SignatureVerify));
+    assert!(mx.host_fn("env", "getBlockHash").expect("getBlockHash").has(Effect::BlockInfo));
 }
