@@ -8,3 +8,4 @@ bash cosmwasm/build.sh
 bash soroban/build.sh
 bash ink/build.sh
 bash multiversx/build.sh
+bash stylus/build.sh
