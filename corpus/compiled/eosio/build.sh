@@ -5,7 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 CXX=${CXX:-clang++-19}
-command -v "$CXX" >/dev/null || { echo "eosio: $CXX not found (apt-get install -y clang-19 lld-19)" >&2; exit 1; }
+CXX=$(command -v "$CXX") || { echo "eosio: clang++-19 not found (apt-get install -y clang-19 lld-19)" >&2; exit 1; }
+# clang runs binaryen's wasm-opt after linking when one is on PATH, which drops the name section
+# (cdt does not do that), so the compiler runs with a PATH holding only the linker it needs.
+CLANG_PATH=$(mktemp -d)
+trap 'rm -rf "$CLANG_PATH"' EXIT
+ln -s "$(command -v wasm-ld-19)" "$CLANG_PATH/wasm-ld-19"
 # Like cdt: MVP wasm only, no libc, apply exported, host functions imported from env.
 CXXFLAGS=(--target=wasm32 -mcpu=mvp -std=c++17 -ffreestanding -fno-exceptions -fno-rtti
           -fno-threadsafe-statics -nostdlib -Iinclude -Wall -Wno-unused-private-field -Wno-packed-non-pod)
@@ -16,10 +21,10 @@ build() {  # build <case dir> <source> <opt level> <out prefix suffix>
    local kind
    kind=$(sed -n 's/^kind *= *"\(.*\)"/\1/p' "$dir/case.toml")
    if [ "$kind" = benign ]; then
-      nice -n 10 "$CXX" "${CXXFLAGS[@]}" "$opt" "${LDFLAGS[@]}" -o "$dir/benign$suffix.wasm" "$src"
+      nice -n 10 env PATH="$CLANG_PATH" "$CXX" "${CXXFLAGS[@]}" "$opt" "${LDFLAGS[@]}" -o "$dir/benign$suffix.wasm" "$src"
    else
-      nice -n 10 "$CXX" "${CXXFLAGS[@]}" "$opt" -DVULNERABLE "${LDFLAGS[@]}" -o "$dir/vulnerable$suffix.wasm" "$src"
-      nice -n 10 "$CXX" "${CXXFLAGS[@]}" "$opt" "${LDFLAGS[@]}" -o "$dir/remediated$suffix.wasm" "$src"
+      nice -n 10 env PATH="$CLANG_PATH" "$CXX" "${CXXFLAGS[@]}" "$opt" -DVULNERABLE "${LDFLAGS[@]}" -o "$dir/vulnerable$suffix.wasm" "$src"
+      nice -n 10 env PATH="$CLANG_PATH" "$CXX" "${CXXFLAGS[@]}" "$opt" "${LDFLAGS[@]}" -o "$dir/remediated$suffix.wasm" "$src"
    fi
    echo "eosio: built $dir ($opt)"
 }
