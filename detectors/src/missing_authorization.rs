@@ -3,7 +3,8 @@ use crate::authz::{
     is_root_state_key, key_along, passes_dispatcher, promise_account, taint_along, EntryKind, Path, Walker,
 };
 use crate::eosio_dispatch::{self, Dispatch};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::packed::{buffer_labels, resolve};
 use wasmaudit_detect::storage::Key;
 use wasmaudit_detect::taint::{label, Taint};
 use wasmaudit_detect::{
@@ -45,7 +46,13 @@ pub static META: DetectorMeta = DetectorMeta {
             call (EOSIO `set_privileged`, `set_resource_limits`, ...); (4) on platforms whose \
             exports are method names (NEAR, MultiversX, Soroban, ChainMaker, XuperChain), any \
             storage write or transfer of a method named as administrative (`set_owner`, \
-            `transferOwnership`, `update_config`, `add_minter`, `pause`, `upgrade`). Entry points \
+            `transferOwnership`, `update_config`, `add_minter`, `pause`, `upgrade`). On EOSIO every \
+            table write an action makes without `require_auth`/`has_auth` is a candidate, but only \
+            one that stores the caller's data is reported: the row written carries the action data \
+            (followed through the packing of the row into its buffer), or a removal erases a row \
+            the caller chose (looked up by a key from the action data). Actions whose writes are \
+            fixed by stored state and the clock (keepers, period rollovers, the multi-index \
+            bookkeeping) may be called by anyone. Entry points \
             the platform runs once at deployment (ink!/Liquid `deploy`, CosmWasm `instantiate` \
             and `migrate`, MultiversX `init`/`upgrade`, ChainMaker `init_contract`/`upgrade`, \
             Soroban `__constructor`, the start function) are skipped; methods named like \
@@ -82,6 +89,10 @@ pub static META: DetectorMeta = DetectorMeta {
             protects what follows the call only when every method of that signature in the \
             table checks, so one unchecked method (or a native-action method) leaves the \
             destructor's table writes reported for every action. \
+            On EOSIO, an update whose only caller-chosen part is the row's key (touch a row by id) \
+            is not reported, nor is a write of test or bookkeeping rows that happen to carry \
+            action data in a contract without owner state (reported); action data that reaches \
+            the row only through a copy the packing analysis does not follow is missed. \
             On CosmWasm, ChainMaker and XuperChain any comparison of two run-time strings counts \
             as a caller check, which hides real findings (false negatives); whole-state SDKs \
             (near-sdk, ink!) keep the owner in the root state, so there only transfers and \
@@ -106,6 +117,8 @@ struct WriteWay {
     via_notification: bool,
     /// EOSIO: the way runs through a call made only for native actions.
     native: bool,
+    /// The value written carries the caller's data (beyond the key that selects the row).
+    caller_data: bool,
 }
 
 impl WriteWay {
@@ -152,6 +165,7 @@ fn natively_authorized(dispatch: &Dispatch, chain: &[(u32, usize)]) -> bool {
 fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, found: &mut FindingSet) {
     let notification_sites: Vec<(u32, usize)> =
         dispatch.transfers.iter().filter(|t| t.handles_notifications()).map(|t| t.site).collect();
+    let lookups = input_keyed_lookups(cx);
     let mut ways: Vec<WriteWay> = Vec::new();
     for sink in cx.host_calls(Effect::StorageWrite) {
         for path in w.paths(sink.func, sink.instr) {
@@ -168,6 +182,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 handler: handler_of(&path),
                 via_notification: path.chain.iter().any(|s| notification_sites.contains(s)),
                 native: natively_authorized(dispatch, &path.chain),
+                caller_data: written_value_is_input(cx, &sink, &path.chain, &lookups),
             });
         }
     }
@@ -178,7 +193,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             privileged.entry(k.clone()).or_insert((way.entry, way.handler));
         }
     }
-    let mut eosio_functions = std::collections::BTreeSet::new();
+    let mut eosio_functions = BTreeSet::new();
     let mut ways_sorted: Vec<&WriteWay> = ways.iter().filter(|w| w.unchecked()).collect();
     ways_sorted.sort_by_key(|w| (w.sink.func, w.sink.instr));
     for way in ways_sorted {
@@ -188,6 +203,13 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             // Every EOSIO action that changes tables must require the acting account's
             // authorization; notification handlers run inside the notifier's authorized action.
             if way.via_notification || way.native {
+                continue;
+            }
+            // An action anyone may call is not a missing check when what it writes is fixed by
+            // stored state and constants (period rollovers, keeper housekeeping, the multi-index
+            // destructor's bookkeeping): only a write of caller-supplied data needs the caller's
+            // authorization.
+            if !way.caller_data {
                 continue;
             }
             // One finding per writing function: a multi-index write also updates its indices.
@@ -231,6 +253,46 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             });
         }
     }
+}
+
+/// Whether a storage write stores the caller's data: the data buffer (or secondary key) of the
+/// write carries the call's input, followed through the packing that fills it and up the
+/// callers ([`buffer_labels`]). A removal stores nothing; it counts when the caller chose the row
+/// removed: a function on the way, or one it calls, looks a row up by a key from the input
+/// (`lookups`). A write whose roles are unknown is assumed to store caller data.
+fn written_value_is_input(
+    cx: &Context<'_>,
+    sink: &HostCall,
+    chain: &[(u32, usize)],
+    lookups: &BTreeSet<u32>,
+) -> bool {
+    let h = sink.host;
+    let Some(data) = ["data", "value", "secondary"].iter().find_map(|r| h.arg(r)) else {
+        if h.arg("iterator").is_some() {
+            return chain.iter().any(|&(f, _)| {
+                lookups.contains(&f) || cx.direct_calls(f).any(|(_, c)| lookups.contains(&c))
+            });
+        }
+        return h.arg("key").is_none();
+    };
+    let by_path = taint_along(cx, chain, host_arg_taint(cx, sink.func, sink.instr, data, 64, false), 64);
+    by_path.has(Effect::Input) || buffer_labels(cx, sink.func, sink.instr, data) & label(Effect::Input) != 0
+}
+
+/// Functions that look a table row up (a storage read by id, scope or secondary key) with a key
+/// that carries the call's input.
+fn input_keyed_lookups(cx: &Context<'_>) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    for call in cx.host_calls(Effect::StorageRead) {
+        let keyed = ["id", "scope", "secondary", "key"].iter().filter_map(|r| call.host.arg(r)).any(|a| {
+            let t = host_arg_taint(cx, call.func, call.instr, a, 8, true);
+            resolve(cx, call.func, t, &mut BTreeSet::new(), 0) & label(Effect::Input) != 0
+        });
+        if keyed {
+            out.insert(call.func);
+        }
+    }
+    out
 }
 
 /// What the recipient of a value-transfer host call carries, relative to its function.
