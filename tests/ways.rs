@@ -5,8 +5,9 @@
 use wasmaudit_engine::{scan_bytes, ScanOptions};
 
 /// `apply` checks the receiver's authority before dispatching action 1 to `$admin` (table slot 1)
-/// and dispatches action 2 to `$public` (slot 2) unchecked, both through `$exec`. `$admin`'s
-/// write is only reached after the check; `$public`'s write is not checked. `METHOD_ARG` is how
+/// and dispatches action 2 to `$public` (slot 2) unchecked, both through `$exec`. Both methods
+/// store their action data; `$admin`'s write is only reached after the check; `$public`'s write
+/// is not checked. `METHOD_ARG` is how
 /// `$exec` receives the method: `direct` (the table index as a parameter) or `pair` (a pointer
 /// to a `{ptr, adj}` pointer to member on the caller's frame, with the virtual-call branch).
 fn module(pair: bool) -> String {
@@ -89,9 +90,11 @@ fn module(pair: bool) -> String {
         r#"(module
   (type $method (func (param i64)))
   (type $t_j (func (param i64)))
+  (type $t_ii_i (func (param i32 i32) (result i32)))
   (type $t_jjjjii_i (func (param i64 i64 i64 i64 i32 i32) (result i32)))
   (import "env" "require_auth" (func $require_auth (type $t_j)))
   (import "env" "db_store_i64" (func $db_store_i64 (type $t_jjjjii_i)))
+  (import "env" "read_action_data" (func $read_action_data (type $t_ii_i)))
   (table 3 3 funcref)
   (memory 1)
   (global $__stack_pointer (mut i32) (i32.const 8192))
@@ -100,6 +103,10 @@ fn module(pair: bool) -> String {
   (elem (i32.const 1) func $admin $public)
 
   (func $admin (type $method) (param $self i64)
+    i32.const 0
+    i32.const 8
+    call $read_action_data
+    drop
     local.get $self
     i64.const 100
     local.get $self
@@ -110,6 +117,10 @@ fn module(pair: bool) -> String {
     drop)
 
   (func $public (type $method) (param $self i64)
+    i32.const 0
+    i32.const 8
+    call $read_action_data
+    drop
     local.get $self
     i64.const 200
     local.get $self

@@ -117,8 +117,8 @@ struct WriteWay {
     via_notification: bool,
     /// EOSIO: the way runs through a call made only for native actions.
     native: bool,
-    /// The value written carries the caller's data (beyond the key that selects the row).
-    caller_data: bool,
+    /// The way, from the write up to the call in the entry point (for EOSIO's data check).
+    chain: Vec<(u32, usize)>,
 }
 
 impl WriteWay {
@@ -165,7 +165,8 @@ fn natively_authorized(dispatch: &Dispatch, chain: &[(u32, usize)]) -> bool {
 fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, found: &mut FindingSet) {
     let notification_sites: Vec<(u32, usize)> =
         dispatch.transfers.iter().filter(|t| t.handles_notifications()).map(|t| t.site).collect();
-    let lookups = input_keyed_lookups(cx);
+    let eosio = cx.platform == Platform::Eosio;
+    let lookups = if eosio { input_keyed_lookups(cx) } else { BTreeSet::new() };
     let mut ways: Vec<WriteWay> = Vec::new();
     for sink in cx.host_calls(Effect::StorageWrite) {
         for path in w.paths(sink.func, sink.instr) {
@@ -182,7 +183,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 handler: handler_of(&path),
                 via_notification: path.chain.iter().any(|s| notification_sites.contains(s)),
                 native: natively_authorized(dispatch, &path.chain),
-                caller_data: written_value_is_input(cx, &sink, &path.chain, &lookups),
+                chain: if eosio { path.chain.clone() } else { Vec::new() },
             });
         }
     }
@@ -194,6 +195,8 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
         }
     }
     let mut eosio_functions = BTreeSet::new();
+    // What the packed row of a write carries does not depend on the way: computed once per write.
+    let mut packed_input: BTreeMap<(u32, usize), std::cell::OnceCell<bool>> = BTreeMap::new();
     let mut ways_sorted: Vec<&WriteWay> = ways.iter().filter(|w| w.unchecked()).collect();
     ways_sorted.sort_by_key(|w| (w.sink.func, w.sink.instr));
     for way in ways_sorted {
@@ -209,13 +212,15 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             // stored state and constants (period rollovers, keeper housekeeping, the multi-index
             // destructor's bookkeeping): only a write of caller-supplied data needs the caller's
             // authorization.
-            if !way.caller_data {
-                continue;
-            }
             // One finding per writing function: a multi-index write also updates its indices.
-            if !eosio_functions.insert(way.sink.func) {
+            if eosio_functions.contains(&way.sink.func) {
                 continue;
             }
+            let packed = packed_input.entry((way.sink.func, way.sink.instr)).or_default();
+            if !written_value_is_input(cx, &way.sink, &way.chain, &lookups, packed) {
+                continue;
+            }
+            eosio_functions.insert(way.sink.func);
             let at = (way.sink.func, way.sink.instr);
             let table = match &way.key {
                 Some(Key::Value(v)) => format!(" table `{}`", eosio_dispatch::name_string(*v as u64)),
@@ -265,6 +270,7 @@ fn written_value_is_input(
     sink: &HostCall,
     chain: &[(u32, usize)],
     lookups: &BTreeSet<u32>,
+    packed_input: &std::cell::OnceCell<bool>,
 ) -> bool {
     let h = sink.host;
     let Some(data) = ["data", "value", "secondary"].iter().find_map(|r| h.arg(r)) else {
@@ -276,7 +282,9 @@ fn written_value_is_input(
         return h.arg("key").is_none();
     };
     let by_path = taint_along(cx, chain, host_arg_taint(cx, sink.func, sink.instr, data, 64, false), 64);
-    by_path.has(Effect::Input) || buffer_labels(cx, sink.func, sink.instr, data) & label(Effect::Input) != 0
+    by_path.has(Effect::Input)
+        || *packed_input
+            .get_or_init(|| buffer_labels(cx, sink.func, sink.instr, data) & label(Effect::Input) != 0)
 }
 
 /// Functions that look a table row up (a storage read by id, scope or secondary key) with a key

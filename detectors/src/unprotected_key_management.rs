@@ -38,7 +38,9 @@ pub static META: DetectorMeta = DetectorMeta {
             send that passes a function building such an action (it stores the names `eosio` and \
             `updateauth`, ... as constants) is reported when no `require_auth`/`has_auth` guard \
             protects it and it does not run in a `transfer` notification handler (a paid \
-            service).",
+            service), unless, on that way, the action object is filled from stored state and \
+            constants only (a keeper restoring the permission a row recorded once its lock time \
+            has passed).",
         why_bad: "A full-access key is the account: whoever adds one can deploy code, transfer the \
             whole balance and delete the account. Deleting the owners' keys locks them out. Even a \
             function-call key lets its holder spend the allowance on gas. Key management is a core \
@@ -184,7 +186,7 @@ fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 action.map(|a| (g, i, a))
             });
             let Some((g, i, action)) = step else { continue };
-            if !reported.insert((g, i)) {
+            if from_state_on_this_way(cx, &path.chain, (g, i)) || !reported.insert((g, i)) {
                 continue;
             }
             out.push(Finding::at(
@@ -224,4 +226,21 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
         return None;
     }
     PERMISSION_ACTIONS.iter().find(|(n, _)| stored.contains(n)).map(|(_, a)| *a)
+}
+
+/// Whether, on this way, the permission action built at `step` is filled from stored state and
+/// constants only (an action that restores what the contract recorded, after a time lock, say,
+/// changes nothing the caller picked): what its object carries at the send, followed up the way to the entry point,
+/// has sources and none of them is the call's input. An action whose object carries nothing
+/// known is left to the send-level check.
+fn from_state_on_this_way(cx: &Context<'_>, chain: &[(u32, usize)], step: (u32, usize)) -> bool {
+    let Some(k) = chain.iter().position(|s| *s == step) else { return false };
+    let Some(values) = cx.program.values(step.0) else { return false };
+    let Some(&obj) = values.operands(step.1).first() else { return false };
+    let mut t = cx.dataflow().memory(cx, step.0, obj, 64);
+    if let Some(ft) = cx.dataflow().funcs.get(step.0 as usize) {
+        t.join(ft.value(obj));
+    }
+    let t = taint_along(cx, &chain[k..], t, 64);
+    t.labels != 0 && !t.has(Effect::Input) && t.params == 0 && t.param_mem == 0
 }

@@ -290,8 +290,22 @@ pub struct DataFlow {
 }
 
 /// Labels a host call's result and outputs carry.
-/// Labels whose remainder is a draw of chance.
-const DRAWN: u32 = label(Effect::BlockInfo) | label(Effect::Randomness);
+/// Labels whose remainder is a draw of chance: block data. Host randomness (NEAR `random_seed`,
+/// Soroban's PRNG) is the platform's own draw and keeps its own label.
+const DRAWN: u32 = label(Effect::BlockInfo);
+
+/// A constant modulus that picks one of N outcomes: not 0 or 1, not a power of ten (decimal
+/// digits of a formatted number).
+fn is_draw_modulus(m: i64) -> bool {
+    let mut n = m.unsigned_abs();
+    if n < 2 {
+        return false;
+    }
+    while n.is_multiple_of(10) {
+        n /= 10;
+    }
+    n != 1
+}
 
 pub fn host_labels(h: &HostFn) -> u32 {
     SOURCE_EFFECTS.iter().filter(|e| h.has(**e)).fold(0, |acc, e| acc | label(*e))
@@ -665,11 +679,13 @@ impl DataFlow {
                 for o in ops {
                     t.join(ft.value(*o));
                 }
-                // A remainder of block data or host randomness is a draw (`now % 6 + 1`): it
+                // A remainder of block data by a constant is a draw (`now % 6 + 1`): it
                 // carries the `crypto` label, as a hash of the same data would, so detectors tell
-                // it from a deadline (block time compared with a stored time).
+                // it from a deadline (block time compared with a stored time). Remainders by
+                // powers of ten take decimal digits (a timestamp formatted as text) and are none.
                 if matches!(op, Op::Binary(_, wasmaudit_front::BinOp::RemU | wasmaudit_front::BinOp::RemS))
                     && ops.first().is_some_and(|d| ft.value(*d).has_any(DRAWN))
+                    && ops.get(1).and_then(|m| ev.constant(*m)).is_some_and(is_draw_modulus)
                 {
                     t.labels |= label(Effect::Crypto);
                 }
