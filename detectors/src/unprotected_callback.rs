@@ -1,6 +1,9 @@
-use crate::authz::{direct_reach, host_calls_any, near_callbacks, reachable, Walker};
+use crate::authz::{
+    direct_reach, host_arg_taint, host_calls_any, near_callbacks, reachable, taint_along, Walker,
+};
 use std::collections::BTreeSet;
-use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
+use wasmaudit_detect::taint::label;
+use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_front::{CmpOp, Op, Width};
 use wasmaudit_platform::{Effect, Platform};
 
@@ -24,7 +27,12 @@ pub static META: DetectorMeta = DetectorMeta {
             actions) are followed up to the callback's export; a callback is reported, at its \
             first such state change, when some way there passes no caller check (a guard on \
             `predecessor_account_id`, as near-sdk's `#[private]` inserts, or a comparison of the \
-            predecessor with another account). CosmWasm: the `reply` entry point is reported when \
+            predecessor with another account) and data the caller chooses reaches it: the \
+            callback's input, or a promise result (a direct call has no promise result and aborts \
+            in `promise_result`, but any contract can schedule the callback after its own promise \
+            and choose the result), in the value, key, amount or account of the state change. A \
+            callback whose effect is fixed by stored state (near-sdk writing back the state it \
+            read, a log of the result) is not reported. CosmWasm: the `reply` entry point is reported when \
             it writes storage and neither it nor the functions only it calls ever compares a \
             64-bit value with a constant or switches on one (the reply id), so any submessage's \
             reply is processed as the expected one.",
@@ -44,7 +52,10 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "NEAR methods named like a promise target of another contract on \
             an account whose origin cannot be determined are taken as the contract's own \
             callbacks; a callback that deliberately accepts any caller (it only logs, or its \
-            effect is harmless) is reported when it writes state. The CosmWasm check is \
+            effect is harmless) is reported when caller-chosen data reaches its write, and a \
+            cross-contract call to an account from the arguments counts even when any public method \
+            could make the same call. A callback whose only caller-visible effect is that it ran (a \
+            counter incremented per call) is missed. The CosmWasm check is \
             structural: a reply that verifies its data in another way, or compares the id in a \
             function it shares with other entry points, is reported; one that compares an \
             unrelated 64-bit value with a constant is not.",
@@ -84,10 +95,11 @@ fn near(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let sinks = host_calls_any(cx, &SINKS);
     for cb in callbacks {
         let reach = reachable(cx, cb.export);
-        let unchecked = sinks
-            .iter()
-            .filter(|s| reach.contains(&s.func))
-            .find(|s| w.paths(s.func, s.instr).iter().any(|p| p.entry == cb.export && !p.identity));
+        let unchecked = sinks.iter().filter(|s| reach.contains(&s.func)).find(|s| {
+            w.paths(s.func, s.instr)
+                .iter()
+                .any(|p| p.entry == cb.export && !p.identity && caller_chosen(cx, s, &p.chain))
+        });
         let Some(sink) = unchecked else { continue };
         let why = match cb.scheduled_at {
             Some((f, _)) => format!("scheduled by name in `{}`", cx.func_name(f)),
@@ -106,6 +118,24 @@ fn near(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
         ));
     }
+}
+
+/// What a caller of a callback chooses: its arguments (called directly, or scheduled as the
+/// callback of the caller's own promise) and, through that promise, the promise results.
+const CALLER_CHOSEN: u32 = label(Effect::Input) | label(Effect::CallResult);
+/// Bytes behind a pointer argument of a sink that are followed.
+const SINK_WINDOW: i64 = 64;
+
+/// Whether data the caller chooses reaches an argument of the state change `sink` (its value,
+/// or the memory it points to), followed up `chain` to the callback's export. A callback whose
+/// effect is fixed by stored state (near-sdk writing back the state it read, a log of the
+/// result) does nothing a caller can choose, whoever calls it.
+fn caller_chosen(cx: &Context<'_>, sink: &HostCall, chain: &[(u32, usize)]) -> bool {
+    sink.host.args.values().any(|&a| {
+        let mut t = host_arg_taint(cx, sink.func, sink.instr, a, SINK_WINDOW, true);
+        t.join(host_arg_taint(cx, sink.func, sink.instr, a, SINK_WINDOW, false));
+        taint_along(cx, chain, t, SINK_WINDOW).has_any(CALLER_CHOSEN)
+    })
 }
 
 /// CosmWasm `reply`: storage writes with no comparison of a 64-bit value with a constant in the

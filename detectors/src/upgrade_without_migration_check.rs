@@ -27,7 +27,13 @@ pub static META: DetectorMeta = DetectorMeta {
             (`version`, cw2's `contract_info`, `migration`) read on every path to the write, \
             followed by a guard on stored data; or a guard whose condition is a constant test of \
             a stored value (`assert!(stored.version == 1)`) under a version-named or unnamed key; or \
-            a helper that returns only after such a check. Each unchecked path is reported at its \
+            a helper that returns only after such a check. In a migrate entry point of a contract \
+            that keeps no version (no version-named key anywhere), a write of a key the migration \
+            read on every path before it is checked: the new code decodes the old state in the \
+            layout it migrates from (serde/borsh decoding aborts on any other), the only check such a \
+            contract can make. On a code-replacement chain the old code is running, so reading its \
+            own state checks nothing; there a host call storing a constant under a key that does not \
+            hold the version (a marker) is not a migration. Each unchecked path is reported at its \
             first unchecked write.",
         why_bad: "Migration code assumes the layout and values of one particular old version. Run on \
             a different version — a second migrate, a downgrade, a migration of another contract's \
@@ -49,7 +55,10 @@ pub static META: DetectorMeta = DetectorMeta {
             compared through a parser the analysis cannot follow, is missed and the migration is \
             reported. Migrations that are correct for every earlier version (writing only fields \
             they add) are reported too, and a platform that refuses repeated migrations itself is \
-            not modelled. A code-replacement call inside a generic action dispatcher (near-sdk's \
+            not modelled. A migration of a version-less contract that reads and rewrites its state \
+            is accepted even when the old layout happens to decode as the expected one. CosmWasm \
+            2.2's `MigrateInfo` (the old version the chain passes to `migrate`) is not recognised as \
+            a version source. A code-replacement call inside a generic action dispatcher (near-sdk's \
             promise builder, which every promise goes through) is not followed, so upgrades built \
             with it are only checked through their `migrate` method; neither is a chain that reaches the \
             code replacement only through a `call_indirect` with several possible targets.",
@@ -63,16 +72,15 @@ impl Detector for UpgradeWithoutMigrationCheck {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let a = Analysis {
-            cx,
-            exit_checked: RefCell::new(BTreeMap::new()),
-            inner_checked: RefCell::new(BTreeMap::new()),
-        };
+        let a = Analysis::new(cx, Migrating::OldCode);
+        // In a migrate entry point the new code runs on the old state; when the contract keeps no
+        // version, decoding the state it rewrites is the only check it can make.
+        let m = Analysis::new(cx, if keeps_version(cx) { Migrating::OldCode } else { Migrating::NewCode });
         let mut reported = BTreeSet::new();
         for (name, func) in cx.entry_points() {
             if is_migrate_export(name) {
-                if let Some(w) = a.first_unchecked_write(func) {
-                    a.push(out, &mut reported, func, w, &format!("migrate entry point `{name}`"));
+                if let Some(w) = m.first_unchecked_write(func) {
+                    m.push(out, &mut reported, func, w, &format!("migrate entry point `{name}`"));
                 }
             }
         }
@@ -129,15 +137,95 @@ fn version_named(cx: &Context<'_>, key: &Key) -> bool {
     })
 }
 
+/// Whether the contract keeps a version: some storage access anywhere in the module has a
+/// version-named key.
+fn keeps_version(cx: &Context<'_>) -> bool {
+    let storage = cx.storage();
+    cx.module.functions.iter().filter(|f| !f.is_import()).any(|f| {
+        storage
+            .instrs(f.index)
+            .any(|(_, accesses)| accesses.iter().any(|a| a.key.known().is_some_and(|k| version_named(cx, k))))
+    })
+}
+
+/// Which code runs the writes being checked, and so what reading the old state proves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Migrating {
+    /// The code that wrote the state (a code-replacement chain runs in the old code until it
+    /// returns), or a contract that keeps a version to check: a read of the state proves nothing.
+    OldCode,
+    /// A migrate entry point of a contract that keeps no version: the new code decodes the state
+    /// it rewrites in the layout it migrates from (serde/borsh decoding aborts on another
+    /// layout), so a read of the same key before the write is the check.
+    NewCode,
+}
+
 const MAX_CHAIN: usize = 16;
 
 struct Analysis<'c, 'a> {
     cx: &'c Context<'a>,
+    migrating: Migrating,
     exit_checked: RefCell<BTreeMap<u32, bool>>,
     inner_checked: RefCell<BTreeMap<u32, bool>>,
 }
 
+impl<'c, 'a> Analysis<'c, 'a> {
+    fn new(cx: &'c Context<'a>, migrating: Migrating) -> Analysis<'c, 'a> {
+        Analysis {
+            cx,
+            migrating,
+            exit_checked: RefCell::new(BTreeMap::new()),
+            inner_checked: RefCell::new(BTreeMap::new()),
+        }
+    }
+}
+
 impl Analysis<'_, '_> {
+    /// The write at `w` of `func` stores the state it read: every key it writes is known and
+    /// read on every path before it (at this level; a read in a caller dominates the call).
+    fn rewrites_decoded_state(&self, func: u32, w: usize) -> bool {
+        let cx = self.cx;
+        let storage = cx.storage();
+        let Some(cfg) = cx.program.cfg(func) else { return false };
+        let written: Vec<&Key> = storage
+            .at(func, w)
+            .iter()
+            .filter(|a| a.access == Access::Write)
+            .filter_map(|a| a.key.known())
+            .collect();
+        let all_known =
+            storage.at(func, w).iter().filter(|a| a.access == Access::Write).all(|a| a.key.known().is_some());
+        all_known
+            && !written.is_empty()
+            && written.iter().all(|k| {
+                storage.instrs(func).any(|(r, accesses)| {
+                    r != w
+                        && cfg.dominates(r, w)
+                        && accesses.iter().any(|a| a.access == Access::Read && a.key.known() == Some(*k))
+                })
+            })
+    }
+
+    /// The write at `w` of `func` is a host call storing a constant under a key that does not
+    /// hold the version: a marker the old code sets, nothing old is read or reinterpreted.
+    fn writes_constant_marker(&self, func: u32, w: usize) -> bool {
+        let cx = self.cx;
+        let (Some(values), Some(ev), Some(f)) =
+            (cx.program.values(func), cx.evaluator(func), cx.module.function(func))
+        else {
+            return false;
+        };
+        let Some(Op::Call(c)) = f.body.get(w).map(|i| &i.op) else { return false };
+        let Some(h) = cx.host_fn(*c).filter(|h| h.has(Effect::StorageWrite)) else { return false };
+        let Some(value) = h.arg("value").and_then(|a| values.operands(w).get(a as usize)) else {
+            return false;
+        };
+        let accesses = cx.storage().at(func, w);
+        ev.constant(*value).is_some()
+            && !accesses.is_empty()
+            && accesses.iter().all(|a| a.key.known().is_some_and(|k| !version_named(cx, k)))
+    }
+
     /// From an unchecked write at `w` of `func` down to the call where its key is fixed: a write a
     /// callee makes with a key of its own is reported inside that callee, unless the callee is a
     /// leaf wrapper around the host call.
@@ -258,7 +346,7 @@ impl Analysis<'_, '_> {
                     continue;
                 }
                 let on_path = cfg.dominates(w, site) || site_block.is_some_and(|b| reaches(cfg, b, site, w));
-                if !on_path || self.write_checked(func, w) {
+                if !on_path || self.write_checked(func, w) || self.writes_constant_marker(func, w) {
                     continue;
                 }
                 let entry = chain
@@ -286,6 +374,9 @@ impl Analysis<'_, '_> {
     /// inside every callee before each of its writes.
     fn write_checked(&self, func: u32, w: usize) -> bool {
         if self.version_checked(func, w) {
+            return true;
+        }
+        if self.migrating == Migrating::NewCode && self.rewrites_decoded_state(func, w) {
             return true;
         }
         let is_call = self.cx.module.function(func).and_then(|f| f.body.get(w)).is_some_and(|i| {

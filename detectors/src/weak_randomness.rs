@@ -3,7 +3,7 @@ use wasmaudit_detect::taint::{label, Taint};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_flow::{BlockId, Cfg, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, Op};
-use wasmaudit_platform::Effect;
+use wasmaudit_platform::{Effect, Platform};
 
 pub struct WeakRandomness;
 
@@ -16,12 +16,14 @@ pub static META: DetectorMeta = DetectorMeta {
     summary: "A branch that leads to a payout or a storage write is decided by a \"random\" value derived \
         from block or ledger data, or from the host's predictable randomness",
     docs: Docs {
-        what_it_does: "Looks at every conditional branch whose condition carries chance-like data: the \
-            platform's randomness (NEAR `random_seed`, Soroban `prng_*`, ink! `random`) or block and \
-            ledger data (EOSIO `current_time`/`tapos_block_prefix`/`tapos_block_num`, NEAR \
+        what_it_does: "Looks at every conditional branch whose condition carries chance-like data: \
+            host randomness as predictable as block data (ink! `seal_random`, MultiversX's block \
+            random seed) or block and ledger data (EOSIO `current_time`/`tapos_block_prefix`/`tapos_block_num`, NEAR \
             `block_timestamp`/`block_index`, Soroban ledger timestamp and sequence, ...) that went \
             through a hash or a modulo. Block data only compared (a deadline, a \
-            lock period) is not randomness and is left alone. The branch is reported when some side \
+            lock period) is not randomness and is left alone, and so is the output of a randomness \
+            service meant for contracts (NEAR `random_seed`, the block's VRF output; Soroban \
+            `prng_*`), even mixed with block data: it is the remediation of this flaw. The branch is reported when some side \
             of it reaches, in its function or after the function returns to its caller, a host call \
             that writes storage, transfers value or sends an action.",
         why_bad: "Block time, height and tapos values are known before the transaction runs, or chosen \
@@ -41,7 +43,9 @@ pub static META: DetectorMeta = DetectorMeta {
             a daily window) or hashed to build an identifier is reported when a branch on it leads to \
             a write. The check follows values within one function, into returned values of the \
             functions it calls and through memory slots it stores and reloads itself; a random value \
-            mixed elsewhere and passed in through memory is only caught when it was hashed.",
+            mixed elsewhere and passed in through memory is only caught when it was hashed. NEAR's \
+            `random_seed` and Soroban's PRNG are trusted: a validator able to bias them is not \
+            modelled.",
     },
     platforms: &[],
 };
@@ -101,11 +105,24 @@ impl Detector for WeakRandomness {
     }
 }
 
+/// Whether the platform's `randomness` host calls are a randomness service meant for contracts:
+/// NEAR's `random_seed` (the block's VRF output, unknown to users before the block is produced)
+/// and Soroban's `prng_*` (a ChaCha20 stream seeded per invocation from the ledger's PRNG). Both
+/// are the usual remediation of this flaw; at most a validator can bias them, which is not the
+/// block-data prediction this detector reports. Other platforms' host randomness (ink!'s
+/// `seal_random` backed by the collective-flip pallet, MultiversX's block random seed, known
+/// from the previous block) is as predictable as block data.
+fn host_randomness_is_service(platform: Platform) -> bool {
+    matches!(platform, Platform::Near | Platform::Soroban)
+}
+
 /// How a condition carrying `t` is chance-like, worded for the message; `None` for block data
 /// that is only compared (time checks).
 fn chance(cx: &Context<'_>, func: u32, c: ValueId, t: Taint) -> Option<String> {
     if t.has(Effect::Randomness) {
-        return Some("the host's randomness, which validators can predict or bias".into());
+        // Block data mixed with a randomness service's output is as unpredictable as that output.
+        return (!host_randomness_is_service(cx.platform))
+            .then(|| "the host's randomness, which validators can predict or bias".into());
     }
     if !t.has(Effect::BlockInfo) {
         return None;

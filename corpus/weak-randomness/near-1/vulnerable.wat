@@ -1,7 +1,7 @@
 ;; NEAR coin-flip contract (near-sdk-rs layout): methods are exports, host values travel through
-;; registers. `flip` pays back twice the stake when the first byte of `env::random_seed()` is
-;; even. The seed is derived from the block's VRF output: the block producer knows it, and any
-;; contract called in the same block sees the same seed, so a player can check the flip first.
+;; registers. `flip` pays back twice the stake when the low byte of `env::block_timestamp()` is
+;; even. The timestamp is known before the transaction runs (and the same for every call in the
+;; block), so a player, or a contract calling `flip`, checks the flip first.
 (module
   (type $t_j (func (param i64)))
   (type $t_jj (func (param i64 i64)))
@@ -9,10 +9,11 @@
   (type $t_jj_j (func (param i64 i64) (result i64)))
   (type $t_jjjjj_j (func (param i64 i64 i64 i64 i64) (result i64)))
   (type $t (func))
+  (type $r_j (func (result i64)))
   (import "env" "predecessor_account_id" (func $predecessor_account_id (type $t_j)))
   (import "env" "register_len" (func $register_len (type $t_j_j)))
   (import "env" "read_register" (func $read_register (type $t_jj)))
-  (import "env" "random_seed" (func $random_seed (type $t_j)))
+  (import "env" "block_timestamp" (func $block_timestamp (type $r_j)))
   (import "env" "promise_batch_create" (func $promise_batch_create (type $t_jj_j)))
   (import "env" "promise_batch_action_transfer" (func $promise_batch_action_transfer (type $t_jj)))
   (import "env" "storage_write" (func $storage_write (type $t_jjjjj_j)))
@@ -43,13 +44,10 @@
     i32.add
     i64.extend_i32_u
     call $read_register
-    ;; let seed = env::random_seed();
-    i64.const 1
-    call $random_seed
-    i64.const 1
+    ;; let seed = env::block_timestamp().to_le_bytes();
     local.get $sp
-    i64.extend_i32_u
-    call $read_register
+    call $block_timestamp
+    i64.store
     ;; if seed[0] % 2 == 0 { Promise::new(player).transfer(PRIZE) } else { self.pot += stake }
     local.get $sp
     i32.load8_u
