@@ -75,10 +75,15 @@ impl Detector for UpgradeWithoutMigrationCheck {
         let a = Analysis::new(cx, Migrating::OldCode);
         // In a migrate entry point the new code runs on the old state; when the contract keeps no
         // version, decoding the state it rewrites is the only check it can make.
-        let m = Analysis::new(cx, if keeps_version(cx) { Migrating::OldCode } else { Migrating::NewCode });
+        // (Storage facts are only asked for when there is a migration to check: computing them
+        // is costly on large contracts.)
+        let migrates: Vec<(&str, u32)> =
+            cx.entry_points().into_iter().filter(|(name, _)| is_migrate_export(name)).collect();
         let mut reported = BTreeSet::new();
-        for (name, func) in cx.entry_points() {
-            if is_migrate_export(name) {
+        if !migrates.is_empty() {
+            let m =
+                Analysis::new(cx, if keeps_version(cx) { Migrating::OldCode } else { Migrating::NewCode });
+            for (name, func) in migrates {
                 if let Some(w) = m.first_unchecked_write(func) {
                     m.push(out, &mut reported, func, w, &format!("migrate entry point `{name}`"));
                 }
