@@ -117,6 +117,7 @@ impl Check<'_, '_> {
             offset,
             message,
             confidence: META.confidence,
+            impact: META.impact,
         });
     }
 

@@ -15,6 +15,7 @@ mod missing_authorization;
 mod nondeterminism;
 mod origin_authorization;
 mod reentrancy;
+mod resource_exhaustion;
 mod rollback;
 mod secret_leak;
 mod state_changing_query;
@@ -54,6 +55,7 @@ pub fn registry() -> Vec<Box<dyn Detector>> {
         Box::new(secret_leak::SecretLeak),
         Box::new(unprotected_key_management::UnprotectedKeyManagement),
         Box::new(unhandled_call_result::UnhandledCallResult),
+        Box::new(resource_exhaustion::ResourceExhaustion),
     ];
     all.sort_by_key(|d| d.meta().id);
     all

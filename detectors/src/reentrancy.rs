@@ -524,6 +524,7 @@ impl SyncCalls<'_, '_> {
             let place = if at == c { "inside the call" } else { "here" };
             out.push(Finding {
                 detector: &META,
+                impact: META.impact,
                 function: func,
                 instr: at,
                 offset: self.cx.offset_of(func, at),

@@ -121,7 +121,7 @@ fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {
     }
     let failing = fail_on
         .threshold()
-        .is_some_and(|t| reports.iter().flat_map(|r| &r.findings).any(|f| f.detector.impact >= t));
+        .is_some_and(|t| reports.iter().flat_map(|r| &r.findings).any(|f| f.impact >= t));
     if failing {
         ExitCode::from(crate::EXIT_FINDINGS)
     } else {

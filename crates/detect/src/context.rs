@@ -1,4 +1,5 @@
 use crate::guards::Guards;
+use crate::loops::Loops;
 use crate::storage::StorageAccess;
 use crate::taint::DataFlow;
 use wasmaudit_flow::{Evaluator, Program};
@@ -30,6 +31,8 @@ pub struct Context<'a> {
     guards: Guards,
     /// Storage accesses by key, computed on first use.
     storage: std::cell::OnceCell<StorageAccess>,
+    /// Loops and recursion, computed on first use.
+    loops: std::cell::OnceCell<Loops>,
     /// Facts the detectors derive once per module and share (see [`Context::memo`]).
     memo: std::cell::RefCell<Vec<(std::any::TypeId, std::rc::Rc<dyn std::any::Any>)>>,
 }
@@ -60,6 +63,7 @@ impl<'a> Context<'a> {
             dataflow: DataFlow::default(),
             guards: Guards::default(),
             storage: std::cell::OnceCell::new(),
+            loops: std::cell::OnceCell::new(),
             memo: std::cell::RefCell::new(Vec::new()),
         };
         cx.dataflow = DataFlow::compute(&cx);
@@ -109,6 +113,12 @@ impl<'a> Context<'a> {
     /// Storage accesses by key (computed on first use).
     pub fn storage(&self) -> &StorageAccess {
         self.storage.get_or_init(|| StorageAccess::compute(self))
+    }
+
+    /// Loops and recursion with what bounds them and what each iteration does (computed on first
+    /// use, for the functions that can matter: see [`crate::loops`]).
+    pub fn loops(&self) -> &Loops {
+        self.loops.get_or_init(|| Loops::compute(self))
     }
 
     /// Every direct call of a host import that has effect `e`, in (function, instruction) order.

@@ -8,6 +8,7 @@
 mod class;
 mod context;
 pub mod guards;
+pub mod loops;
 mod meta;
 pub mod methods;
 pub mod packed;
@@ -33,6 +34,9 @@ pub struct Finding {
     /// How sure this finding is: the detector's confidence unless the detector lowered (or
     /// raised) it for this finding's evidence.
     pub confidence: Confidence,
+    /// How bad this finding is: the detector's impact unless the detector graded it by what this
+    /// finding's evidence shows (a loop that transfers per iteration against one that only reads).
+    pub impact: Impact,
 }
 
 impl Finding {
@@ -51,12 +55,18 @@ impl Finding {
             offset: cx.offset_of(func, instr),
             message,
             confidence: meta.confidence,
+            impact: meta.impact,
         }
     }
 
     /// The same finding with confidence `c`.
     pub fn with_confidence(self, c: Confidence) -> Finding {
         Finding { confidence: c, ..self }
+    }
+
+    /// The same finding with impact `i`.
+    pub fn with_impact(self, i: Impact) -> Finding {
+        Finding { impact: i, ..self }
     }
 }
 

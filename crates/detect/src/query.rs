@@ -86,6 +86,7 @@ pub fn unguarded_sink_findings(
         .into_iter()
         .map(|sink| Finding {
             detector: meta,
+            impact: meta.impact,
             function: sink.call.func,
             instr: sink.call.instr,
             offset: cx.offset_of(sink.call.func, sink.call.instr),

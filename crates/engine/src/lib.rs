@@ -81,6 +81,8 @@ pub struct ReportedFinding {
     pub message: String,
     /// The finding's own confidence (the detector's unless its evidence says otherwise).
     pub confidence: wasmaudit_detect::Confidence,
+    /// The finding's own impact (the detector's unless its evidence grades it).
+    pub impact: wasmaudit_detect::Impact,
 }
 
 /// The result of scanning one file.
@@ -307,6 +309,7 @@ fn resolve(module: &Module, f: Finding) -> ReportedFinding {
         instruction,
         message: f.message,
         confidence: f.confidence,
+        impact: f.impact,
     }
 }
 

@@ -18,7 +18,7 @@ pub fn to_json(reports: &[FileReport]) -> String {
                         "id": f.detector.id,
                         "name": f.detector.name,
                         "class": f.detector.class.as_str(),
-                        "impact": f.detector.impact.as_str(),
+                        "impact": f.impact.as_str(),
                         "confidence": f.confidence.as_str(),
                         "function": f.function,
                         "function_index": f.function_index,

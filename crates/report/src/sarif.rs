@@ -88,15 +88,16 @@ fn result(
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("wasmaudit/v1".to_string(), fingerprint(f));
     let mut extra = BTreeMap::new();
-    extra.insert("security-severity".to_string(), security_severity(f.detector.impact).into());
+    extra.insert("security-severity".to_string(), security_severity(f.impact).into());
     extra.insert("class".to_string(), f.detector.class.as_str().into());
     extra.insert("function_index".to_string(), f.function_index.into());
     extra.insert("instruction".to_string(), f.instruction.clone().into());
     extra.insert("confidence".to_string(), f.confidence.as_str().into());
+    extra.insert("impact".to_string(), f.impact.as_str().into());
     extra.insert("platform".to_string(), r.platform.map(|p| p.as_str()).unwrap_or("unknown").into());
     let builder = SarifResult::builder()
         .rule_id(f.detector.id)
-        .level(level(f.detector.impact))
+        .level(level(f.impact))
         .message(Message::builder().text(f.message.clone()).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)

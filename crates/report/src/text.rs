@@ -44,12 +44,12 @@ fn diagnostic(r: &FileReport, f: &ReportedFinding) -> (SimpleFile<String, String
     let source = format!("{prefix}{}\n", f.instruction);
     let span = prefix.len()..prefix.len() + f.instruction.len();
     let file = SimpleFile::new(format!("{} @ {:#x}", r.path, f.offset), source);
-    let d = Diagnostic::new(severity(f.detector.impact))
+    let d = Diagnostic::new(severity(f.impact))
         .with_code(f.detector.id)
         .with_message(&f.message)
         .with_labels(vec![Label::primary((), span).with_message(format!(
             "{} ({} impact, {} confidence)",
-            f.detector.name, f.detector.impact, f.confidence
+            f.detector.name, f.impact, f.confidence
         ))])
         .with_notes(vec![format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id)]);
     (file, d)
@@ -60,7 +60,7 @@ fn summary(reports: &[FileReport]) -> String {
     let findings: Vec<&ReportedFinding> = reports.iter().flat_map(|r| &r.findings).collect();
     let mut by_impact = String::new();
     for impact in Impact::ALL {
-        let n = findings.iter().filter(|f| f.detector.impact == impact).count();
+        let n = findings.iter().filter(|f| f.impact == impact).count();
         if n > 0 {
             let _ = write!(by_impact, "{}{n} {impact}", if by_impact.is_empty() { "" } else { ", " });
         }
