@@ -118,9 +118,9 @@ fn grade(bound: Bound, effects: Effects) -> Option<(Impact, Confidence, Effects)
     let impact = match what {
         Effects::TRANSFER | Effects::CALL => Impact::High,
         Effects::WRITE => Impact::Medium,
-        // Reading every stored entry is reported; reading per caller-supplied element is the
-        // caller's own cost.
-        _ if bound == Bound::Input => return None,
+        // Reading every entry a storage iteration call walks is reported; a read per element of
+        // a stored length (a tree walk, `nth`) or of caller input is not.
+        _ if !matches!(bound, Bound::Storage { host: Some(_) }) => return None,
         _ => Impact::Low,
     };
     Some((impact, confidence, what))

@@ -25,7 +25,9 @@
 //! Each exit gets a [`Bound`]; the loop's bound is `Capped` when any varying exit is capped or
 //! compares only constants and capped values (the loop ends after a constant number of
 //! iterations), else `Input` when one is decided only by caller input (the caller picks how long
-//! it runs), else `Storage` when one depends on stored state, else `Unknown` (memory only).
+//! it runs), else `Unknown` when one is a counter compared with a limit of unknown origin
+//! (`Iterator::advance_by(n)` over a storage range stops after `n`), else `Storage` when one
+//! depends on stored state, else `Unknown` (memory only).
 //!
 //! **What the body does.** Every call in the body's blocks, through the callee's transitive
 //! effects (a bottom-up summary over the call graph; an indirect call counts what every possible
@@ -41,7 +43,7 @@ use crate::taint::{label, FuncTaint};
 use crate::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_flow::{Base, BlockId, Budget, Cfg, Evaluator, ValueDef, ValueId};
-use wasmaudit_front::{CmpOp, Op};
+use wasmaudit_front::{BinOp, CmpOp, Op};
 use wasmaudit_platform::{Effect, HostFn, Platform};
 
 /// Steps one module's loop analysis may spend.
@@ -144,6 +146,9 @@ pub struct Exit {
     /// Whether the condition changes from one iteration to the next; exits that do not cannot
     /// bound the trip count and are not counted in [`Loop::bound`].
     pub varies: bool,
+    /// Whether the condition is a counter compared with a limit of unknown origin (see
+    /// [`Loop::bound`]): such an exit bounds the loop whatever else it depends on.
+    pub opaque_counter: bool,
 }
 
 /// The effects of an iteration and, for each kind, the first instruction of the loop's function
@@ -393,9 +398,34 @@ fn caps(cx: &Context<'_>, func: u32) -> Vec<Cap> {
         };
         if (MIN_CAP..=MAX_CAP).contains(&constant) {
             out.push(Cap { instr: i, value, constant });
+            // A capped distance caps the two ends: `assert(v.size() <= 30)` checks
+            // `(end - begin) >> 3`, and the loop then walks a pointer from `begin` to `end`.
+            if let Some((a, b)) = distance(ev, value) {
+                out.push(Cap { instr: i, value: a, constant });
+                out.push(Cap { instr: i, value: b, constant });
+            }
         }
     }
     out
+}
+
+/// `(a, b)` when `v` is `a - b`, possibly scaled down (`>> k`, `/ k`) or converted.
+fn distance(ev: &Evaluator<'_>, v: ValueId) -> Option<(ValueId, ValueId)> {
+    let mut v = strip(ev, v);
+    for _ in 0..4 {
+        let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return None };
+        let ops = ev.values.operands(*instr);
+        match (ev.func.body.get(*instr).map(|i| &i.op), ops) {
+            (Some(Op::Binary(_, BinOp::Sub)), [a, b]) if ev.constant(*b).is_none() => return Some((*a, *b)),
+            (Some(Op::Binary(_, BinOp::ShrU | BinOp::ShrS | BinOp::DivU | BinOp::DivS)), [a, b])
+                if ev.constant(*b).is_some() =>
+            {
+                v = strip(ev, *a);
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// `v` without integer width conversions around it.
@@ -442,6 +472,8 @@ struct Trace {
     unknown: bool,
     /// Something that changes between iterations.
     varies: bool,
+    /// A load or call inside the body (something read afresh each iteration) among the sources.
+    reads_in_body: bool,
 }
 
 impl Trace {
@@ -452,6 +484,12 @@ impl Trace {
             self.storage_host = Some(h);
             self.host_in_body = in_body;
         }
+    }
+
+    /// A counter compared with a limit of unknown origin: the loop ends when the counter reaches
+    /// something the analysis cannot see, which bounds it whatever the stored state holds.
+    fn opaque_counter(&self) -> bool {
+        self.varies && !self.reads_in_body && self.unknown && self.labels == 0
     }
 
     fn bound(&self) -> Bound {
@@ -566,6 +604,7 @@ fn trace(f: &Func<'_, '_>, cond: ValueId, loop_instr: usize, in_body: &dyn Fn(us
                     }
                     Some(Op::Load { .. }) => {
                         t.varies |= in_body(instr);
+                        t.reads_in_body |= in_body(instr);
                         let mut labels = f.labels_of(v);
                         // A load from the buffer a storage host call returned (CosmWasm `db_next`
                         // hands back a region of the next entry).
@@ -580,6 +619,7 @@ fn trace(f: &Func<'_, '_>, cond: ValueId, loop_instr: usize, in_body: &dyn Fn(us
                     }
                     Some(Op::Call(_) | Op::CallIndirect { .. }) => {
                         t.varies |= in_body(instr);
+                        t.reads_in_body |= in_body(instr);
                         let mut labels = f.labels_of(v);
                         if let Some(h) = storage_host_result(f, v) {
                             labels |= STORAGE;
@@ -759,14 +799,14 @@ fn analyze_function(
         let mut exits = Vec::new();
         for br in branches {
             let cond = values.operands(br).last().copied();
-            let (bound, varies) = match cond {
+            let (bound, varies, opaque_counter) = match cond {
                 Some(c) => {
                     let t = trace(&f, c, instr, &in_body, caps, budget);
-                    (t.bound(), t.varies)
+                    (t.bound(), t.varies, t.opaque_counter())
                 }
-                None => (Bound::Unknown, false),
+                None => (Bound::Unknown, false, false),
             };
-            exits.push(Exit { instr: br, cond, bound, varies });
+            exits.push(Exit { instr: br, cond, bound, varies, opaque_counter });
         }
         let bound = loop_bound(&exits);
         out.push(Loop { func, header, instr, blocks, exits, bound, body: effects_here });
@@ -804,6 +844,9 @@ fn loop_bound(exits: &[Exit]) -> Bound {
     }
     if varying.contains(&Bound::Input) {
         return Bound::Input;
+    }
+    if exits.iter().any(|e| e.varies && e.opaque_counter) {
+        return Bound::Unknown;
     }
     let direct = varying.iter().find(|b| matches!(b, Bound::Storage { host: Some(_) }));
     let any = varying.iter().find(|b| matches!(b, Bound::Storage { .. }));
@@ -886,7 +929,7 @@ fn recursion_bound(cx: &Context<'_>, calls: &[(u32, usize)], caps: &mut CapCache
             }
             let Some(&c) = values.operands(last).last() else { continue };
             let t = trace(&f, c, instr, &|_| true, caps, budget);
-            exits.push(Exit { instr: last, cond: Some(c), bound: t.bound(), varies: true });
+            exits.push(Exit { instr: last, cond: Some(c), bound: t.bound(), varies: true, opaque_counter: false });
         }
     }
     if exits.is_empty() {
