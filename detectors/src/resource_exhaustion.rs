@@ -22,13 +22,15 @@ pub static META: DetectorMeta = DetectorMeta {
             storage (a collection's length kept in state, as near-sdk `Vector` and CosmWasm item lists \
             store it), or a length decoded from the caller's input. A loop is bounded, and not \
             reported, when one of its exits compares a counter with a constant or with a value that \
-            is itself compared with a constant before the loop (`assert(limit <= 100)`) or reduced \
-            with one (`min(limit, 100)`). It then looks at what one iteration does, through called \
+            is itself compared with a constant before the loop (`assert(limit <= 100)`, also when the \
+            check is on `end - begin`) or reduced with one (`min(limit, 100)`, a one-byte field, \
+            `x & MASK`). An exit that is a counter compared with a limit of unknown origin also \
+            bounds the loop. It then looks at what one iteration does, through called \
             functions (their transitive effects; an indirect call counts what all of its targets \
             do): cross-contract calls and inline actions, value transfers, storage writes, storage \
             reads. Findings point at the `loop` instruction (for recursion, at the recursive call). \
             Impact follows the body: transfers and calls high, storage writes medium, reads only \
-            low (reported only for loops over stored state). Confidence follows the bound: a storage \
+            low (reported only when a storage iteration call such as `db_next_i64` decides the exit). Confidence follows the bound: a storage \
             iteration call deciding the exit high, a stored length medium, caller input low.",
         why_bad: "Every iteration costs gas (CPU, NET and RAM on EOSIO). When the number of \
             iterations grows with state that anyone can grow — every holder, every pending request, \
@@ -51,8 +53,10 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A loop whose trip count is bounded by something the analysis does \
             not follow — an invariant kept elsewhere (a table that only the administrator can grow \
             and keeps small, a collection the contract itself caps on insertion), a cap enforced \
-            in another function, a comparison with a constant that is not an ordering test — is \
-            reported. Effects of called functions are summarised over all their paths, so a \
+            in another function or at insertion (eosio.system's `voteproducer` caps the producer list \
+            at 30 and `update_votes` walks the stored list; delphioracle keeps 21 datapoints), a \
+            table that only ever holds one row, a comparison with a constant that is not an \
+            ordering test — is reported. Effects of called functions are summarised over all their paths, so a \
             loop whose callee writes storage only in a branch the loop never takes is reported. \
             Caller-bounded loops are reported with low confidence: the caller pays for their own \
             input, so they matter when the work is billed to the contract (EOSIO RAM, a relayer) \

@@ -119,9 +119,8 @@ fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {
     if reports.iter().any(|r| r.status == Status::Error) {
         return ExitCode::from(crate::EXIT_ERROR);
     }
-    let failing = fail_on
-        .threshold()
-        .is_some_and(|t| reports.iter().flat_map(|r| &r.findings).any(|f| f.impact >= t));
+    let failing =
+        fail_on.threshold().is_some_and(|t| reports.iter().flat_map(|r| &r.findings).any(|f| f.impact >= t));
     if failing {
         ExitCode::from(crate::EXIT_FINDINGS)
     } else {

@@ -18,7 +18,8 @@
 //! Parameters with no label of their own are resolved at their direct call sites (constants,
 //! capped values and the arguments' labels). A value compared with a constant before the loop
 //! (`assert(limit <= 100)`, `if n > MAX { abort }`), or a `min(limit, CONST)` (a `select` or merge
-//! of the value and the constant under a comparison with it), is *capped*. An exit whose trace
+//! of the value and the constant under a comparison with it), is *capped*; so are values narrow by
+//! construction (a one-byte load, `x & MASK`, `x % N`). An exit whose trace
 //! reaches nothing that changes from one iteration to the next (no loop-carried phi, no load or
 //! call inside the body) does not bound the trip count and is ignored.
 //!
@@ -380,7 +381,8 @@ impl CapCache {
 /// Ordering comparisons (`<`, `<=`, `>`, `>=`) of a non-constant value with a constant in
 /// [`MIN_CAP`]..=[`MAX_CAP`].
 fn caps(cx: &Context<'_>, func: u32) -> Vec<Cap> {
-    let (Some(f), Some(values), Some(ev)) = (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
     else {
         return Vec::new();
     };
@@ -543,11 +545,13 @@ impl Func<'_, '_> {
             }
             _ => return false,
         };
-        let Some(k) = arms.iter().find_map(|a| ev.constant(*a).filter(|c| (MIN_CAP..=MAX_CAP).contains(c))) else {
+        let Some(k) = arms.iter().find_map(|a| ev.constant(*a).filter(|c| (MIN_CAP..=MAX_CAP).contains(c)))
+        else {
             return false;
         };
         let others: Vec<ValueId> = arms.iter().copied().filter(|a| ev.constant(*a).is_none()).collect();
-        let compared = |x: ValueId| self.caps.iter().any(|c| c.constant.abs_diff(k) <= 1 && same_value(ev, c.value, x));
+        let compared =
+            |x: ValueId| self.caps.iter().any(|c| c.constant.abs_diff(k) <= 1 && same_value(ev, c.value, x));
         match cond {
             // select(x, C, x < C): the condition compares an arm with the constant.
             Some(c) => {
@@ -568,13 +572,22 @@ impl Func<'_, '_> {
 
 /// Traces `cond` (in `f`, for the loop whose `loop` instruction is `loop_instr` and body `body`)
 /// back to its sources.
-fn trace(f: &Func<'_, '_>, cond: ValueId, loop_instr: usize, in_body: &dyn Fn(usize) -> bool, caps: &mut CapCache, budget: &mut Budget) -> Trace {
+fn trace(
+    f: &Func<'_, '_>,
+    cond: ValueId,
+    loop_instr: usize,
+    in_body: &dyn Fn(usize) -> bool,
+    caps: &mut CapCache,
+    budget: &mut Budget,
+) -> Trace {
     let ev = f.ev;
     let body = &ev.func.body;
     let mut t = Trace::default();
     let mut seen = BTreeSet::new();
-    let mut work = vec![cond];
-    while let Some(v) = work.pop() {
+    // Each value with whether it is used as a magnitude (an operand of an ordering comparison or
+    // of arithmetic), where a narrow value bounds the loop; a flag or tag tested for zero does not.
+    let mut work = vec![(cond, false)];
+    while let Some((v, magnitude)) = work.pop() {
         if seen.len() >= MAX_WALK || !budget.step(1) {
             t.unknown = true;
             break;
@@ -591,16 +604,29 @@ fn trace(f: &Func<'_, '_>, cond: ValueId, loop_instr: usize, in_body: &dyn Fn(us
                 if matches!(body.get(*instr).map(|i| &i.op), Some(Op::Loop(_))) && in_body(*instr) {
                     t.varies = true;
                 }
-                work.extend(operands.iter().copied());
+                work.extend(operands.iter().map(|o| (*o, magnitude)));
             }
             ValueDef::Result { instr, .. } => {
                 let instr = *instr;
-                match body.get(instr).map(|i| &i.op) {
-                    Some(Op::Binary(..) | Op::Compare(..) | Op::Unary(..) | Op::Convert(_)) => {
-                        work.extend(ev.values.operands(instr).iter().copied());
+                let op = body.get(instr).map(|i| &i.op);
+                let ordering = matches!(op, Some(Op::Compare(_, c)) if !matches!(c, CmpOp::Eq | CmpOp::Ne))
+                    || matches!(op, Some(Op::Binary(..)));
+                let operands = ev.values.operands(instr).iter().map(|o| (*o, ordering));
+                match op {
+                    // A value masked or reduced by a small constant is bounded by it.
+                    Some(Op::Binary(_, BinOp::And | BinOp::RemU))
+                        if magnitude
+                            && ev.values.operands(instr).iter().any(|o| {
+                                ev.constant(*o).is_some_and(|c| (MIN_CAP..=MAX_CAP).contains(&c))
+                            }) => {}
+                    Some(Op::Binary(..) | Op::Compare(..)) => work.extend(operands),
+                    Some(Op::Unary(..) | Op::Convert(_)) => {
+                        work.extend(ev.values.operands(instr).iter().map(|o| (*o, magnitude)));
                     }
+                    // A one-byte field (a stored count kept as `uint8_t`) is at most 255.
+                    Some(Op::Load { kind, .. }) if magnitude && kind.bytes == 1 => {}
                     Some(Op::Select) => {
-                        work.extend(ev.values.operands(instr).iter().take(2).copied());
+                        work.extend(ev.values.operands(instr).iter().take(2).map(|o| (*o, magnitude)));
                     }
                     Some(Op::Load { .. }) => {
                         t.varies |= in_body(instr);
@@ -703,7 +729,11 @@ fn resolve_param(f: &Func<'_, '_>, p: u32, caps: &mut CapCache) -> (u32, bool) {
 
 /// Back edges of `cfg`, grouped by header (a block starting with a `loop` instruction that
 /// dominates the edge's source).
-fn back_edges(cfg: &Cfg, body: &[wasmaudit_front::Instr], budget: &mut Budget) -> BTreeMap<BlockId, Vec<BlockId>> {
+fn back_edges(
+    cfg: &Cfg,
+    body: &[wasmaudit_front::Instr],
+    budget: &mut Budget,
+) -> BTreeMap<BlockId, Vec<BlockId>> {
     let mut out: BTreeMap<BlockId, Vec<BlockId>> = BTreeMap::new();
     for (b, _) in cfg.blocks() {
         if !cfg.is_reachable(b) {
@@ -711,7 +741,8 @@ fn back_edges(cfg: &Cfg, body: &[wasmaudit_front::Instr], budget: &mut Budget) -
         }
         for (s, _) in cfg.successors(b) {
             let start = cfg.graph[s].start;
-            let is_header = matches!(body.get(start).map(|i| &i.op), Some(Op::Loop(_))) && cfg.block_of(start) == Some(s);
+            let is_header =
+                matches!(body.get(start).map(|i| &i.op), Some(Op::Loop(_))) && cfg.block_of(start) == Some(s);
             if is_header && budget.step(1) && cfg.block_dominates(s, b) {
                 out.entry(s).or_default().push(b);
             }
@@ -759,7 +790,8 @@ fn analyze_function(
         return Vec::new();
     };
     let body = fun.body.as_slice();
-    let f = Func { cx, func, ev, cfg, taint: cx.dataflow().funcs.get(func as usize), caps: caps.of(cx, func) };
+    let f =
+        Func { cx, func, ev, cfg, taint: cx.dataflow().funcs.get(func as usize), caps: caps.of(cx, func) };
     let mut out = Vec::new();
     for (header, latches) in back_edges(cfg, body, budget) {
         let Some(in_loop) = natural_loop(cfg, header, &latches, budget) else { break };
@@ -786,10 +818,13 @@ fn analyze_function(
             continue;
         }
         // What decides each exit.
-        let in_body = |i: usize| cfg.block_of(i).is_some_and(|b| in_loop.get(b.index()).copied().unwrap_or(false));
+        let in_body =
+            |i: usize| cfg.block_of(i).is_some_and(|b| in_loop.get(b.index()).copied().unwrap_or(false));
         let mut branches: BTreeSet<usize> = BTreeSet::new();
         for &b in &blocks {
-            if !cfg.successors(b).any(|(s, _)| !in_loop.get(s.index()).copied().unwrap_or(false) && !cx.guards().traps(func, s)) {
+            if !cfg.successors(b).any(|(s, _)| {
+                !in_loop.get(s.index()).copied().unwrap_or(false) && !cx.guards().traps(func, s)
+            }) {
                 continue;
             }
             if let Some(br) = deciding_branch(cfg, body, b, &in_loop) {
@@ -817,7 +852,12 @@ fn analyze_function(
 
 /// The branch that decides leaving the loop from block `b`: its own last instruction when that is
 /// a conditional branch, else that of the nearest dominator inside the loop that ends in one.
-fn deciding_branch(cfg: &Cfg, body: &[wasmaudit_front::Instr], b: BlockId, in_loop: &[bool]) -> Option<usize> {
+fn deciding_branch(
+    cfg: &Cfg,
+    body: &[wasmaudit_front::Instr],
+    b: BlockId,
+    in_loop: &[bool],
+) -> Option<usize> {
     let mut cur = b;
     for _ in 0..64 {
         let block = &cfg.graph[cur];
@@ -893,7 +933,9 @@ fn recursion(
             .flat_map(|&f| cx.direct_calls(f).filter(|(_, c)| members.contains(c)).map(move |(i, _)| (f, i)))
             .collect();
         let Some(&call) = calls.first() else { continue };
-        let e = funcs.iter().fold(Effects::NONE, |acc, f| acc.union(effects.get(*f as usize).copied().unwrap_or_default()));
+        let e = funcs
+            .iter()
+            .fold(Effects::NONE, |acc, f| acc.union(effects.get(*f as usize).copied().unwrap_or_default()));
         let bound = recursion_bound(cx, &calls, caps, budget);
         out.push(Recursion { funcs, call, bound, effects: e });
     }
@@ -904,7 +946,12 @@ fn recursion(
 /// What decides whether the cycle's calls are made: the conditions of the branches each call is
 /// control dependent on, traced as loop exits are (a parameter counts as varying: each round
 /// passes new arguments).
-fn recursion_bound(cx: &Context<'_>, calls: &[(u32, usize)], caps: &mut CapCache, budget: &mut Budget) -> Bound {
+fn recursion_bound(
+    cx: &Context<'_>,
+    calls: &[(u32, usize)],
+    caps: &mut CapCache,
+    budget: &mut Budget,
+) -> Bound {
     let mut exits = Vec::new();
     for &(func, instr) in calls {
         let (Some(fun), Some(values), Some(ev), Some(cfg)) =
@@ -913,7 +960,14 @@ fn recursion_bound(cx: &Context<'_>, calls: &[(u32, usize)], caps: &mut CapCache
             continue;
         };
         let Some(cb) = cfg.block_of(instr) else { continue };
-        let f = Func { cx, func, ev, cfg, taint: cx.dataflow().funcs.get(func as usize), caps: caps.of(cx, func) };
+        let f = Func {
+            cx,
+            func,
+            ev,
+            cfg,
+            taint: cx.dataflow().funcs.get(func as usize),
+            caps: caps.of(cx, func),
+        };
         for d in cfg.dominators_of(cb) {
             let block = &cfg.graph[d];
             let Some(last) = block.end.checked_sub(1) else { continue };
@@ -929,7 +983,13 @@ fn recursion_bound(cx: &Context<'_>, calls: &[(u32, usize)], caps: &mut CapCache
             }
             let Some(&c) = values.operands(last).last() else { continue };
             let t = trace(&f, c, instr, &|_| true, caps, budget);
-            exits.push(Exit { instr: last, cond: Some(c), bound: t.bound(), varies: true, opaque_counter: false });
+            exits.push(Exit {
+                instr: last,
+                cond: Some(c),
+                bound: t.bound(),
+                varies: true,
+                opaque_counter: false,
+            });
         }
     }
     if exits.is_empty() {

@@ -47,10 +47,8 @@ fn diagnostic(r: &FileReport, f: &ReportedFinding) -> (SimpleFile<String, String
     let d = Diagnostic::new(severity(f.impact))
         .with_code(f.detector.id)
         .with_message(&f.message)
-        .with_labels(vec![Label::primary((), span).with_message(format!(
-            "{} ({} impact, {} confidence)",
-            f.detector.name, f.impact, f.confidence
-        ))])
+        .with_labels(vec![Label::primary((), span)
+            .with_message(format!("{} ({} impact, {} confidence)", f.detector.name, f.impact, f.confidence))])
         .with_notes(vec![format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id)]);
     (file, d)
 }
