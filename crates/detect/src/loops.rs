@@ -609,8 +609,21 @@ fn trace(
             ValueDef::Result { instr, .. } => {
                 let instr = *instr;
                 let op = body.get(instr).map(|i| &i.op);
-                let ordering = matches!(op, Some(Op::Compare(_, c)) if !matches!(c, CmpOp::Eq | CmpOp::Ne))
-                    || matches!(op, Some(Op::Binary(..)));
+                // Operands of an ordering comparison are magnitudes; arithmetic that cannot
+                // make a narrow operand wide (`+`, `-`, `&`, `>>`, `/`, `%`) keeps the use, and
+                // operations that combine narrow parts into a wide value (`<<`, `|`, `^`, `*`: a
+                // LEB128 length assembled from masked bytes) end it.
+                let ordering = match op {
+                    Some(Op::Compare(_, c)) => !matches!(c, CmpOp::Eq | CmpOp::Ne),
+                    Some(Op::Binary(_, b)) => {
+                        magnitude
+                            && !matches!(
+                                b,
+                                BinOp::Shl | BinOp::Or | BinOp::Xor | BinOp::Mul | BinOp::Rotl | BinOp::Rotr
+                            )
+                    }
+                    _ => magnitude,
+                };
                 let operands = ev.values.operands(instr).iter().map(|o| (*o, ordering));
                 match op {
                     // A value masked or reduced by a small constant is bounded by it.
