@@ -406,9 +406,26 @@ fn caps(cx: &Context<'_>, func: u32) -> Vec<Cap> {
                 out.push(Cap { instr: i, value: a, constant });
                 out.push(Cap { instr: i, value: b, constant });
             }
+            // `limit - 1 < 100` is how compilers check `limit >= 1 && limit <= 100`.
+            if let Some(x) = offset_of_constant(ev, value) {
+                out.push(Cap { instr: i, value: x, constant });
+            }
         }
     }
     out
+}
+
+/// `x` when `v` is `x + c` or `x - c` for a constant `c`.
+fn offset_of_constant(ev: &Evaluator<'_>, v: ValueId) -> Option<ValueId> {
+    let ValueDef::Result { instr, index: 0 } = ev.values.def(strip(ev, v)) else { return None };
+    let Some(Op::Binary(_, BinOp::Add | BinOp::Sub)) = ev.func.body.get(*instr).map(|i| &i.op) else {
+        return None;
+    };
+    match ev.values.operands(*instr) {
+        [a, b] if ev.constant(*b).is_some() && ev.constant(*a).is_none() => Some(*a),
+        [a, b] if ev.constant(*a).is_some() && ev.constant(*b).is_none() => Some(*b),
+        _ => None,
+    }
 }
 
 /// `(a, b)` when `v` is `a - b`, possibly scaled down (`>> k`, `/ k`) or converted.
@@ -565,6 +582,63 @@ impl Func<'_, '_> {
         }
     }
 
+    /// Whether `v` is at most a constant above where the loop's counter starts: a cap constant,
+    /// a capped value, `init + capped` for `init` an initial value of a counter (`inits`), a
+    /// saturating add of those, or the smaller of two values one of which is (`for i in
+    /// start..min(len, start + min(limit, MAX))`).
+    fn bounded_arm(&self, v: ValueId, inits: &[ValueId], at: usize, depth: u32) -> bool {
+        let ev = self.ev;
+        if depth > 4 {
+            return false;
+        }
+        if ev.constant(v).is_some_and(|c| (0..=MAX_CAP).contains(&c))
+            || self.capped_before(v, at)
+            || self.is_min(v)
+        {
+            return true;
+        }
+        let ValueDef::Result { instr, index: 0 } = ev.values.def(strip(ev, v)) else { return false };
+        let ops = ev.values.operands(*instr);
+        match (ev.func.body.get(*instr).map(|i| &i.op), ops) {
+            (Some(Op::Binary(_, BinOp::Add)), [a, b]) => {
+                let init = |x: ValueId| inits.iter().any(|i| same_value(ev, *i, x));
+                (init(*a) && self.bounded_arm(*b, inits, at, depth + 1))
+                    || (init(*b) && self.bounded_arm(*a, inits, at, depth + 1))
+            }
+            (Some(Op::Select), [a, b, _]) => {
+                // A saturating add: select(MAX, x + y, overflowed) is at most x + y or MAX.
+                let saturating = |k: &ValueId, x: &ValueId| {
+                    ev.constant(*k).is_some_and(|c| c == -1 || c == i64::from(u32::MAX))
+                        && self.bounded_arm(*x, inits, at, depth + 1)
+                };
+                saturating(a, b)
+                    || saturating(b, a)
+                    || (self.is_min_of(v).is_some()
+                        && (self.bounded_arm(*a, inits, at, depth + 1)
+                            || self.bounded_arm(*b, inits, at, depth + 1)))
+            }
+            _ => false,
+        }
+    }
+
+    /// The two arms when `v` is `select(a, b, a < b)` (or the same with `<=`, or `b > a`): the
+    /// smaller of them.
+    fn is_min_of(&self, v: ValueId) -> Option<(ValueId, ValueId)> {
+        let ev = self.ev;
+        let ValueDef::Result { instr, index: 0 } = ev.values.def(strip(ev, v)) else { return None };
+        let Some(Op::Select) = ev.func.body.get(*instr).map(|i| &i.op) else { return None };
+        let [a, b, c] = ev.values.operands(*instr) else { return None };
+        let ValueDef::Result { instr: ci, index: 0 } = ev.values.def(strip(ev, *c)) else { return None };
+        let Some(Op::Compare(_, op)) = ev.func.body.get(*ci).map(|i| &i.op) else { return None };
+        let [x, y] = ev.values.operands(*ci) else { return None };
+        let less = matches!(op, CmpOp::LtS | CmpOp::LtU | CmpOp::LeS | CmpOp::LeU);
+        let greater = matches!(op, CmpOp::GtS | CmpOp::GtU | CmpOp::GeS | CmpOp::GeU);
+        let (ax, by) = (same_value(ev, *a, *x), same_value(ev, *b, *y));
+        let (ay, bx) = (same_value(ev, *a, *y), same_value(ev, *b, *x));
+        let min = (less && ax && by) || (greater && ay && bx);
+        min.then_some((*a, *b))
+    }
+
     fn labels_of(&self, v: ValueId) -> u32 {
         self.taint.map(|t| t.value(v).labels).unwrap_or(0) & (STORAGE | INPUT)
     }
@@ -572,10 +646,12 @@ impl Func<'_, '_> {
 
 /// Traces `cond` (in `f`, for the loop whose `loop` instruction is `loop_instr` and body `body`)
 /// back to its sources.
+#[allow(clippy::too_many_arguments)]
 fn trace(
     f: &Func<'_, '_>,
     cond: ValueId,
     loop_instr: usize,
+    inits: &[ValueId],
     in_body: &dyn Fn(usize) -> bool,
     caps: &mut CapCache,
     budget: &mut Budget,
@@ -596,6 +672,9 @@ fn trace(
             continue;
         }
         if v != cond && (f.capped_before(v, loop_instr) || f.is_min(v)) {
+            continue;
+        }
+        if v != cond && f.bounded_arm(v, inits, loop_instr, 0) && !is_counter(ev, v, loop_instr) {
             continue;
         }
         match ev.values.def(v) {
@@ -688,6 +767,21 @@ fn trace(
         }
     }
     t
+}
+
+/// Whether `v` is one of the phis of the loop at `loop_instr` (a counter itself is never a
+/// bound).
+fn is_counter(ev: &Evaluator<'_>, v: ValueId, loop_instr: usize) -> bool {
+    matches!(ev.values.def(v), ValueDef::Phi { instr, .. } if *instr == loop_instr)
+}
+
+/// Whether `v` is computed by an instruction inside the loop body.
+fn defined_in(ev: &Evaluator<'_>, v: ValueId, in_body: &dyn Fn(usize) -> bool) -> bool {
+    match ev.values.def(v) {
+        ValueDef::Result { instr, .. } | ValueDef::GlobalAfterCall { instr, .. } => in_body(*instr),
+        ValueDef::Phi { instr, .. } => in_body(*instr),
+        _ => false,
+    }
 }
 
 /// The storage host function whose call produced `v`, if one did.
@@ -844,12 +938,24 @@ fn analyze_function(
                 branches.insert(br);
             }
         }
+        // Where the loop's counters start: the incoming values of its header's phis.
+        let inits: Vec<ValueId> = values
+            .defs
+            .iter()
+            .filter_map(|d| match d {
+                ValueDef::Phi { instr: at, operands } if *at == instr => Some(operands),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .filter(|o| !defined_in(ev, *o, &in_body))
+            .collect();
         let mut exits = Vec::new();
         for br in branches {
             let cond = values.operands(br).last().copied();
             let (bound, varies, opaque_counter) = match cond {
                 Some(c) => {
-                    let t = trace(&f, c, instr, &in_body, caps, budget);
+                    let t = trace(&f, c, instr, &inits, &in_body, caps, budget);
                     (t.bound(), t.varies, t.opaque_counter())
                 }
                 None => (Bound::Unknown, false, false),
@@ -995,7 +1101,7 @@ fn recursion_bound(
                 continue;
             }
             let Some(&c) = values.operands(last).last() else { continue };
-            let t = trace(&f, c, instr, &|_| true, caps, budget);
+            let t = trace(&f, c, instr, &[], &|_| true, caps, budget);
             exits.push(Exit {
                 instr: last,
                 cond: Some(c),
