@@ -358,35 +358,66 @@ fn reachable(cx: &Context<'_>) -> Vec<bool> {
     seen
 }
 
-/// A comparison of a value with a constant that can cap it.
-#[derive(Debug, Clone, Copy)]
-struct Cap {
-    instr: usize,
-    value: ValueId,
-    constant: i64,
+/// How a value is recognised again: the value itself (conversions stripped), or, for a load,
+/// the slot it reads (a reload of the same slot is the same value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ValueKey {
+    Value(ValueId),
+    Slot(wasmaudit_flow::Addr, u8),
+}
+
+fn value_key(ev: &Evaluator<'_>, v: ValueId) -> ValueKey {
+    let v = strip(ev, v);
+    if let ValueDef::Result { instr, index: 0 } = ev.values.def(v) {
+        if let Some(Op::Load { kind, .. }) = ev.func.body.get(*instr).map(|i| &i.op) {
+            if let Some(addr) = ev.mem_address(*instr) {
+                return ValueKey::Slot(addr, kind.bytes);
+            }
+        }
+    }
+    ValueKey::Value(v)
+}
+
+/// Comparisons of values with a constant that can cap them, indexed for look-up.
+#[derive(Debug, Default)]
+struct Caps {
+    /// Per capped value: `(comparison instruction, constant)`.
+    by_value: BTreeMap<ValueKey, Vec<(usize, i64)>>,
+    /// The constant of each cap comparison.
+    by_instr: BTreeMap<usize, i64>,
+}
+
+impl Caps {
+    fn add(&mut self, ev: &Evaluator<'_>, instr: usize, v: ValueId, constant: i64) {
+        self.by_value.entry(value_key(ev, v)).or_default().push((instr, constant));
+    }
+
+    fn of(&self, ev: &Evaluator<'_>, v: ValueId) -> &[(usize, i64)] {
+        self.by_value.get(&value_key(ev, v)).map(Vec::as_slice).unwrap_or(&[])
+    }
 }
 
 /// Cap comparisons per function, computed on first use.
 #[derive(Default)]
 struct CapCache {
-    funcs: BTreeMap<u32, std::rc::Rc<Vec<Cap>>>,
+    funcs: BTreeMap<u32, std::rc::Rc<Caps>>,
 }
 
 impl CapCache {
-    fn of(&mut self, cx: &Context<'_>, func: u32) -> std::rc::Rc<Vec<Cap>> {
+    fn of(&mut self, cx: &Context<'_>, func: u32) -> std::rc::Rc<Caps> {
         self.funcs.entry(func).or_insert_with(|| std::rc::Rc::new(caps(cx, func))).clone()
     }
 }
 
 /// Ordering comparisons (`<`, `<=`, `>`, `>=`) of a non-constant value with a constant in
 /// [`MIN_CAP`]..=[`MAX_CAP`].
-fn caps(cx: &Context<'_>, func: u32) -> Vec<Cap> {
+fn caps(cx: &Context<'_>, func: u32) -> Caps {
+    let mut out = Caps::default();
     let (Some(f), Some(values), Some(ev)) =
         (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
     else {
-        return Vec::new();
+        return out;
     };
-    let mut out = Vec::new();
     for (i, ins) in f.body.iter().enumerate() {
         let Op::Compare(_, op) = ins.op else { continue };
         if matches!(op, CmpOp::Eq | CmpOp::Ne) {
@@ -399,16 +430,17 @@ fn caps(cx: &Context<'_>, func: u32) -> Vec<Cap> {
             _ => continue,
         };
         if (MIN_CAP..=MAX_CAP).contains(&constant) {
-            out.push(Cap { instr: i, value, constant });
+            out.by_instr.insert(i, constant);
+            out.add(ev, i, value, constant);
             // A capped distance caps the two ends: `assert(v.size() <= 30)` checks
             // `(end - begin) >> 3`, and the loop then walks a pointer from `begin` to `end`.
             if let Some((a, b)) = distance(ev, value) {
-                out.push(Cap { instr: i, value: a, constant });
-                out.push(Cap { instr: i, value: b, constant });
+                out.add(ev, i, a, constant);
+                out.add(ev, i, b, constant);
             }
             // `limit - 1 < 100` is how compilers check `limit >= 1 && limit <= 100`.
             if let Some(x) = offset_of_constant(ev, value) {
-                out.push(Cap { instr: i, value: x, constant });
+                out.add(ev, i, x, constant);
             }
         }
     }
@@ -462,18 +494,7 @@ fn strip(ev: &Evaluator<'_>, mut v: ValueId) -> ValueId {
 
 /// Whether `a` and `b` are the same value: the same lifted value, or loads of the same slot.
 fn same_value(ev: &Evaluator<'_>, a: ValueId, b: ValueId) -> bool {
-    let (a, b) = (strip(ev, a), strip(ev, b));
-    if a == b {
-        return true;
-    }
-    let load = |v: ValueId| match ev.values.def(v) {
-        ValueDef::Result { instr, index: 0 } => match ev.func.body.get(*instr).map(|i| &i.op) {
-            Some(Op::Load { kind, .. }) => ev.mem_address(*instr).map(|addr| (addr, kind.bytes)),
-            _ => None,
-        },
-        _ => None,
-    };
-    matches!((load(a), load(b)), (Some(x), Some(y)) if x == y)
+    value_key(ev, a) == value_key(ev, b)
 }
 
 /// The labels an exit condition's trace attributes the bound to.
@@ -531,14 +552,14 @@ struct Func<'c, 'a> {
     ev: &'c Evaluator<'a>,
     cfg: &'c Cfg,
     taint: Option<&'c FuncTaint>,
-    caps: std::rc::Rc<Vec<Cap>>,
+    caps: std::rc::Rc<Caps>,
 }
 
 impl Func<'_, '_> {
     /// Whether `v` is compared with a cap constant at an instruction that runs before `at` on every
     /// path.
     fn capped_before(&self, v: ValueId, at: usize) -> bool {
-        self.caps.iter().any(|c| same_value(self.ev, c.value, v) && self.cfg.dominates(c.instr, at))
+        self.caps.of(self.ev, v).iter().any(|(i, _)| self.cfg.dominates(*i, at))
     }
 
     /// Whether `v` is `min(x, C)`: a `select` or merge of a cap constant and a value compared
@@ -567,16 +588,12 @@ impl Func<'_, '_> {
             return false;
         };
         let others: Vec<ValueId> = arms.iter().copied().filter(|a| ev.constant(*a).is_none()).collect();
-        let compared =
-            |x: ValueId| self.caps.iter().any(|c| c.constant.abs_diff(k) <= 1 && same_value(ev, c.value, x));
+        let compared = |x: ValueId| self.caps.of(ev, x).iter().any(|(_, c)| c.abs_diff(k) <= 1);
         match cond {
             // select(x, C, x < C): the condition compares an arm with the constant.
             Some(c) => {
-                let c = strip(ev, c);
-                self.caps.iter().any(|cap| {
-                    cap.constant.abs_diff(k) <= 1
-                        && matches!(ev.values.def(c), ValueDef::Result { instr, .. } if *instr == cap.instr)
-                })
+                let ValueDef::Result { instr, .. } = ev.values.def(strip(ev, c)) else { return false };
+                self.caps.by_instr.get(instr).is_some_and(|c| c.abs_diff(k) <= 1)
             }
             None => !others.is_empty() && others.iter().all(|o| compared(*o)),
         }
@@ -900,7 +917,23 @@ fn analyze_function(
     let f =
         Func { cx, func, ev, cfg, taint: cx.dataflow().funcs.get(func as usize), caps: caps.of(cx, func) };
     let mut out = Vec::new();
-    for (header, latches) in back_edges(cfg, body, budget) {
+    let edges = back_edges(cfg, body, budget);
+    if edges.is_empty() {
+        return out;
+    }
+    // Operands of the phis at each `loop` instruction.
+    let mut header_phis: BTreeMap<usize, Vec<ValueId>> = BTreeMap::new();
+    for d in &values.defs {
+        if let ValueDef::Phi { instr, operands } = d {
+            if matches!(body.get(*instr).map(|i| &i.op), Some(Op::Loop(_))) {
+                header_phis.entry(*instr).or_default().extend(operands.iter().copied());
+            }
+        }
+    }
+    if !budget.step(values.defs.len() as u64 / 8 + 1) {
+        return out;
+    }
+    for (header, latches) in edges {
         let Some(in_loop) = natural_loop(cfg, header, &latches, budget) else { break };
         let blocks: Vec<BlockId> =
             in_loop.iter().enumerate().filter(|(_, x)| **x).map(|(i, _)| BlockId::new(i)).collect();
@@ -939,13 +972,9 @@ fn analyze_function(
             }
         }
         // Where the loop's counters start: the incoming values of its header's phis.
-        let inits: Vec<ValueId> = values
-            .defs
-            .iter()
-            .filter_map(|d| match d {
-                ValueDef::Phi { instr: at, operands } if *at == instr => Some(operands),
-                _ => None,
-            })
+        let inits: Vec<ValueId> = header_phis
+            .get(&instr)
+            .into_iter()
             .flatten()
             .copied()
             .filter(|o| !defined_in(ev, *o, &in_body))
