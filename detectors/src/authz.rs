@@ -1190,6 +1190,22 @@ pub fn host_arg_taint(
     cx.dataflow().memory(cx, func, a, len)
 }
 
+/// What argument `arg` of the call at `instr` of `func` carries, by value and in the `len` bytes
+/// it points to, followed up `chain` (the way from `func` to the entry point) while it refers to
+/// parameters.
+pub fn arg_taint_along(
+    cx: &Context<'_>,
+    chain: &[(u32, usize)],
+    func: u32,
+    instr: usize,
+    arg: u32,
+    len: i64,
+) -> Taint {
+    let mut t = host_arg_taint(cx, func, instr, arg, len, true);
+    t.join(host_arg_taint(cx, func, instr, arg, len, false));
+    taint_along(cx, chain, t, len)
+}
+
 /// A taint relative to `func`'s parameters, seen at the call at `instr` of the caller `caller`:
 /// parameter references replaced by what the arguments (or the memory behind them) carry.
 pub fn lift_taint(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64) -> Taint {

@@ -90,9 +90,10 @@ pub static META: DetectorMeta = DetectorMeta {
             table checks, so one unchecked method (or a native-action method) leaves the \
             destructor's table writes reported for every action. \
             On EOSIO, an update whose only caller-chosen part is the row's key (touch a row by id) \
-            is not reported, nor is a write of test or bookkeeping rows that happen to carry \
-            action data in a contract without owner state (reported); action data that reaches \
-            the row only through a copy the packing analysis does not follow is missed. \
+            is not reported (a false negative where touching the row is itself the harm); test or \
+            bookkeeping rows that carry action data are reported even in a contract that keeps no \
+            owner state; action data that reaches the row only through a copy the packing analysis \
+            does not follow is missed. \
             On CosmWasm, ChainMaker and XuperChain any comparison of two run-time strings counts \
             as a caller check, which hides real findings (false negatives); whole-state SDKs \
             (near-sdk, ink!) keep the owner in the root state, so there only transfers and \

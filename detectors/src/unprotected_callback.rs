@@ -1,6 +1,4 @@
-use crate::authz::{
-    direct_reach, host_arg_taint, host_calls_any, near_callbacks, reachable, taint_along, Walker,
-};
+use crate::authz::{arg_taint_along, direct_reach, host_calls_any, near_callbacks, reachable, Walker};
 use std::collections::BTreeSet;
 use wasmaudit_detect::taint::label;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
@@ -131,11 +129,10 @@ const SINK_WINDOW: i64 = 64;
 /// effect is fixed by stored state (near-sdk writing back the state it read, a log of the
 /// result) does nothing a caller can choose, whoever calls it.
 fn caller_chosen(cx: &Context<'_>, sink: &HostCall, chain: &[(u32, usize)]) -> bool {
-    sink.host.args.values().any(|&a| {
-        let mut t = host_arg_taint(cx, sink.func, sink.instr, a, SINK_WINDOW, true);
-        t.join(host_arg_taint(cx, sink.func, sink.instr, a, SINK_WINDOW, false));
-        taint_along(cx, chain, t, SINK_WINDOW).has_any(CALLER_CHOSEN)
-    })
+    sink.host
+        .args
+        .values()
+        .any(|&a| arg_taint_along(cx, chain, sink.func, sink.instr, a, SINK_WINDOW).has_any(CALLER_CHOSEN))
 }
 
 /// CosmWasm `reply`: storage writes with no comparison of a 64-bit value with a constant in the

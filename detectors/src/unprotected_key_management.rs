@@ -235,12 +235,6 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
 /// known is left to the send-level check.
 fn from_state_on_this_way(cx: &Context<'_>, chain: &[(u32, usize)], step: (u32, usize)) -> bool {
     let Some(k) = chain.iter().position(|s| *s == step) else { return false };
-    let Some(values) = cx.program.values(step.0) else { return false };
-    let Some(&obj) = values.operands(step.1).first() else { return false };
-    let mut t = cx.dataflow().memory(cx, step.0, obj, 64);
-    if let Some(ft) = cx.dataflow().funcs.get(step.0 as usize) {
-        t.join(ft.value(obj));
-    }
-    let t = taint_along(cx, &chain[k..], t, 64);
+    let t = crate::authz::arg_taint_along(cx, &chain[k..], step.0, step.1, 0, 64);
     t.labels != 0 && !t.has(Effect::Input) && t.params == 0 && t.param_mem == 0
 }

@@ -3,7 +3,7 @@ use wasmaudit_detect::taint::{label, Taint};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_flow::{BlockId, Cfg, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, Op};
-use wasmaudit_platform::{Effect, Platform};
+use wasmaudit_platform::Effect;
 
 pub struct WeakRandomness;
 
@@ -105,23 +105,16 @@ impl Detector for WeakRandomness {
     }
 }
 
-/// Whether the platform's `randomness` host calls are a randomness service meant for contracts:
-/// NEAR's `random_seed` (the block's VRF output, unknown to users before the block is produced)
-/// and Soroban's `prng_*` (a ChaCha20 stream seeded per invocation from the ledger's PRNG). Both
-/// are the usual remediation of this flaw; at most a validator can bias them, which is not the
-/// block-data prediction this detector reports. Other platforms' host randomness (ink!'s
-/// `seal_random` backed by the collective-flip pallet, MultiversX's block random seed, known
-/// from the previous block) is as predictable as block data.
-fn host_randomness_is_service(platform: Platform) -> bool {
-    matches!(platform, Platform::Near | Platform::Soroban)
-}
-
 /// How a condition carrying `t` is chance-like, worded for the message; `None` for block data
 /// that is only compared (time checks).
 fn chance(cx: &Context<'_>, func: u32, c: ValueId, t: Taint) -> Option<String> {
     if t.has(Effect::Randomness) {
         // Block data mixed with a randomness service's output is as unpredictable as that output.
-        return (!host_randomness_is_service(cx.platform))
+        // The platform model says whether its host randomness is a service meant for contracts
+        // (NEAR's VRF `random_seed`, Soroban's per-invocation PRNG): the usual remediation of this
+        // flaw, which at most a validator can bias. Elsewhere (ink!'s `seal_random`, MultiversX's
+        // block random seed) it is as predictable as block data.
+        return (!cx.model.is_some_and(|m| m.randomness_service))
             .then(|| "the host's randomness, which validators can predict or bias".into());
     }
     if !t.has(Effect::BlockInfo) {

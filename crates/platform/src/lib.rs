@@ -581,6 +581,8 @@ struct RawModel {
     view_allowed_imports: Vec<String>,
     #[serde(default)]
     deploy: DeployRules,
+    #[serde(default)]
+    randomness_service: bool,
     host: Vec<HostFn>,
 }
 
@@ -598,6 +600,9 @@ pub struct PlatformModel {
     pub view_allowed_imports: Vec<String>,
     /// What the VM checks at upload (required exports, allowed imports, features, floats).
     pub deploy: DeployRules,
+    /// The `randomness` host calls are a randomness service meant for contracts (output
+    /// unknown to users before the block is produced), not data as predictable as block data.
+    pub randomness_service: bool,
     pub host: Vec<HostFn>,
     sources: Vec<String>,
     notes: Vec<String>,
@@ -642,6 +647,7 @@ impl PlatformModel {
             view_exports: raw.view_exports,
             view_allowed_imports: raw.view_allowed_imports,
             deploy: raw.deploy,
+            randomness_service: raw.randomness_service,
             host: raw.host,
             sources: raw.sources,
             notes: raw.notes,
