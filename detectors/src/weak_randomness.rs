@@ -121,7 +121,8 @@ fn chance(cx: &Context<'_>, func: u32, c: ValueId, t: Taint) -> Option<String> {
         return None;
     }
     if t.has(Effect::Crypto) {
-        return Some("a hash of block data (time, height, tapos)".into());
+        // `crypto` on block data: hashed, or drawn by a remainder (see the taint analysis).
+        return Some("a hash or a modulo draw of block data (time, height, tapos)".into());
     }
     let op = mixing(cx, func, &[c], 0)?;
     Some(format!("block data (time, height, tapos) through `{op}`"))
