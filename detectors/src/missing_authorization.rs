@@ -50,7 +50,9 @@ pub static META: DetectorMeta = DetectorMeta {
             table write an action makes without `require_auth`/`has_auth` is a candidate, but only \
             one that stores the caller's data is reported: the row written carries the action data \
             (followed through the packing of the row into its buffer), or a removal erases a row \
-            the caller chose (looked up by a key from the action data). Actions whose writes are \
+            the caller chose (looked up by a key from the action data); a write that only creates \
+            a row (`db_store_i64`, `db_idx*_store`: the chain rejects an existing key) is reported \
+            only in a table the contract writes elsewhere after an authorization check. Actions whose writes are \
             fixed by stored state and the clock (keepers, period rollovers, the multi-index \
             bookkeeping) may be called by anyone. Entry points \
             the platform runs once at deployment (ink!/Liquid `deploy`, CosmWasm `instantiate` \
@@ -93,7 +95,8 @@ pub static META: DetectorMeta = DetectorMeta {
             is not reported (a false negative where touching the row is itself the harm); test or \
             bookkeeping rows that carry action data are reported even in a contract that keeps no \
             owner state; action data that reaches the row only through a copy the packing analysis \
-            does not follow is missed. \
+            does not follow is missed; an unauthorized action that only adds rows to a table no \
+            authorized action writes (a whitelist filled by anyone) is missed. \
             On CosmWasm, ChainMaker and XuperChain any comparison of two run-time strings counts \
             as a caller check, which hides real findings (false negatives); whole-state SDKs \
             (near-sdk, ink!) keep the owner in the root state, so there only transfers and \
@@ -215,6 +218,11 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             // authorization.
             // One finding per writing function: a multi-index write also updates its indices.
             if eosio_functions.contains(&way.sink.func) {
+                continue;
+            }
+            // Creating a row cannot change one someone else owns (the chain rejects an existing
+            // key): it is privileged only in a table the contract writes elsewhere after a check.
+            if way.sink.host.create_only() && !way.key.as_ref().is_some_and(|k| privileged.contains_key(k)) {
                 continue;
             }
             let packed = packed_input.entry((way.sink.func, way.sink.instr)).or_default();

@@ -14,10 +14,14 @@
   (type $method (func (param i32 i64)))
   (type $t_jji (func (param i64 i64 i32)))
   (type $t_jjjjii_i (func (param i64 i64 i64 i64 i32 i32) (result i32)))
+  (type $t_jjjj_i (func (param i64 i64 i64 i64) (result i32)))
+  (type $t_ijii (func (param i32 i64 i32 i32)))
   (import "env" "read_action_data" (func $read_action_data (type $t_ii_i)))
   (import "env" "eosio_assert" (func $eosio_assert (type $t_ii)))
   (import "env" "require_auth" (func $require_auth (type $t_j)))
   (import "env" "db_store_i64" (func $db_store_i64 (type $t_jjjjii_i)))
+  (import "env" "db_find_i64" (func $db_find_i64 (type $t_jjjj_i)))
+  (import "env" "db_update_i64" (func $db_update_i64 (type $t_ijii)))
   (table 3 3 funcref)
   (memory 1)
   (global $__stack_pointer (mut i32) (i32.const 8192))
@@ -26,20 +30,43 @@
   (elem (i32.const 1) func $setfee $pay)
   (data (i32.const 1024) "cannot pay yourself\00")
 
-  ;; contract::~contract(): state.set(_state, _self)
+  ;; contract::~contract(): state.set(_state, _self): eosio::singleton modifies its row (primary
+  ;; key = the table name) when it exists and emplaces it the first time.
   (func $destructor (type $t_i) (param $this i32)
+    (local $itr i32)
+    local.get $this
+    i64.load
     local.get $this
     i64.load
     i64.const -4157503053760561152
-    local.get $this
-    i64.load
-    i64.const 0
-    local.get $this
-    i32.const 8
-    i32.add
-    i32.const 8
-    call $db_store_i64
-    drop)
+    i64.const -4157503053760561152
+    call $db_find_i64
+    local.tee $itr
+    i32.const 0
+    i32.ge_s
+    if
+      local.get $itr
+      local.get $this
+      i64.load
+      local.get $this
+      i32.const 8
+      i32.add
+      i32.const 8
+      call $db_update_i64
+    else
+      local.get $this
+      i64.load
+      i64.const -4157503053760561152
+      local.get $this
+      i64.load
+      i64.const -4157503053760561152
+      local.get $this
+      i32.const 8
+      i32.add
+      i32.const 8
+      call $db_store_i64
+      drop
+    end)
 
   ;; void contract::setfee(uint64_t fee): require_auth(get_self()); _state.fee = fee;
   (func $setfee (type $method) (param $this i32) (param $fee i64)

@@ -58,16 +58,18 @@
     i32.add
     global.set $__stack_pointer)
 
-  ;; rounds.emplace(_self, [&](auto& r){ r = row; })
+  ;; rounds.modify(rounds.find(0), _self, [&](auto& r){ r = row; })
   (func $round_store (type $t_ijii) (param $row i32) (param $self i64) (param $unused i32) (param $len i32)
     local.get $self
-    i64.const -5069192380536512512
     local.get $self
+    i64.const -5069192380536512512
     i64.const 0
+    call $db_find_i64
+    local.get $self
     local.get $row
     local.get $len
-    call $db_store_i64 ;; @expect missing-authorization
-    drop)
+    call $db_update_i64 ;; @expect missing-authorization
+  )
 
   ;; void game::setend(uint64_t end)
   (func $setend (type $t_j) (param $self i64)

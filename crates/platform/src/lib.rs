@@ -304,6 +304,11 @@ pub struct HostFn {
     /// What the VM does when the call's operation fails; `None` when not modelled.
     #[serde(default)]
     on_failure: Option<OnFailure>,
+    /// A storage write that only creates an entry: the VM rejects it when the key already
+    /// exists (EOSIO `db_store_i64` and the secondary-index stores), so it cannot change a row
+    /// someone else owns.
+    #[serde(default)]
+    create_only: bool,
 }
 
 impl HostFn {
@@ -324,6 +329,11 @@ impl HostFn {
     /// Whether a failure of the call stops the execution instead of being returned.
     pub fn traps_on_failure(&self) -> bool {
         self.on_failure == Some(OnFailure::Traps)
+    }
+
+    /// Whether the call is a storage write that only creates new entries (see the model field).
+    pub fn create_only(&self) -> bool {
+        self.create_only
     }
 
     /// The descriptive name: `function` when present, else the import name.
