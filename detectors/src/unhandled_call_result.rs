@@ -18,8 +18,12 @@ pub static META: DetectorMeta = DetectorMeta {
             `call_chain_extension`/`call_runtime`/`xcm_*` (a `ReturnCode`), Stylus \
             `call_contract`/`delegate_call_contract`/`static_call_contract` (a status byte), ewasm \
             `call*`/`create` and FISCO `call` (a status), MultiversX transfer and execute functions \
-            with an integer result, Soroban `try_call` (an error `Val`), and NEAR `promise_result` \
-            (the status of the awaited promise). The status is followed forward through \
+            with an integer result that return their failure (`*WithReturn`, \
+            `*WithErrorReturn`), Soroban `try_call` (an error `Val`), and NEAR `promise_result` \
+            (the status of the awaited promise). Calls the platform model marks `on_failure: traps` (MultiversX \
+            `transferValueExecute`, `managedMultiTransferESDTNFTExecute`, `executeOnDestContext`, \
+            whose failure fails the whole transaction in mx-chain-vm-go) have no status to check \
+            and are skipped. The status is followed forward through \
             arithmetic, comparisons, locals, frame slots, callee parameters and returns to callers; \
             it is handled when it reaches the condition of a branch, a `select` or an assertion. A \
             status that is dropped or never decides anything is reported at the call. NEAR: a \
@@ -43,9 +47,7 @@ pub static META: DetectorMeta = DetectorMeta {
             of assuming success.",
         known_false_positives: "A status handled only by storing it (returned through an \
             out-parameter, kept in a global) counts as handled although nothing may read it; one \
-            compared only to log it counts as handled too. MultiversX VMs may already fail the \
-            transaction on some errors of synchronous calls, which makes an ignored status \
-            harmless there. NEAR callbacks that intentionally ignore the outcome (cleanup that must \
+            compared only to log it counts as handled too. NEAR callbacks that intentionally ignore the outcome (cleanup that must \
             run either way) are reported when they write state.",
     },
     platforms: &[],
@@ -58,6 +60,11 @@ fn returns_status(cx: &Context<'_>, c: &HostCall) -> bool {
         return false;
     }
     let h = c.host;
+    // A call the VM stops the execution on when it fails (the model's `on_failure`) has only a
+    // success to return.
+    if h.traps_on_failure() {
+        return false;
+    }
     match cx.platform {
         Platform::Near => h.name == "promise_result",
         Platform::Soroban => h.has(Effect::CallResult) && h.has(Effect::ExternalCall),
