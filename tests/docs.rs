@@ -36,3 +36,34 @@ fn ci_examples_scan_with_the_current_command_line() {
     let hooks = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).expect("hook definition");
     assert!(hooks.contains("id: wasmaudit") && hooks.contains("entry: wasmaudit scan"), "{hooks}");
 }
+
+#[test]
+fn readme_config_example_is_accepted() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
+    let start = readme.find("```toml\n").expect("a toml example in the README") + "```toml\n".len();
+    let end = start + readme[start..].find("```").expect("closed");
+    let dir = std::env::temp_dir().join(format!("wasmaudit-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("wasmaudit.toml");
+    std::fs::write(&config, &readme[start..end]).expect("write");
+    let out = wasmaudit()
+        .args(["scan", "--fail-on", "none", "--config"])
+        .arg(&config)
+        .arg(repo_root().join("corpus/nondeterminism/near-1/vulnerable.wat"))
+        .output()
+        .expect("runs");
+    // The example names a baseline that does not exist here: exit 2 naming it, nothing else.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wasmaudit-baseline.json") && !err.contains("invalid config"), "{err}");
+    let with_baseline =
+        std::fs::read_to_string(&config).expect("read").replace("baseline = ", "# baseline = ");
+    std::fs::write(&config, with_baseline).expect("write");
+    let out = wasmaudit()
+        .args(["scan", "--fail-on", "none", "--config"])
+        .arg(&config)
+        .arg(repo_root().join("corpus/nondeterminism/near-1/vulnerable.wat"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
