@@ -180,6 +180,16 @@ fn chromium_renders_the_table_and_the_chart() {
     json_prints.sort_unstable();
     assert_eq!(row_prints, json_prints);
     assert!(dom.contains(&format!("{} of {} shown", expected.len(), expected.len())));
+    // Each row has its details: a code flow ending at the flagged instruction, and the docs.
+    let mut step_offsets: Vec<u64> = tags_with_class(&dom, "li", "step")
+        .iter()
+        .filter_map(|t| attr(t, "data-offset")?.parse().ok())
+        .collect();
+    let mut json_offsets: Vec<u64> = expected.iter().filter_map(|f| f["offset"].as_u64()).collect();
+    step_offsets.sort_unstable();
+    json_offsets.sort_unstable();
+    assert_eq!(step_offsets, json_offsets);
+    assert_eq!(dom.matches("<h4>Recommendation</h4>").count(), expected.len());
 
     // The chart has one bar segment per (platform, class) with its count.
     let bars: BTreeMap<(String, String), usize> = tags_with_class(&dom, "rect", "bar")
