@@ -2,10 +2,10 @@ use crate::baseline::{self, Baseline};
 use crate::config::{self, LimitsConfig, Loaded};
 use crate::filter::{Overrides, Policy};
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
-use wasmaudit_detect::Impact;
+use wasmaudit_detect::{DetectorMeta, Impact};
 use wasmaudit_engine::{FileReport, ScanOptions, Status, DEFAULT_TIMEOUT_PER_FILE};
 use wasmaudit_front::Limits;
 
@@ -141,44 +141,61 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(crate::EXIT_ERROR)
 }
 
+/// What the config and the flags decide before a scan.
+struct Plan {
+    opts: ScanOptions,
+    policy: Policy,
+    baseline: Option<Baseline>,
+    fail_on: FailOn,
+}
+
+impl ScanArgs {
+    /// Reads the config (and the baseline it or `--baseline` names) and settles the scan's
+    /// options, finding policy and fail-on. Errors are usage errors.
+    fn plan(&self, rules: &[&DetectorMeta]) -> Result<Plan, String> {
+        let loaded = config::resolve(self.config.as_deref(), &self.paths)?;
+        let overrides = Overrides { select: self.select.as_deref(), ignore: self.ignore.as_deref() };
+        let policy = Policy::new(&loaded, &overrides, rules)?;
+        // Writing a baseline records every finding, so no baseline is read then.
+        let baseline_file =
+            self.baseline.clone().or_else(|| loaded.config.baseline.as_ref().map(|b| loaded.resolve(b)));
+        let baseline = match baseline_file.filter(|_| self.write_baseline.is_none()) {
+            Some(file) => Some(Baseline::read(&file)?),
+            None => None,
+        };
+        // Once written to a baseline, today's findings are accepted: only input errors fail.
+        let fail_on = if self.write_baseline.is_some() { FailOn::None } else { self.fail_on(&loaded)? };
+        Ok(Plan { opts: self.options(&loaded.config.limits), policy, baseline, fail_on })
+    }
+}
+
+impl Plan {
+    /// Applies the policy and the baseline to the reports, then writes `--write-baseline`.
+    fn filter(&self, reports: &mut [FileReport], write_baseline: Option<&Path>) -> Result<(), String> {
+        for s in self.policy.apply(reports) {
+            eprintln!("note: suppression of fingerprint {} ({}) matched no finding", s.fingerprint, s.reason);
+        }
+        if let Some(b) = &self.baseline {
+            b.apply(reports);
+        }
+        if let Some(file) = write_baseline {
+            std::fs::write(file, baseline::render(reports, file))
+                .map_err(|e| format!("cannot write baseline {}: {e}", file.display()))?;
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let loaded = match config::resolve(args.config.as_deref(), &args.paths) {
-        Ok(l) => l,
-        Err(e) => return usage_error(&e),
-    };
     let registry = wasmaudit_detectors::registry();
     let rules: Vec<_> = registry.iter().map(|d| d.meta()).collect();
-    let overrides = Overrides { select: args.select.as_deref(), ignore: args.ignore.as_deref() };
-    let policy = match Policy::new(&loaded, &overrides, &rules) {
+    let plan = match args.plan(&rules) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    let fail_on = match args.fail_on(&loaded) {
-        Ok(f) => f,
-        Err(e) => return usage_error(&e),
-    };
-    let baseline_file =
-        args.baseline.clone().or_else(|| loaded.config.baseline.as_ref().map(|b| loaded.resolve(b)));
-    let baseline = match baseline_file.as_deref().filter(|_| args.write_baseline.is_none()) {
-        Some(file) => match Baseline::read(file) {
-            Ok(b) => Some(b),
-            Err(e) => return usage_error(&e),
-        },
-        None => None,
-    };
-
-    let opts = args.options(&loaded.config.limits);
-    let mut reports = wasmaudit_engine::scan_paths(&args.paths, &opts);
-    for s in policy.apply(&mut reports) {
-        eprintln!("note: suppression of fingerprint {} ({}) matched no finding", s.fingerprint, s.reason);
-    }
-    if let Some(b) = &baseline {
-        b.apply(&mut reports);
-    }
-    if let Some(file) = &args.write_baseline {
-        if let Err(e) = std::fs::write(file, baseline::render(&reports, file)) {
-            return usage_error(&format!("cannot write baseline {}: {e}", file.display()));
-        }
+    let mut reports = wasmaudit_engine::scan_paths(&args.paths, &plan.opts);
+    if let Err(e) = plan.filter(&mut reports, args.write_baseline.as_deref()) {
+        return usage_error(&e);
     }
 
     let rendered = match args.format {
@@ -196,9 +213,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         }
         None => print!("{rendered}"),
     }
-    // Once written to a baseline, today's findings are accepted: only input errors fail.
-    let fail_on = if args.write_baseline.is_some() { FailOn::None } else { fail_on };
-    exit_code(&reports, fail_on)
+    exit_code(&reports, plan.fail_on)
 }
 
 fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {
