@@ -1,8 +1,11 @@
 //! `wasmaudit`: the command-line interface. One file per subcommand; all analysis lives in the
 //! library crates.
 
+mod baseline;
+mod config;
 mod detectors;
 mod explain;
+mod filter;
 mod scan;
 
 use clap::{Parser, Subcommand};
@@ -16,12 +19,14 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Scan .wasm files (directories recursively) and report findings.
     Scan(scan::ScanArgs),
-    /// List the detectors: id, name, class, impact, confidence.
-    Detectors,
+    /// List the detectors: id, name, class, impact, confidence (or their docs as Markdown).
+    Detectors(detectors::DetectorsArgs),
     /// Show a detector's documentation.
     Explain {
         /// Detector id (e.g. WA101) or name (e.g. unprotected-upgrade).
@@ -43,7 +48,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
-        Command::Detectors => detectors::run(),
+        Command::Detectors(args) => detectors::run(&args),
         Command::Explain { detector } => explain::run(&detector),
     }
 }

@@ -1,8 +1,11 @@
+use crate::baseline::{self, Baseline};
+use crate::config::{self, LimitsConfig, Loaded};
+use crate::filter::{Overrides, Policy};
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
-use wasmaudit_detect::Impact;
+use wasmaudit_detect::{DetectorMeta, Impact};
 use wasmaudit_engine::{FileReport, ScanOptions, Status, DEFAULT_TIMEOUT_PER_FILE};
 use wasmaudit_front::Limits;
 
@@ -11,6 +14,8 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// One self-contained HTML page: summary chart, sortable and filterable table, docs.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -47,61 +52,157 @@ pub struct ScanArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Exit with 1 when a finding has at least this impact.
-    #[arg(long, value_enum, default_value = "high")]
-    fail_on: FailOn,
+    /// Exit with 1 when a finding has at least this impact [default: high, or the config's].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
     /// Worker threads (default: all cores).
     #[arg(long, short)]
     jobs: Option<usize>,
     /// Wall-clock limit on one file's analysis, in seconds; past it the file is an error and the
-    /// batch goes on. 0 disables the limit.
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_PER_FILE.as_secs())]
-    timeout_per_file: u64,
+    /// batch goes on. 0 disables the limit [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    timeout_per_file: Option<u64>,
     /// Largest file accepted, in bytes; bigger files are refused before they are read.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_FILE_SIZE)]
-    max_file_size: usize,
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<usize>,
     /// Most functions (imported and defined) in one module.
-    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_FUNCTIONS)]
-    max_functions: usize,
+    #[arg(long, value_name = "N")]
+    max_functions: Option<usize>,
     /// Most instructions in one function body.
-    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_BODY_INSTRUCTIONS)]
-    max_body_instructions: usize,
+    #[arg(long, value_name = "N")]
+    max_body_instructions: Option<usize>,
     /// Most basic blocks in the control-flow graphs of one module, all functions together.
-    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_CFG_BLOCKS)]
-    max_cfg_blocks: usize,
+    #[arg(long, value_name = "N")]
+    max_cfg_blocks: Option<usize>,
     /// Data-flow steps per module; an analysis that runs out stops with a coarser result.
-    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_ANALYSIS_STEPS)]
-    max_analysis_steps: u64,
+    #[arg(long, value_name = "N")]
+    max_analysis_steps: Option<u64>,
+    /// Config file [default: the nearest wasmaudit.toml upward from the first PATH].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Detectors to report (ids, names or classes, comma-separated); replaces the config's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "DETECTORS")]
+    select: Option<Vec<String>>,
+    /// Detectors not to report (ids, names or classes, comma-separated); replaces the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "DETECTORS")]
+    ignore: Option<Vec<String>>,
+    /// Report only findings whose fingerprint is not in this baseline (see --write-baseline).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Store the fingerprints of the findings in this file, to accept them as a baseline; the
+    /// scan then exits 0 unless an input could not be analyzed.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 impl ScanArgs {
-    fn options(&self) -> ScanOptions {
+    /// Scan options: a flag wins over the config's `[limits]`, which wins over the default.
+    fn options(&self, config: &LimitsConfig) -> ScanOptions {
+        let d = Limits::default();
+        let timeout =
+            self.timeout_per_file.or(config.timeout_per_file).unwrap_or(DEFAULT_TIMEOUT_PER_FILE.as_secs());
         ScanOptions {
             limits: Limits {
-                max_file_size: self.max_file_size,
-                max_functions: self.max_functions,
-                max_body_instructions: self.max_body_instructions,
-                max_cfg_blocks: self.max_cfg_blocks,
-                max_analysis_steps: self.max_analysis_steps,
-                ..Limits::default()
+                max_file_size: self.max_file_size.or(config.max_file_size).unwrap_or(d.max_file_size),
+                max_functions: self.max_functions.or(config.max_functions).unwrap_or(d.max_functions),
+                max_body_instructions: self
+                    .max_body_instructions
+                    .or(config.max_body_instructions)
+                    .unwrap_or(d.max_body_instructions),
+                max_cfg_blocks: self.max_cfg_blocks.or(config.max_cfg_blocks).unwrap_or(d.max_cfg_blocks),
+                max_analysis_steps: self
+                    .max_analysis_steps
+                    .or(config.max_analysis_steps)
+                    .unwrap_or(d.max_analysis_steps),
+                ..d
             },
-            jobs: self.jobs,
-            timeout_per_file: (self.timeout_per_file > 0).then(|| Duration::from_secs(self.timeout_per_file)),
+            jobs: self.jobs.or(config.jobs),
+            timeout_per_file: (timeout > 0).then(|| Duration::from_secs(timeout)),
+        }
+    }
+
+    /// `--fail-on`, else the config's `fail-on`, else high.
+    fn fail_on(&self, loaded: &Loaded) -> Result<FailOn, String> {
+        if let Some(f) = self.fail_on {
+            return Ok(f);
+        }
+        match &loaded.config.fail_on {
+            Some(s) => FailOn::from_str(s, false).map_err(|_| {
+                format!("fail-on: unknown level '{s}' (critical, high, medium, low, info, none)")
+            }),
+            None => Ok(FailOn::High),
         }
     }
 }
 
+/// Prints a usage error (bad config, unreadable baseline) and gives exit code 2.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(crate::EXIT_ERROR)
+}
+
+/// What the config and the flags decide before a scan.
+struct Plan {
+    opts: ScanOptions,
+    policy: Policy,
+    baseline: Option<Baseline>,
+    fail_on: FailOn,
+}
+
+impl ScanArgs {
+    /// Reads the config (and the baseline it or `--baseline` names) and settles the scan's
+    /// options, finding policy and fail-on. Errors are usage errors.
+    fn plan(&self, rules: &[&DetectorMeta]) -> Result<Plan, String> {
+        let loaded = config::resolve(self.config.as_deref(), &self.paths)?;
+        let overrides = Overrides { select: self.select.as_deref(), ignore: self.ignore.as_deref() };
+        let policy = Policy::new(&loaded, &overrides, rules)?;
+        // Writing a baseline records every finding, so no baseline is read then.
+        let baseline_file =
+            self.baseline.clone().or_else(|| loaded.config.baseline.as_ref().map(|b| loaded.resolve(b)));
+        let baseline = match baseline_file.filter(|_| self.write_baseline.is_none()) {
+            Some(file) => Some(Baseline::read(&file)?),
+            None => None,
+        };
+        // Once written to a baseline, today's findings are accepted: only input errors fail.
+        let fail_on = if self.write_baseline.is_some() { FailOn::None } else { self.fail_on(&loaded)? };
+        Ok(Plan { opts: self.options(&loaded.config.limits), policy, baseline, fail_on })
+    }
+}
+
+impl Plan {
+    /// Applies the policy and the baseline to the reports, then writes `--write-baseline`.
+    fn filter(&self, reports: &mut [FileReport], write_baseline: Option<&Path>) -> Result<(), String> {
+        for s in self.policy.apply(reports) {
+            eprintln!("note: suppression of fingerprint {} ({}) matched no finding", s.fingerprint, s.reason);
+        }
+        if let Some(b) = &self.baseline {
+            b.apply(reports);
+        }
+        if let Some(file) = write_baseline {
+            std::fs::write(file, baseline::render(reports, file))
+                .map_err(|e| format!("cannot write baseline {}: {e}", file.display()))?;
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: &ScanArgs) -> ExitCode {
-    let opts = args.options();
-    let reports = wasmaudit_engine::scan_paths(&args.paths, &opts);
+    let registry = wasmaudit_detectors::registry();
+    let rules: Vec<_> = registry.iter().map(|d| d.meta()).collect();
+    let plan = match args.plan(&rules) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
+    let mut reports = wasmaudit_engine::scan_paths(&args.paths, &plan.opts);
+    if let Err(e) = plan.filter(&mut reports, args.write_baseline.as_deref()) {
+        return usage_error(&e);
+    }
+
     let rendered = match args.format {
         Format::Text => wasmaudit_report::to_text(&reports),
         Format::Json => wasmaudit_report::to_json(&reports),
-        Format::Sarif => {
-            let registry = wasmaudit_detectors::registry();
-            let rules: Vec<_> = registry.iter().map(|d| d.meta()).collect();
-            wasmaudit_report::to_sarif(&reports, &rules)
-        }
+        Format::Sarif => wasmaudit_report::to_sarif(&reports, &rules),
+        Format::Html => wasmaudit_report::to_html(&reports, &rules),
     };
     match &args.output {
         Some(path) => {
@@ -112,7 +213,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         }
         None => print!("{rendered}"),
     }
-    exit_code(&reports, args.fail_on)
+    exit_code(&reports, plan.fail_on)
 }
 
 fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {

@@ -1,13 +1,18 @@
-//! Renders scan results as text (codespan-reporting), JSON (the stable shape other tools read)
-//! and SARIF 2.1.0 (serde-sarif).
+//! Renders scan results as text (codespan-reporting), JSON (the stable shape other tools read),
+//! SARIF 2.1.0 (serde-sarif) and a self-contained HTML page for auditors; and the detector
+//! reference as Markdown (`docs/detectors.md`).
 //!
 //! Invariant: only this crate knows output formats; every rendering is a pure function of the
 //! reports and the registry, so equal inputs give byte-identical output.
 
+mod docs;
+mod html;
 mod json;
 mod sarif;
 mod text;
 
+pub use docs::detectors_markdown;
+pub use html::{code_flow, report_data, to_html, FlowStep};
 pub use json::to_json;
 pub use sarif::to_sarif;
 pub use text::to_text;
