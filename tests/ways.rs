@@ -6,8 +6,9 @@ use wasmaudit_engine::{scan_bytes, ScanOptions};
 
 /// `apply` checks the receiver's authority before dispatching action 1 to `$admin` (table slot 1)
 /// and dispatches action 2 to `$public` (slot 2) unchecked, both through `$exec`. Both methods
-/// store their action data; `$admin`'s write is only reached after the check; `$public`'s write
-/// is not checked. `METHOD_ARG` is how
+/// store their action data in the same table (creating a row is privileged only in a table the
+/// contract also writes after a check); `$admin`'s write is only reached after the check;
+/// `$public`'s write is not checked. `METHOD_ARG` is how
 /// `$exec` receives the method: `direct` (the table index as a parameter) or `pair` (a pointer
 /// to a `{ptr, adj}` pointer to member on the caller's frame, with the virtual-call branch).
 fn module(pair: bool) -> String {
@@ -122,7 +123,7 @@ fn module(pair: bool) -> String {
     call $read_action_data
     drop
     local.get $self
-    i64.const 200
+    i64.const 100
     local.get $self
     i64.const 2
     i32.const 0
