@@ -149,6 +149,24 @@ impl<'c, 'a> Walker<'c, 'a> {
         (self.cx.platform == Platform::Ink && t.labels == label(Effect::OriginId))
             || (self.branches_after_compare(func).contains(&p.instr) && !t.has(Effect::Input))
             || compares_runtime_values(self.cx, func, p.instr, Effect::OriginId)
+            || self.tests_origin_verdict(func, p.instr)
+    }
+
+    /// Whether the branch at `instr` of `func` tests the verdict of a helper that compares the
+    /// origin and reports the outcome in its result (`only_owner() -> Result` with `?`): a call
+    /// before the branch of a function whose origin check chooses between two returns.
+    fn tests_origin_verdict(&self, func: u32, instr: usize) -> bool {
+        let cx = self.cx;
+        let Some(cfg) = cx.program.cfg(func) else { return false };
+        let origin = label(Effect::OriginId);
+        cx.program.calls.call_sites(func).iter().any(|(site, targets)| {
+            *site < instr
+                && cfg.dominates(*site, instr)
+                && targets.iter().any(|g| {
+                    cx.guards().verdict_labels.get(*g as usize).is_some_and(|l| l & origin != 0)
+                        && self.has_origin_check(*g, 2)
+                })
+        })
     }
 
     /// Whether `func` (or a helper it calls, `depth` levels down) has an origin check.
@@ -768,8 +786,8 @@ fn branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
 }
 
 /// Whether the condition of branch (or asserting call) `instr` of `func` is, within a few steps
-/// (`eqz`, `and`/`or`, conversions, phis), an `eq`/`ne` of two non-constant values one of which
-/// carries `e` and not the call's input.
+/// (`eqz`, `and`/`or`, conversions, phis), an `eq`/`ne` (or the `xor` of words a wide value is
+/// compared by) of two non-constant values one of which carries `e` and not the call's input.
 pub fn compares_runtime_values(cx: &Context<'_>, func: u32, instr: usize, e: Effect) -> bool {
     let (Some(f), Some(values), Some(ev)) =
         (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
@@ -797,6 +815,18 @@ pub fn compares_runtime_values(cx: &Context<'_>, func: u32, instr: usize, e: Eff
                         if runtime && carries && ops.len() == 2 {
                             return true;
                         }
+                    }
+                    // Wide values (20-byte addresses) are compared by xor-ing their words and
+                    // testing that every difference is zero.
+                    Some(Op::Binary(_, wasmaudit_front::BinOp::Xor)) => {
+                        let runtime = ops.iter().all(|o| ev.constant(*o).is_none());
+                        let carries = ops.iter().any(|o| {
+                            ft.is_some_and(|t| t.value(*o).has(e) && !t.value(*o).has(Effect::Input))
+                        });
+                        if runtime && carries && ops.len() == 2 {
+                            return true;
+                        }
+                        work.extend(ops.iter().map(|o| (*o, steps + 1)))
                     }
                     Some(Op::Unary(..) | Op::Binary(..) | Op::Convert(_) | Op::Select) => {
                         work.extend(ops.iter().map(|o| (*o, steps + 1)))

@@ -41,7 +41,8 @@ pub static META: DetectorMeta = DetectorMeta {
             contract itself treats the slot as owner/config state; keys an SDK writes its whole \
             state under (near-sdk `STATE`, the all-zero ink! root key) and keys computed at run \
             time (map entries) never qualify; (2) a value transfer (NEAR transfer action, ink! \
-            `transfer`, MultiversX `transferValue*`, FISCO `transferAsset`) whose recipient is \
+            `transfer`, MultiversX `transferValue*`, FISCO `transferAsset`, Stylus `call_contract` \
+            with value) whose recipient is \
             taken from the call's input rather than being the caller; (3) a `privileged` host \
             call (EOSIO `set_privileged`, `set_resource_limits`, ...); (4) on platforms whose \
             exports are method names (NEAR, MultiversX, Soroban, ChainMaker, XuperChain), any \
@@ -320,7 +321,7 @@ fn recipient(cx: &Context<'_>, call: &HostCall) -> Option<Taint> {
         let values = cx.program.values(call.func)?;
         return promise_account(cx, call.func, values.operands(call.instr).get(p as usize).copied());
     }
-    ["account", "to", "destination", "beneficiary"]
+    ["account", "to", "destination", "beneficiary", "callee"]
         .iter()
         .find_map(|role| h.arg(role))
         .map(|a| host_arg_taint(cx, call.func, call.instr, a, 32, false))

@@ -8,7 +8,13 @@
 //!   `require_auth`), labelled `auth-check` plus what it was asked to check;
 //! - a call to a function that returns only after its own guards passed (an `only_owner()`
 //!   helper), labelled by those guards ([`Guards::exit_labels`]); for an indirect call, the
-//!   guards every function it can reach has passed.
+//!   guards every function it can reach has passed;
+//! - a branch on the verdict of a function that reports its check instead of trapping
+//!   (`only_owner() -> Result<(), Error>` followed by `?`): the function has a branch on the
+//!   caller's identity (or an authorization, the origin, a signature) both of whose sides return
+//!   ([`Guards::verdict_labels`]), and the branch's condition is computed from that call's result
+//!   or from memory the call was given (the `Result` written through an out-pointer); it gets
+//!   those labels.
 //!
 //! A guard point *protects* instruction `s` when it dominates `s` and, for a branch, `s` is
 //! control dependent on it: some side of the branch traps or cannot reach `s`. Traps are blocks
@@ -17,11 +23,24 @@
 
 use crate::taint::{label, Taint};
 use crate::Context;
+use wasmaudit_flow::consts::{Addr, Base};
+use wasmaudit_flow::values::{ValueDef, ValueId};
 use wasmaudit_flow::{BlockId, Cfg};
 use wasmaudit_front::Op;
 use wasmaudit_platform::Effect;
 
 const MAX_ROUNDS: usize = 8;
+/// Labels a function's verdict can carry to its callers.
+const VERDICT: u32 = label(Effect::CallerId)
+    | label(Effect::AuthCheck)
+    | label(Effect::OriginId)
+    | label(Effect::SignatureVerify);
+/// Steps a branch condition is followed back to the verdict it tests.
+const VERDICT_DEPTH: u32 = 6;
+/// Levels of calls below a function searched for the host call its verdict reports on.
+const VERDICT_READ_DEPTH: u32 = 2;
+/// Bytes from an out-pointer a verdict (a `Result` discriminant) is read within.
+const VERDICT_OUT_BYTES: i64 = 16;
 
 #[derive(Debug, Clone, Copy)]
 pub struct GuardPoint {
@@ -41,6 +60,9 @@ pub struct Guards {
     points: Vec<Vec<GuardPoint>>,
     /// Per function: labels of the guards every normal return has passed.
     pub exit_labels: Vec<u32>,
+    /// Per function: labels (identity, authorization, origin, signature) of its branches whose
+    /// both sides return normally: what the function's result reports on.
+    pub verdict_labels: Vec<u32>,
     /// Per function, per block: labels of the non-branch guards every path from the entry to
     /// the block has passed (empty when the function has none).
     must_in: Vec<Vec<u32>>,
@@ -54,6 +76,7 @@ impl Guards {
             traps: vec![Vec::new(); n],
             points: vec![Vec::new(); n],
             exit_labels: vec![0; n],
+            verdict_labels: vec![0; n],
             must_in: vec![Vec::new(); n],
         };
         for _ in 0..MAX_ROUNDS {
@@ -71,6 +94,9 @@ impl Guards {
                 let labels = g.labels_protecting_block(cx, f.index, cfg, cfg.exit, None);
                 changed |= labels != g.exit_labels[f.index as usize];
                 g.exit_labels[f.index as usize] = labels;
+                let verdict = g.verdict_of(cx, f.index, cfg);
+                changed |= verdict != g.verdict_labels[f.index as usize];
+                g.verdict_labels[f.index as usize] = verdict;
             }
             if !changed {
                 break;
@@ -149,7 +175,8 @@ impl Guards {
             match ins.op {
                 Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
                     if let Some(&c) = ops.last() {
-                        let t = taint(c);
+                        let mut t = taint(c);
+                        t.labels |= self.verdict_reaching(cx, func, c);
                         if !t.is_empty() {
                             out.push(GuardPoint { instr: i, taint: t, is_branch: true });
                         }
@@ -188,6 +215,106 @@ impl Guards {
             }
         }
         out
+    }
+
+    /// Labels of the branches of `func` that choose between two normal returns: both sides of
+    /// the branch reach the exit without trapping, so the function reports its check in its
+    /// result instead of enforcing it. Only identity, authorization, origin and signature labels
+    /// count: those are the checks a caller acts on.
+    fn verdict_of(&self, cx: &Context<'_>, func: u32, cfg: &Cfg) -> u32 {
+        let traps = self.traps.get(func as usize).map(Vec::as_slice).unwrap_or(&[]);
+        let mut labels = 0;
+        for p in self.points(func).iter().filter(|p| p.is_branch && p.taint.labels & VERDICT != 0) {
+            let Some(pb) = cfg.block_of(p.instr) else { continue };
+            let mut returning = 0;
+            for (succ, _) in cfg.successors(pb) {
+                if !traps.get(succ.index()).copied().unwrap_or(false) && cfg.reaches(succ, cfg.exit) {
+                    returning += 1;
+                }
+            }
+            if returning >= 2 {
+                labels |= p.taint.labels & VERDICT;
+            }
+        }
+        if labels == 0 {
+            return 0;
+        }
+        // The function must read what it reports on itself (the caller's identity, the origin,
+        // a signature verdict) in its own call tree: labels that reached its branches only
+        // through memory it shares with its callers are not its check.
+        labels & sources_read(cx, func, VERDICT_READ_DEPTH)
+    }
+
+    /// Verdict labels of the calls in `func` that the value `v` is computed from: a result of
+    /// the call, or a load from memory the call was handed a pointer into (an out-parameter),
+    /// followed back through arithmetic, comparisons, conversions, loads and phis a few steps.
+    fn verdict_reaching(&self, cx: &Context<'_>, func: u32, v: ValueId) -> u32 {
+        let sites: Vec<(usize, u32)> = cx
+            .program
+            .calls
+            .call_sites(func)
+            .iter()
+            .filter_map(|(site, targets)| {
+                let mut it =
+                    targets.iter().map(|t| self.verdict_labels.get(*t as usize).copied().unwrap_or(0));
+                let first = it.next()?;
+                let l = it.fold(first, |acc, l| acc & l);
+                (l != 0).then_some((*site, l))
+            })
+            .collect();
+        if sites.is_empty() {
+            return 0;
+        }
+        let (Some(values), Some(ev), Some(f)) =
+            (cx.program.values(func), cx.evaluator(func), cx.module.function(func))
+        else {
+            return 0;
+        };
+        let out_ptrs: Vec<(usize, Addr)> = sites
+            .iter()
+            .flat_map(|&(site, _)| values.operands(site).iter().map(move |a| (site, *a)))
+            .map(|(site, a)| (site, ev.address(a, 0)))
+            .filter(|(_, a)| matches!(a.base, Base::Value(_)))
+            .collect();
+        let mut labels = 0;
+        let mut stack = vec![(v, 0u32)];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some((v, depth)) = stack.pop() {
+            if !seen.insert(v) || depth > VERDICT_DEPTH {
+                continue;
+            }
+            match values.def(v) {
+                ValueDef::Result { instr, .. } => {
+                    if let Some(&(_, l)) = sites.iter().find(|(s, _)| s == instr) {
+                        labels |= l;
+                        continue;
+                    }
+                    match f.body.get(*instr).map(|i| &i.op) {
+                        Some(Op::Load { .. }) => {
+                            if let Some(addr) = ev.mem_address(*instr) {
+                                for (site, p) in &out_ptrs {
+                                    let within = addr.base == p.base
+                                        && (0..VERDICT_OUT_BYTES)
+                                            .contains(&addr.offset.wrapping_sub(p.offset));
+                                    if within && *site < *instr {
+                                        labels |= sites.iter().find(|(s, _)| s == site).map_or(0, |x| x.1);
+                                    }
+                                }
+                            }
+                        }
+                        Some(
+                            Op::Unary(..) | Op::Binary(..) | Op::Compare(..) | Op::Convert(_) | Op::Select,
+                        ) => {
+                            stack.extend(values.operands(*instr).iter().map(|o| (*o, depth + 1)));
+                        }
+                        _ => {}
+                    }
+                }
+                ValueDef::Phi { operands, .. } => stack.extend(operands.iter().map(|o| (*o, depth + 1))),
+                _ => {}
+            }
+        }
+        labels
     }
 
     /// Per block of `func`: labels of the non-branch guards (assertions, authorization calls,
@@ -329,6 +456,38 @@ impl Guards {
 
 /// Whether the results of instruction `instr` are only dropped: an authorization host call whose
 /// verdict is ignored (Soroban `require_auth` returns `Void`) can only protect by trapping.
+/// Labels of the host sources (`caller-id`, `auth-check`, ...) called by `func` or by a function
+/// it calls, up to `depth` levels down.
+fn sources_read(cx: &Context<'_>, func: u32, depth: u32) -> u32 {
+    let mut labels = 0;
+    let mut frontier = vec![func];
+    let mut seen = std::collections::BTreeSet::new();
+    for level in 0..=depth {
+        let mut next = Vec::new();
+        for f in frontier {
+            if !seen.insert(f) {
+                continue;
+            }
+            for (_, targets) in cx.program.calls.call_sites(f) {
+                for &t in targets.iter() {
+                    match cx.host_fn(t) {
+                        Some(h) => {
+                            labels |= crate::taint::host_labels(h);
+                            if h.has(Effect::AuthCheck) {
+                                labels |= label(Effect::AuthCheck);
+                            }
+                        }
+                        None if level < depth => next.push(t),
+                        None => {}
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    labels
+}
+
 fn results_unused(
     f: &wasmaudit_front::Function,
     values: &wasmaudit_flow::FunctionValues,
