@@ -50,6 +50,10 @@ pub struct ScanArgs {
     /// Exit with 1 when a finding has at least this impact.
     #[arg(long, value_enum, default_value = "high")]
     fail_on: FailOn,
+    /// SARIF: files under this directory get URIs relative to `%SRCROOT%` (default: the git
+    /// repository around the current directory, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    source_root: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, short)]
     jobs: Option<usize>,
@@ -100,7 +104,11 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Format::Sarif => {
             let registry = wasmaudit_detectors::registry();
             let rules: Vec<_> = registry.iter().map(|d| d.meta()).collect();
-            wasmaudit_report::to_sarif(&reports, &rules)
+            let mut sarif = wasmaudit_report::SarifOptions::from_current_dir();
+            if let Some(root) = &args.source_root {
+                sarif.source_root = sarif.working_dir.join(root);
+            }
+            wasmaudit_report::to_sarif_with(&reports, &rules, &sarif)
         }
     };
     match &args.output {

@@ -14,11 +14,13 @@ fn severity(impact: Impact) -> Severity {
     }
 }
 
-/// One diagnostic per finding, pointing at the instruction, then one line per unreadable file
-/// and a summary.
+/// One diagnostic per finding, pointing at the instruction among a few disassembled ones around
+/// it, with the way from the entry point and the source position when DWARF gives one; then one
+/// line per unreadable file and a summary.
 pub fn to_text(reports: &[FileReport]) -> String {
     let mut out = String::new();
-    let config = Config::default();
+    // Show the disassembled instructions around the flagged one, not just its line.
+    let config = Config { before_label_lines: 3, after_label_lines: 2, ..Config::default() };
     for r in reports {
         for f in &r.findings {
             let (file, diagnostic) = diagnostic(r, f);
@@ -38,18 +40,58 @@ pub fn to_text(reports: &[FileReport]) -> String {
     out
 }
 
+/// The "source" shown: the disassembled instructions around the flagged one, each line
+/// `offset  function:  instruction`; the span is the flagged instruction's text.
+fn disassembly(f: &ReportedFinding) -> (String, std::ops::Range<usize>) {
+    let mut source = String::new();
+    let mut span = 0..0;
+    let lines: Vec<(u32, &str)> = if f.disassembly.is_empty() {
+        vec![(f.offset, f.instruction.as_str())]
+    } else {
+        f.disassembly.iter().map(|(o, t)| (*o, t.as_str())).collect()
+    };
+    for (offset, text) in lines {
+        let prefix = format!("{offset:#08x}  {}:  ", f.function);
+        if offset == f.offset {
+            let start = source.len() + prefix.len();
+            span = start..start + text.len();
+        }
+        let _ = writeln!(source, "{prefix}{text}");
+    }
+    (source, span)
+}
+
+/// "via a → b → c": the functions from the entry point to the flagged one, when there is a
+/// way through other functions.
+fn via(f: &ReportedFinding) -> Option<String> {
+    (f.trail.len() > 1).then(|| {
+        let names: Vec<&str> = f.trail.iter().map(|s| s.function.as_str()).collect();
+        format!("via {}", names.join(" → "))
+    })
+}
+
 fn diagnostic(r: &FileReport, f: &ReportedFinding) -> (SimpleFile<String, String>, Diagnostic<()>) {
-    // The module is binary, so the "source" shown is the disassembled instruction in its function.
-    let prefix = format!("{:#08x}  {}:  ", f.offset, f.function);
-    let source = format!("{prefix}{}\n", f.instruction);
-    let span = prefix.len()..prefix.len() + f.instruction.len();
+    let (source, span) = disassembly(f);
     let file = SimpleFile::new(format!("{} @ {:#x}", r.path, f.offset), source);
+    let mut notes = Vec::new();
+    if let Some(s) = &f.source {
+        notes.push(format!("source: {}:{}:{}", s.file, s.line, s.column.max(1)));
+    }
+    if let Some(p) = f.primary_step().filter(|p| p.offset != f.offset) {
+        let at = p.source.as_ref().map(|s| format!(" ({}:{})", s.file, s.line)).unwrap_or_default();
+        notes.push(format!("reached from your code in {} at {:#x}{at}", p.function, p.offset));
+    }
+    notes.extend(via(f));
+    if f.function_raw != f.function {
+        notes.push(format!("symbol: {}", f.function_raw));
+    }
+    notes.push(format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id));
     let d = Diagnostic::new(severity(f.impact))
         .with_code(f.detector.id)
         .with_message(&f.message)
         .with_labels(vec![Label::primary((), span)
             .with_message(format!("{} ({} impact, {} confidence)", f.detector.name, f.impact, f.confidence))])
-        .with_notes(vec![format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id)]);
+        .with_notes(notes);
     (file, d)
 }
 
