@@ -223,3 +223,58 @@ fn dwarf_maps_a_clang_build_to_the_marked_source_line() {
     assert_eq!(f["trail"][1]["offset"], f["offset"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A near-sdk contract built from source (corpus/compiled): names come out demangled with the
+/// symbol kept, and a finding inside library code points at the user's function on its way.
+#[test]
+fn compiled_rust_names_are_demangled_and_results_point_at_user_code() {
+    let root = common::repo_root();
+    let inputs: Vec<PathBuf> = ["near/close-account", "near/coinflip", "near/owner-config"]
+        .iter()
+        .map(|c| root.join("corpus/compiled").join(c).join("vulnerable.wasm"))
+        .collect();
+    let reports = wasmaudit_engine::scan_paths(&inputs, &wasmaudit_engine::ScanOptions::default());
+    let findings: Vec<_> = reports.iter().flat_map(|r| &r.findings).collect();
+    assert!(!findings.is_empty());
+    let mut demangled = 0;
+    let mut moved_to_user_code = 0;
+    for f in &findings {
+        assert!(!f.function.starts_with("_ZN") && !f.function.starts_with("_R"), "{}", f.function);
+        if f.function != f.function_raw {
+            demangled += 1;
+            assert!(
+                f.function_raw.starts_with("_ZN") || f.function_raw.starts_with("_R"),
+                "{}",
+                f.function_raw
+            );
+        }
+        let sink = f.trail.last().expect("the trail ends at the flagged instruction");
+        assert_eq!((sink.function_index, sink.offset), (f.function_index, f.offset));
+        let primary = f.primary_step().expect("a primary step");
+        if f.trail.iter().any(|s| !s.in_library()) {
+            assert!(!primary.in_library(), "{} points into {}", f.detector.name, primary.function);
+        }
+        if primary.offset != f.offset {
+            moved_to_user_code += 1;
+        }
+    }
+    assert!(demangled > 0, "the compiled contracts carry mangled Rust symbols");
+    println!(
+        "{} findings, {demangled} demangled, {moved_to_user_code} shown at the user's call",
+        findings.len()
+    );
+    let rules: Vec<_> = wasmaudit_detectors::registry().iter().map(|d| d.meta()).collect();
+    let opts = wasmaudit_report::SarifOptions { source_root: root.clone(), working_dir: root.clone() };
+    let sarif = wasmaudit_report::to_sarif_with(&reports, &rules, &opts);
+    let dir = temp_dir("compiled");
+    let out = dir.join("compiled.sarif");
+    std::fs::write(&out, &sarif).expect("write");
+    let doc: Value = serde_json::from_str(&sarif).expect("JSON");
+    for (r, f) in doc["runs"][0]["results"].as_array().expect("results").iter().zip(&findings) {
+        let primary = f.primary_step().expect("a primary step");
+        assert_eq!(r["locations"][0]["logicalLocations"][0]["name"], primary.function.as_str());
+    }
+    common::validate_sarif(&out);
+    common::multitool_validate(&[&out]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

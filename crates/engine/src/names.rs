@@ -76,10 +76,30 @@ pub fn path_root(name: &str) -> Option<&str> {
     (!root.is_empty()).then_some(root)
 }
 
+/// For `<Type as Trait>::f`, the part whose crate decides: the type when it has a path, else
+/// (a type parameter, a primitive, a slice) the trait.
+fn owner_of_impl(name: &str) -> &str {
+    let Some(inner) = name.strip_prefix('<') else { return name };
+    let mut depth = 0usize;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' if depth == 0 => return inner,
+            '>' => depth -= 1,
+            ' ' if depth == 0 && inner[i..].starts_with(" as ") => {
+                let ty = &inner[..i];
+                return if ty.contains("::") { ty } else { &inner[i + 4..] };
+            }
+            _ => {}
+        }
+    }
+    inner
+}
+
 /// Whether a (demangled) function name is library code. Names without a path are the module's
 /// own, except toolchain internals (`__rust_alloc`, `__wasm_call_ctors`), which start with `__`.
 pub fn is_library(name: &str) -> bool {
-    let bare = name.trim_start_matches(['<', '&', '*', ' ']);
+    let bare = owner_of_impl(name).trim_start_matches(['<', '&', '*', ' ', '[']);
     let Some(root) = path_root(bare) else { return bare.starts_with("__") };
     LIBRARY_ROOTS.iter().any(|lib| {
         root == *lib
@@ -119,6 +139,9 @@ mod tests {
         assert!(is_library("eosio::multi_index<1, row>::emplace(unsigned long long)"));
         assert!(is_library("void std::__2::vector<int>::push_back(int const&)"));
         assert!(is_library("__rust_alloc"));
+        assert!(is_library("<T as alloc::slice::<impl [T]>::to_vec_in::ConvertVec>::to_vec"));
+        assert!(is_library("<[u8] as core::fmt::Debug>::fmt"));
+        assert!(!is_library("<nearc::Vault as core::default::Default>::default"));
         assert!(!is_library("nearc::Vault::deposit"));
         assert!(!is_library("<nearc::Vault as near_sdk::state::ContractState>::save"));
         assert!(!is_library("inkwell::run"), "a crate named like a library's prefix is not one");
