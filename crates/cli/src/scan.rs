@@ -1,4 +1,5 @@
 use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -99,7 +100,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     let opts = args.options();
     let reports = wasmaudit_engine::scan_paths(&args.paths, &opts);
     let rendered = match args.format {
-        Format::Text => wasmaudit_report::to_text(&reports),
+        Format::Text => wasmaudit_report::to_text_with_sources(&reports, &source_texts(&reports)),
         Format::Json => wasmaudit_report::to_json(&reports),
         Format::Sarif => {
             let registry = wasmaudit_detectors::registry();
@@ -121,6 +122,25 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         None => print!("{rendered}"),
     }
     exit_code(&reports, args.fail_on)
+}
+
+/// Largest source file read to show a finding's source line.
+const MAX_SOURCE_FILE: u64 = 4 << 20;
+
+/// The text of the source files findings name (DWARF paths, relative ones taken from the current
+/// directory) that can be read; the others are named without their line.
+fn source_texts(reports: &[FileReport]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for s in reports.iter().flat_map(|r| &r.findings).filter_map(|f| f.source.as_ref()) {
+        if out.contains_key(&s.file) {
+            continue;
+        }
+        let small = std::fs::metadata(&s.file).is_ok_and(|m| m.is_file() && m.len() <= MAX_SOURCE_FILE);
+        if let Some(text) = small.then(|| std::fs::read_to_string(&s.file).ok()).flatten() {
+            out.insert(s.file.clone(), text);
+        }
+    }
+    out
 }
 
 fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {

@@ -10,7 +10,7 @@ mod text;
 
 pub use json::to_json;
 pub use sarif::{to_sarif, to_sarif_with, SarifOptions};
-pub use text::to_text;
+pub use text::{to_text, to_text_with_sources};
 
 /// Tool name and version as reported in every format.
 pub const TOOL_NAME: &str = "wasmaudit";
