@@ -83,7 +83,8 @@ fn output_file_and_sarif() {
         let idx = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], r["ruleId"]);
         assert!(r["partialFingerprints"]["wasmaudit/v1"].is_string());
-        assert!(r["locations"][0]["physicalLocation"]["region"]["byteOffset"].is_u64());
+        // A .wat input's regions point into its text.
+        assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64(), "{r}");
         assert!(r["locations"][0]["logicalLocations"][0]["name"].is_string());
     }
     common::validate_sarif(&out_file);
@@ -111,4 +112,27 @@ fn detectors_and_explain() {
     assert_eq!(unknown.status.code(), Some(2));
     let usage = wasmaudit().args(["scan", "--format", "yaml", "x.wasm"]).output().expect("runs");
     assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn text_shows_disassembly_the_way_in_and_the_source_line() {
+    let root = common::repo_root();
+    let source = std::fs::read_to_string(root.join("tests/fixtures/dwarf/vault.c")).expect("source");
+    let (index, marked) = source
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("@expect unprotected-terminate"))
+        .expect("the source marks the expected line");
+    let out = wasmaudit()
+        .current_dir(&root)
+        .args(["scan", "--fail-on", "none", "tests/fixtures/dwarf/vault.wasm"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("source: tests/fixtures/dwarf/vault.c:{}:", index + 1)), "{text}");
+    assert!(text.contains(marked.trim()), "the source line itself is shown:\n{text}");
+    assert!(text.contains("via call → close_vault"), "{text}");
+    // A few instructions around the flagged one, each with its offset.
+    let disassembled = text.lines().filter(|l| l.contains("  close_vault:  ")).count();
+    assert!(disassembled >= 3, "{text}");
 }

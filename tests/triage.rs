@@ -63,7 +63,7 @@ fn triage_ledger_holds() {
     for r in &reports {
         let sha = &r.sha256;
         for f in &r.findings {
-            reported.insert((sha.clone(), f.detector.name.to_string(), f.function.clone()));
+            reported.insert((sha.clone(), f.detector.name.to_string(), f.function_raw.clone()));
         }
     }
 

@@ -76,3 +76,48 @@ pub fn validate_sarif(file: &Path) {
 pub fn wasmaudit() -> Command {
     Command::new(env!("CARGO_BIN_EXE_wasmaudit"))
 }
+
+/// Microsoft's SARIF Multitool (npm `@microsoft/sarif-multitool`, a self-contained binary):
+/// `$SARIF_MULTITOOL`, else the platform binary under `npm root -g`. The npm wrapper script is
+/// not used: it passes arguments through a shell, which splits `Sarif;Gh;Ghas` at the `;`.
+pub fn sarif_multitool() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SARIF_MULTITOOL") {
+        return Some(PathBuf::from(p));
+    }
+    let out = Command::new("npm").args(["root", "-g"]).output().ok()?;
+    let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    [
+        "@microsoft/sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool",
+        "@microsoft/sarif-multitool-linux/Sarif.Multitool",
+    ]
+    .iter()
+    .map(|rel| root.join(rel))
+    .find(|p| p.is_file())
+}
+
+/// Runs the Multitool's `validate` with the SARIF rules and GitHub code scanning's (`Gh`,
+/// `Ghas`) on `files` and fails on any error or warning it reports; skips with a note when the
+/// Multitool is not installed (`.ci/run` installs it).
+pub fn multitool_validate(files: &[&Path]) {
+    let Some(tool) = sarif_multitool() else {
+        println!("skipped: SARIF Multitool not found (npm install -g @microsoft/sarif-multitool)");
+        return;
+    };
+    let out = Command::new(&tool)
+        .args(["validate", "--rule-kind", "Sarif;Gh;Ghas", "--level", "Error;Warning"])
+        .args(files)
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", tool.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let problems: Vec<&str> =
+        stdout.lines().filter(|l| l.contains(": error ") || l.contains(": warning ")).collect();
+    assert!(
+        out.status.success() && problems.is_empty(),
+        "SARIF Multitool reports problems (exit {:?}):\n{}\n{}",
+        out.status.code(),
+        problems.join("\n"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("SARIF Multitool: {} file(s) clean under Sarif;Gh;Ghas", files.len());
+}

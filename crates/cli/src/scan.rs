@@ -2,6 +2,7 @@ use crate::baseline::{self, Baseline};
 use crate::config::{self, LimitsConfig, Loaded};
 use crate::filter::{Overrides, Policy};
 use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -55,6 +56,10 @@ pub struct ScanArgs {
     /// Exit with 1 when a finding has at least this impact [default: high, or the config's].
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// SARIF: files under this directory get URIs relative to `%SRCROOT%` (default: the git
+    /// repository around the current directory, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    source_root: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, short)]
     jobs: Option<usize>,
@@ -199,9 +204,15 @@ pub fn run(args: &ScanArgs) -> ExitCode {
     }
 
     let rendered = match args.format {
-        Format::Text => wasmaudit_report::to_text(&reports),
+        Format::Text => wasmaudit_report::to_text_with_sources(&reports, &source_texts(&reports)),
         Format::Json => wasmaudit_report::to_json(&reports),
-        Format::Sarif => wasmaudit_report::to_sarif(&reports, &rules),
+        Format::Sarif => {
+            let mut sarif = wasmaudit_report::SarifOptions::from_current_dir();
+            if let Some(root) = &args.source_root {
+                sarif.source_root = sarif.working_dir.join(root);
+            }
+            wasmaudit_report::to_sarif_with(&reports, &rules, &sarif)
+        }
         Format::Html => wasmaudit_report::to_html(&reports, &rules),
     };
     match &args.output {
@@ -214,6 +225,25 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         None => print!("{rendered}"),
     }
     exit_code(&reports, plan.fail_on)
+}
+
+/// Largest source file read to show a finding's source line.
+const MAX_SOURCE_FILE: u64 = 4 << 20;
+
+/// The text of the source files findings name (DWARF paths, relative ones taken from the current
+/// directory) that can be read; the others are named without their line.
+fn source_texts(reports: &[FileReport]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for s in reports.iter().flat_map(|r| &r.findings).filter_map(|f| f.source.as_ref()) {
+        if out.contains_key(&s.file) {
+            continue;
+        }
+        let small = std::fs::metadata(&s.file).is_ok_and(|m| m.is_file() && m.len() <= MAX_SOURCE_FILE);
+        if let Some(text) = small.then(|| std::fs::read_to_string(&s.file).ok()).flatten() {
+            out.insert(s.file.clone(), text);
+        }
+    }
+    out
 }
 
 fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {

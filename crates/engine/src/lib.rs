@@ -10,8 +10,11 @@
 mod graph_limits;
 mod inputs;
 mod isolate;
+mod names;
+mod trail;
 
 pub use inputs::collect_inputs;
+pub use names::{demangle, is_library};
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wasmaudit_detect::{Context, Detector, DetectorMeta, Finding};
 use wasmaudit_flow::{Budget, Program};
-use wasmaudit_front::{Limits, Module, Op};
+use wasmaudit_front::{Limits, LineTable, Module, Op};
 use wasmaudit_platform::{Platform, Surface};
 
 /// Default of [`ScanOptions::timeout_per_file`].
@@ -63,12 +66,48 @@ impl Status {
     }
 }
 
+/// A place in the source the module was built from, from its DWARF line table (or, for a
+/// `.wat` input, in the `.wat` text).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceLocation {
+    /// As the compiler recorded it: relative paths are relative to the build directory (for
+    /// `.wat` input, the path the file was named by).
+    pub file: String,
+    /// 1-based.
+    pub line: u32,
+    /// 1-based; 0 when unknown.
+    pub column: u32,
+}
+
+/// One step of the way from an entry point to a flagged instruction: a function on the call
+/// chain and the call instruction in it; the last step is the flagged instruction itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailStep {
+    pub function_index: u32,
+    /// Demangled name.
+    pub function: String,
+    pub instr_index: usize,
+    /// Byte offset of the instruction in the file.
+    pub offset: u32,
+    /// Where the instruction comes from in the source, when the module has DWARF.
+    pub source: Option<SourceLocation>,
+}
+
+impl TrailStep {
+    /// Whether the step's function is library code ([`is_library`]).
+    pub fn in_library(&self) -> bool {
+        is_library(&self.function)
+    }
+}
+
 /// A finding resolved to names and offsets, ready for any output format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportedFinding {
     pub detector: &'static DetectorMeta,
-    /// Name-section name, or `$func<index>`.
+    /// Readable name: the name-section name demangled (Rust, C++), or `$func<index>`.
     pub function: String,
+    /// The name-section name as stored (a mangled symbol for compiled code), or `$func<index>`.
+    pub function_raw: String,
     pub function_index: u32,
     /// Instruction index within the function body (stable across rebuilds that keep the function).
     pub instr_index: usize,
@@ -83,6 +122,28 @@ pub struct ReportedFinding {
     pub confidence: wasmaudit_detect::Confidence,
     /// The finding's own impact (the detector's unless its evidence grades it).
     pub impact: wasmaudit_detect::Impact,
+    /// The shortest call chain from an entry point to the flagged instruction, outermost first;
+    /// the last step is the flagged instruction (the only one when the function is an entry
+    /// point or no entry point reaches it).
+    pub trail: Vec<TrailStep>,
+    /// Source position of the flagged instruction, when the module has DWARF line info.
+    pub source: Option<SourceLocation>,
+    /// A few instructions around the flagged one, `(offset, text)` in body order, the flagged
+    /// one included.
+    pub disassembly: Vec<(u32, String)>,
+}
+
+impl ReportedFinding {
+    /// Where the finding is best shown to a user: the flagged instruction when its function is
+    /// the module's own code, else the call out of the outermost non-library function on the
+    /// trail (the user's code that leads into the library), else the flagged instruction.
+    pub fn primary_step(&self) -> Option<&TrailStep> {
+        let sink = self.trail.last()?;
+        if !sink.in_library() {
+            return Some(sink);
+        }
+        self.trail.iter().find(|s| !s.in_library()).or(Some(sink))
+    }
 }
 
 /// The result of scanning one file.
@@ -189,12 +250,37 @@ fn scan_file_with(path: &Path, opts: &ScanOptions, detectors: DetectorSet<'_>) -
     if path.extension().is_some_and(|e| e == "wat") {
         // The text assembler is not ours: contain a panic in it like one in the analysis.
         return match isolate::run_inline(|| wat::parse_bytes(&bytes).map(|w| w.into_owned())) {
-            Ok(Ok(wasm)) => scan_bytes_with(&display, &wasm, opts, detectors),
+            Ok(Ok(wasm)) => {
+                let lines = wat_lines(path, &bytes, &wasm);
+                scan_bytes_lines(&display, &wasm, opts, detectors, lines)
+            }
             Ok(Err(e)) => FileReport::error(display, sha256_hex(&bytes), format!("invalid WAT: {e}")),
             Err(i) => FileReport::error(display, sha256_hex(&bytes), i.message()),
         };
     }
     scan_bytes_with(&display, &bytes, opts, detectors)
+}
+
+/// Line table from a `.wat` file into its own text: the text is assembled a second time with
+/// DWARF line info, which is used only when its functions sit at the same offsets as in the
+/// plain assembly that is analyzed (DWARF sections come after the code), so findings and hashes
+/// are those of the plain module.
+fn wat_lines(path: &Path, text: &[u8], plain: &[u8]) -> Option<LineTable> {
+    let assembled = isolate::run_inline(|| {
+        wat::Parser::new()
+            .generate_dwarf(wat::GenerateDwarf::Lines)
+            .parse_bytes(Some(path), text)
+            .map(|w| w.into_owned())
+    });
+    let with_dwarf = assembled.ok()?.ok()?;
+    let limits = Limits::default();
+    let (a, b) = (
+        wasmaudit_front::parse_with_limits(plain, &limits).ok()?,
+        wasmaudit_front::parse_with_limits(&with_dwarf, &limits).ok()?,
+    );
+    let same_code = a.code_section_start == b.code_section_start
+        && a.functions.iter().map(|f| &f.body_range).eq(b.functions.iter().map(|f| &f.body_range));
+    same_code.then(|| LineTable::of(&b))
 }
 
 /// Reads at most `max` bytes of `path`: the size is checked from the metadata before reading,
@@ -235,15 +321,27 @@ pub fn scan_bytes(
 }
 
 fn scan_bytes_with(path: &str, bytes: &[u8], opts: &ScanOptions, detectors: DetectorSet<'_>) -> FileReport {
+    scan_bytes_lines(path, bytes, opts, detectors, None)
+}
+
+/// [`scan_bytes_with`], with the source lines given (a `.wat` input's) instead of read from the
+/// module's DWARF.
+fn scan_bytes_lines(
+    path: &str,
+    bytes: &[u8],
+    opts: &ScanOptions,
+    detectors: DetectorSet<'_>,
+    lines: Option<LineTable>,
+) -> FileReport {
     let sha256 = sha256_hex(bytes);
     let limits = opts.limits;
     let outcome = match (opts.timeout_per_file, detectors) {
         (Some(limit), DetectorSet::Shared(shared)) => {
             let shared = Arc::clone(shared);
             let owned = bytes.to_vec();
-            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared))
+            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared, lines))
         }
-        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice())),
+        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice(), lines)),
     };
     match outcome {
         Ok(Ok((platform, findings))) => FileReport {
@@ -277,6 +375,7 @@ fn analyze(
     bytes: &[u8],
     limits: &Limits,
     detectors: &[Box<dyn Detector>],
+    lines: Option<LineTable>,
 ) -> Result<(Platform, Vec<ReportedFinding>), String> {
     let module = wasmaudit_front::parse_with_limits(bytes, limits).map_err(|e| e.to_string())?;
     graph_limits::check(&module, limits)?;
@@ -287,21 +386,58 @@ fn analyze(
     for d in detectors.iter().filter(|d| d.meta().applies_to(platform.as_str())) {
         d.run(&cx, &mut raw);
     }
-    let mut findings: Vec<ReportedFinding> = raw.into_iter().map(|f| resolve(&module, f)).collect();
+    let lines = lines.unwrap_or_else(|| LineTable::of(&module));
+    let mut chains = trail::Chains::new(&program.calls);
+    let mut findings: Vec<ReportedFinding> =
+        raw.into_iter().map(|f| resolve(&module, &lines, &mut chains, f)).collect();
     findings
         .sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));
     findings.dedup();
     Ok((platform, findings))
 }
 
-fn resolve(module: &Module, f: Finding) -> ReportedFinding {
+fn resolve(
+    module: &Module,
+    lines: &LineTable,
+    chains: &mut trail::Chains<'_>,
+    f: Finding,
+) -> ReportedFinding {
     let body = module.function(f.function).map(|x| x.body.as_slice()).unwrap_or(&[]);
     let instruction = body.get(f.instr).map(|i| instruction_text(module, &i.op)).unwrap_or_default();
     let next = body.get(f.instr + 1).map(|i| i.offset);
     let length = next.map(|n| n.saturating_sub(f.offset)).unwrap_or(1).max(1);
+    let source_at = |offset: u32| {
+        lines.lookup(offset).map(|p| SourceLocation { file: p.file, line: p.line, column: p.column })
+    };
+    let step = |function: u32, instr: usize, offset: u32| TrailStep {
+        function_index: function,
+        function: demangle(&module.func_name(function)),
+        instr_index: instr,
+        offset,
+        source: source_at(offset),
+    };
+    let mut trail: Vec<TrailStep> = chains
+        .to(f.function)
+        .iter()
+        .map(|&(caller, instr)| {
+            let offset = module.function(caller).and_then(|c| c.body.get(instr)).map_or(0, |i| i.offset);
+            step(caller, instr, offset)
+        })
+        .collect();
+    trail.push(step(f.function, f.instr, f.offset));
+    let raw_name = module.func_name(f.function);
+    let window = f.instr.saturating_sub(DISASSEMBLY_BEFORE)..f.instr.saturating_add(DISASSEMBLY_AFTER + 1);
+    let disassembly = body
+        .iter()
+        .enumerate()
+        .skip(window.start)
+        .take(window.len())
+        .map(|(_, i)| (i.offset, instruction_text(module, &i.op)))
+        .collect();
     ReportedFinding {
         detector: f.detector,
-        function: module.func_name(f.function),
+        function: demangle(&raw_name),
+        function_raw: raw_name,
         function_index: f.function,
         instr_index: f.instr,
         offset: f.offset,
@@ -310,14 +446,21 @@ fn resolve(module: &Module, f: Finding) -> ReportedFinding {
         message: f.message,
         confidence: f.confidence,
         impact: f.impact,
+        source: source_at(f.offset),
+        trail,
+        disassembly,
     }
 }
+
+/// Instructions shown before and after the flagged one in [`ReportedFinding::disassembly`].
+const DISASSEMBLY_BEFORE: usize = 3;
+const DISASSEMBLY_AFTER: usize = 2;
 
 /// The instruction in WAT syntax, with direct callees by name (`call $seal_terminate`).
 fn instruction_text(module: &Module, op: &Op) -> String {
     match op {
-        Op::Call(c) => format!("call ${}", module.func_name(*c)),
-        Op::ReturnCall(c) => format!("return_call ${}", module.func_name(*c)),
+        Op::Call(c) => format!("call ${}", demangle(&module.func_name(*c))),
+        Op::ReturnCall(c) => format!("return_call ${}", demangle(&module.func_name(*c))),
         other => other.to_string(),
     }
 }

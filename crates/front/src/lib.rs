@@ -8,11 +8,13 @@
 //! Invariant: no input makes this crate panic; malformed input is a [`FrontError`] with the byte
 //! offset wasmparser reports. Only this crate knows wasmparser.
 
+mod dwarf;
 mod ir;
 mod limits;
 mod module;
 mod parse;
 
+pub use dwarf::{LineTable, SourcePos};
 pub use ir::{BinOp, BlockSig, CmpOp, ConvOp, Instr, LoadKind, Op, OtherClass, StoreKind, UnOp, Width};
 pub use limits::Limits;
 pub use module::{

@@ -202,6 +202,8 @@ pub struct Module {
     pub custom_sections: Vec<CustomSection>,
     /// Raw DWARF sections (`.debug_info`, `.debug_line`, ...) by name, kept for source mapping.
     pub dwarf: BTreeMap<String, Vec<u8>>,
+    /// File offset of the code section's payload: DWARF addresses are relative to it.
+    pub code_section_start: Option<usize>,
     pub start: Option<u32>,
     /// Number of imported functions: defined function `i` has index `num_imported_funcs + i`.
     pub num_imported_funcs: u32,

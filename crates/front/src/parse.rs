@@ -231,6 +231,7 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
                     });
                 }
             }
+            Payload::CodeSectionStart { range, .. } => m.code_section_start = Some(range.start),
             Payload::CodeSectionEntry(body) => {
                 let type_index = *defined_types.get(next_body).ok_or_else(|| {
                     FrontError::new(Some(body.range().start), "more function bodies than declarations")

@@ -22,15 +22,26 @@ pub struct FlowStep {
     pub offset: u32,
 }
 
-/// The code flow shown for a finding. Today the engine reports only the flagged instruction;
-/// when findings carry the call chain from the entry point, this is the one place to map it.
+/// The code flow shown for a finding: its trail from the entry point (the flagged instruction
+/// alone when the engine found no way up).
 pub fn code_flow(f: &ReportedFinding) -> Vec<FlowStep> {
-    vec![FlowStep {
-        function_index: f.function_index,
-        function: f.function.clone(),
-        instr_index: f.instr_index,
-        offset: f.offset,
-    }]
+    if f.trail.is_empty() {
+        return vec![FlowStep {
+            function_index: f.function_index,
+            function: f.function.clone(),
+            instr_index: f.instr_index,
+            offset: f.offset,
+        }];
+    }
+    f.trail
+        .iter()
+        .map(|s| FlowStep {
+            function_index: s.function_index,
+            function: s.function.clone(),
+            instr_index: s.instr_index,
+            offset: s.offset,
+        })
+        .collect()
 }
 
 fn flow_json(f: &ReportedFinding) -> Vec<Value> {

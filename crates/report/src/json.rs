@@ -1,11 +1,19 @@
 use crate::{fingerprint, TOOL_NAME, TOOL_VERSION};
 use serde_json::{json, Value};
-use wasmaudit_engine::FileReport;
+use wasmaudit_engine::{FileReport, SourceLocation};
+
+fn source(s: &SourceLocation) -> Value {
+    json!({ "file": s.file, "line": s.line, "column": s.column })
+}
 
 /// The JSON report. Its shape is a contract: fields may be added, never renamed.
 ///
 /// `{"version":1,"tool":{"name","version"},"files":[{"path","sha256","platform","status","error",
 /// "findings":[{"id","name","class","impact","confidence","function","function_index","offset","message",...}]}]}`
+///
+/// Added since: `function_raw` (the symbol as stored; `function` is demangled), `source`
+/// (`{"file","line","column"}` from DWARF, or null) and `trail` (the call chain from an entry
+/// point, each `{"function","function_index","instruction_index","offset","source"}`).
 pub fn to_json(reports: &[FileReport]) -> String {
     let files: Vec<Value> = reports
         .iter()
@@ -27,6 +35,15 @@ pub fn to_json(reports: &[FileReport]) -> String {
                         "instruction": f.instruction,
                         "instruction_index": f.instr_index,
                         "fingerprint": fingerprint(f),
+                        "function_raw": f.function_raw,
+                        "source": f.source.as_ref().map(source),
+                        "trail": f.trail.iter().map(|t| json!({
+                            "function": t.function,
+                            "function_index": t.function_index,
+                            "instruction_index": t.instr_index,
+                            "offset": t.offset,
+                            "source": t.source.as_ref().map(source),
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect();

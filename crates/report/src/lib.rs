@@ -14,17 +14,17 @@ mod text;
 pub use docs::detectors_markdown;
 pub use html::{code_flow, report_data, to_html, FlowStep};
 pub use json::to_json;
-pub use sarif::to_sarif;
-pub use text::to_text;
+pub use sarif::{to_sarif, to_sarif_with, SarifOptions};
+pub use text::{to_text, to_text_with_sources};
 
 /// Tool name and version as reported in every format.
 pub const TOOL_NAME: &str = "wasmaudit";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A fingerprint of a finding that survives rebuilds which move code around: the rule, the
-/// function's identity (its name when the module has one, else its index) and the
+/// function's identity (its name as stored when the module has one, else its index) and the
 /// instruction's position within the function — never the raw byte offset.
 pub fn fingerprint(f: &wasmaudit_engine::ReportedFinding) -> String {
-    let identity = format!("{}\u{0}{}\u{0}{}", f.detector.id, f.function, f.instr_index);
+    let identity = format!("{}\u{0}{}\u{0}{}", f.detector.id, f.function_raw, f.instr_index);
     wasmaudit_engine::sha256_hex(identity.as_bytes())[..32].to_string()
 }
