@@ -120,8 +120,12 @@ fn page_is_self_contained_and_carries_the_findings() {
         for key in ["id", "impact", "function", "offset", "fingerprint", "message"] {
             assert_eq!(e[key], j[key], "{key}");
         }
-        assert_eq!(e["flow"].as_array().map(Vec::len), Some(1), "a code flow of the flagged instruction");
-        assert_eq!(e["flow"][0]["offset"], j["offset"]);
+        // The code flow is the finding's trail from the entry point, ending at the flagged
+        // instruction (the instruction alone when there is no trail).
+        let flow = e["flow"].as_array().expect("flow");
+        let trail = j["trail"].as_array().map(Vec::len).unwrap_or(0).max(1);
+        assert_eq!(flow.len(), trail, "code flow of {e}");
+        assert_eq!(flow.last().map(|s| &s["offset"]), Some(&j["offset"]));
         assert!(data["rules"][e["id"].as_str().expect("id")]["recommendation"].is_string(), "docs of {e}");
     }
     let (again, _) = report(&dir, "2");
@@ -180,12 +184,19 @@ fn chromium_renders_the_table_and_the_chart() {
     json_prints.sort_unstable();
     assert_eq!(row_prints, json_prints);
     assert!(dom.contains(&format!("{} of {} shown", expected.len(), expected.len())));
-    // Each row has its details: a code flow ending at the flagged instruction, and the docs.
+    // Each row has its details: a code flow (the trail, ending at the flagged instruction) and
+    // the docs.
     let mut step_offsets: Vec<u64> = tags_with_class(&dom, "li", "step")
         .iter()
         .filter_map(|t| attr(t, "data-offset")?.parse().ok())
         .collect();
-    let mut json_offsets: Vec<u64> = expected.iter().filter_map(|f| f["offset"].as_u64()).collect();
+    let mut json_offsets: Vec<u64> = expected
+        .iter()
+        .flat_map(|f| match f["trail"].as_array().filter(|t| !t.is_empty()) {
+            Some(t) => t.iter().filter_map(|s| s["offset"].as_u64()).collect::<Vec<_>>(),
+            None => f["offset"].as_u64().into_iter().collect(),
+        })
+        .collect();
     step_offsets.sort_unstable();
     json_offsets.sort_unstable();
     assert_eq!(step_offsets, json_offsets);
