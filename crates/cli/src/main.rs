@@ -1,12 +1,22 @@
 //! `wasmaudit`: the command-line interface. One file per subcommand; all analysis lives in the
 //! library crates.
 
+mod bench;
 mod detectors;
 mod explain;
+mod merge;
 mod scan;
+mod stream;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+
+/// Counts each file's heap so that the per-file memory budget (`--max-memory-per-file`) and the
+/// summary's peak memory see it (see `wasmaudit_engine::memory`).
+#[global_allocator]
+static GLOBAL: wasmaudit_engine::memory::Allocator<std::alloc::System> =
+    wasmaudit_engine::memory::Allocator::system();
 
 /// Static security analyzer for WebAssembly smart contracts.
 #[derive(Parser)]
@@ -20,6 +30,10 @@ struct Cli {
 enum Command {
     /// Scan .wasm files (directories recursively) and report findings.
     Scan(scan::ScanArgs),
+    /// Join the reports of a sharded scan (JSON, JSON Lines or SARIF) into one.
+    Merge(merge::MergeArgs),
+    /// Time a scan of a folder against wasmparser validation of the same files.
+    Bench(bench::BenchArgs),
     /// List the detectors: id, name, class, impact, confidence.
     Detectors,
     /// Show a detector's documentation.
@@ -41,8 +55,11 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
         }
     };
+    wasmaudit_engine::memory::install();
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Merge(args) => merge::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Detectors => detectors::run(),
         Command::Explain { detector } => explain::run(&detector),
     }

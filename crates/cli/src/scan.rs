@@ -3,7 +3,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use wasmaudit_detect::Impact;
-use wasmaudit_engine::{FileReport, ScanOptions, Status, DEFAULT_TIMEOUT_PER_FILE};
+use wasmaudit_engine::{
+    FileReport, ScanOptions, Status, DEFAULT_MAX_MEMORY_PER_FILE, DEFAULT_TIMEOUT_PER_FILE,
+};
 use wasmaudit_front::Limits;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -11,6 +13,9 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// JSON Lines: one JSON object per file (the JSON report's `files` entries), written as
+    /// each file finishes.
+    Jsonl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -72,6 +77,24 @@ pub struct ScanArgs {
     /// Data-flow steps per module; an analysis that runs out stops with a coarser result.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT_MAX_ANALYSIS_STEPS)]
     max_analysis_steps: u64,
+    /// Heap one file's analysis may hold, in MiB; past it the file is an error and the batch
+    /// goes on. 0 disables the budget.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_MEMORY_PER_FILE / (1024 * 1024))]
+    max_memory_per_file: u64,
+    /// Scan only shard K of N (1-based): a deterministic share of the inputs by path hash.
+    #[arg(long, value_name = "K/N", value_parser = wasmaudit_engine::Shard::parse)]
+    shard: Option<wasmaudit_engine::Shard>,
+    /// Skip the files this JSON Lines report already has (same path and SHA-256) and copy its
+    /// lines into the new report; needs `--format jsonl`. A missing file starts afresh.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<PathBuf>,
+    /// Write a per-file summary (status, platform, findings per class, time, peak memory):
+    /// JSON if FILE ends in .json, CSV otherwise.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// No progress bar and no summary table on standard error.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 impl ScanArgs {
@@ -87,14 +110,48 @@ impl ScanArgs {
             },
             jobs: self.jobs,
             timeout_per_file: (self.timeout_per_file > 0).then(|| Duration::from_secs(self.timeout_per_file)),
+            max_memory_per_file: (self.max_memory_per_file > 0)
+                .then(|| self.max_memory_per_file.saturating_mul(1024 * 1024)),
         }
     }
 }
 
 pub fn run(args: &ScanArgs) -> ExitCode {
     let opts = args.options();
-    let reports = wasmaudit_engine::scan_paths(&args.paths, &opts);
+    let jsonl = matches!(args.format, Format::Jsonl);
+    if args.resume.is_some() && !jsonl {
+        eprintln!("error: --resume needs --format jsonl");
+        return ExitCode::from(crate::EXIT_ERROR);
+    }
+    let batch = crate::stream::Batch {
+        jsonl,
+        output: args.output.as_deref(),
+        resume: args.resume.as_deref(),
+        shard: args.shard,
+        quiet: args.quiet,
+    };
+    let outcome = match crate::stream::scan(&args.paths, &opts, &batch) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(crate::EXIT_ERROR);
+        }
+    };
+    if let Some(path) = &args.summary {
+        if let Err(e) = crate::summary::write(path, &outcome.rows) {
+            eprintln!("error: {e}");
+            return ExitCode::from(crate::EXIT_ERROR);
+        }
+    }
+    if !args.quiet && outcome.rows.len() > 1 {
+        eprint!("{}", crate::summary::table(&outcome.rows, outcome.wall));
+    }
+    if jsonl {
+        return exit_code_rows(&outcome.rows, args.fail_on);
+    }
+    let reports = outcome.reports;
     let rendered = match args.format {
+        Format::Jsonl => String::new(),
         Format::Text => wasmaudit_report::to_text(&reports),
         Format::Json => wasmaudit_report::to_json(&reports),
         Format::Sarif => {
@@ -113,6 +170,18 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         None => print!("{rendered}"),
     }
     exit_code(&reports, args.fail_on)
+}
+
+/// The exit code from the summary rows (the files of a JSON Lines report, resumed ones included).
+fn exit_code_rows(rows: &[crate::summary::FileRow], fail_on: FailOn) -> ExitCode {
+    if rows.iter().any(|r| r.error) {
+        return ExitCode::from(crate::EXIT_ERROR);
+    }
+    if fail_on.threshold().is_some_and(|t| rows.iter().any(|r| r.max_impact.is_some_and(|i| i >= t))) {
+        ExitCode::from(crate::EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {

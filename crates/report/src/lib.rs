@@ -5,10 +5,12 @@
 //! reports and the registry, so equal inputs give byte-identical output.
 
 mod json;
+mod merge;
 mod sarif;
 mod text;
 
-pub use json::to_json;
+pub use json::{to_json, to_jsonl_line};
+pub use merge::{merge_reports, parse_jsonl, report_kind, ReportKind};
 pub use sarif::to_sarif;
 pub use text::to_text;
 
