@@ -131,7 +131,7 @@ pub fn scan_stream(
     let detectors: crate::SharedDetectors = wasmaudit_detectors::registry().into();
     let items = inputs.items;
     let next = AtomicUsize::new(0);
-    let seen: Mutex<HashMap<(bool, String), Shared>> = Mutex::new(HashMap::new());
+    let seen: Mutex<HashMap<String, Shared>> = Mutex::new(HashMap::new());
     let (tx, rx) = mpsc::channel::<(usize, Event)>();
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(items.len().max(1)) {
@@ -164,7 +164,7 @@ fn scan_item(
     item: &Item,
     opts: &ScanOptions,
     batch: &BatchOptions,
-    seen: &Mutex<HashMap<(bool, String), Shared>>,
+    seen: &Mutex<HashMap<String, Shared>>,
     detectors: &crate::SharedDetectors,
 ) -> Event {
     let start = Instant::now();
@@ -182,24 +182,40 @@ fn scan_item(
             };
         }
     };
-    let sha256 = sha256_hex(&bytes);
+    // `.wat` text is assembled first: the report, the resume check and the duplicate check all
+    // go by the module's SHA-256 (the text's when it does not assemble).
+    let is_wat = file.extension().is_some_and(|e| e == "wat");
+    let (module, assembly_error) = if is_wat {
+        match crate::isolate::run_inline(|| wat::parse_bytes(&bytes).map(|w| w.into_owned())) {
+            Ok(Ok(wasm)) => (wasm, None),
+            Ok(Err(e)) => (bytes, Some(format!("invalid WAT: {e}"))),
+            Err(i) => (bytes, Some(i.message())),
+        }
+    } else {
+        (bytes, None)
+    };
+    let sha256 = sha256_hex(&module);
     if batch.resume.get(path).is_some_and(|s| *s == sha256) {
         return Event::Resumed { path: path.to_string(), sha256 };
     }
-    let is_wat = file.extension().is_some_and(|e| e == "wat");
+    if let Some(e) = assembly_error {
+        let report = FileReport::error(path.to_string(), sha256, e);
+        return Event::Scanned {
+            report,
+            stats: FileStats { elapsed: start.elapsed(), ..FileStats::default() },
+        };
+    }
     let cell: Shared = {
         // A poisoned lock only means another worker panicked outside `isolate`; the map is
         // still consistent (entries are inserted whole).
         let mut map = seen.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry((is_wat, sha256.clone())).or_default().clone()
+        map.entry(sha256.clone()).or_default().clone()
     };
     let mut first = false;
     // Blocks while another worker analyzes the same module, then reuses its report.
     let (report, peak) = cell.get_or_init(|| {
         first = true;
-        let mut stats = None;
-        let report = crate::scan_loaded(file, path, &bytes, opts, detectors, &mut stats);
-        (report, stats)
+        crate::scan_module(path, &module, opts, detectors)
     });
     let mut report = report.clone();
     report.path = path.to_string();

@@ -182,30 +182,14 @@ pub fn scan_bytes_measured(path: &str, bytes: &[u8], opts: &ScanOptions) -> (Fil
     (report, FileStats { elapsed: start.elapsed(), peak_memory, duplicate: false })
 }
 
-/// Scans a file already read: `.wat` text is assembled first. Sets `peak` to the analysis' peak
-/// memory when counted.
-pub(crate) fn scan_loaded(
-    file: &Path,
+/// Scans a module already read (and assembled), with the peak memory of its analysis.
+pub(crate) fn scan_module(
     path: &str,
     bytes: &[u8],
     opts: &ScanOptions,
     detectors: &SharedDetectors,
-    peak: &mut Option<u64>,
-) -> FileReport {
-    if file.extension().is_some_and(|e| e == "wat") {
-        return match isolate::run_inline(|| wat::parse_bytes(bytes).map(|w| w.into_owned())) {
-            Ok(Ok(wasm)) => {
-                let (r, p) = scan_bytes_inner(path, &wasm, opts, DetectorSet::Shared(detectors));
-                *peak = p;
-                r
-            }
-            Ok(Err(e)) => FileReport::error(path.to_string(), sha256_hex(bytes), format!("invalid WAT: {e}")),
-            Err(i) => FileReport::error(path.to_string(), sha256_hex(bytes), i.message()),
-        };
-    }
-    let (r, p) = scan_bytes_inner(path, bytes, opts, DetectorSet::Shared(detectors));
-    *peak = p;
-    r
+) -> (FileReport, Option<u64>) {
+    scan_bytes_inner(path, bytes, opts, DetectorSet::Shared(detectors))
 }
 
 /// Reads and scans one file. `.wat` text files are assembled first. A file over
