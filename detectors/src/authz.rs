@@ -31,6 +31,9 @@ use wasmaudit_platform::{Effect, Platform};
 
 /// Levels of callers followed up from a sink.
 const MAX_DEPTH: usize = 24;
+/// Call sites on one way up, however it was found (a budget past which longer ways are
+/// dropped; no real contract comes near it).
+const MAX_WAY_SITES: usize = 256;
 /// Ways up kept per function (the first ones in caller order).
 const MAX_PATHS: usize = 64;
 /// Steps from a comparison's result to the branch it decides.
@@ -68,10 +71,53 @@ pub struct Path {
 #[derive(Debug, Clone)]
 struct UpPath {
     entry: u32,
-    sites: Vec<(u32, usize)>,
+    sites: Steps,
     labels: u32,
     identity: bool,
-    origin_guards: Vec<(u32, usize)>,
+    origin_guards: Steps,
+}
+
+/// A list of `(function, instruction)` steps that shares its tail with the ways of the callers
+/// it was built from: a function's ways up extend its callers' ways by one call site, so storing
+/// them as vectors would copy every caller's way into every callee (quadratic in the depth of
+/// the call graph, gigabytes on a deep layered one).
+#[derive(Debug, Clone, Default)]
+struct Steps(Option<Rc<StepNode>>);
+
+#[derive(Debug)]
+struct StepNode {
+    head: (u32, usize),
+    tail: Steps,
+    len: usize,
+}
+
+impl Steps {
+    fn push_front(&self, head: (u32, usize)) -> Steps {
+        Steps(Some(Rc::new(StepNode { head, tail: self.clone(), len: self.len() + 1 })))
+    }
+
+    fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| n.len)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, usize)> + '_ {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let n = cur?;
+            cur = n.tail.0.as_deref();
+            Some(n.head)
+        })
+    }
+
+    fn to_vec(&self) -> Vec<(u32, usize)> {
+        let mut v = Vec::with_capacity(self.len());
+        v.extend(self.iter());
+        v
+    }
 }
 
 /// An indirect call `(function, instruction)` and the call sites above it on one way up.
@@ -82,7 +128,12 @@ pub struct Walker<'c, 'a> {
     pub cx: &'c Context<'a>,
     up: RefCell<BTreeMap<u32, Rc<Vec<UpPath>>>>,
     compare_branches: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
-    checkers: RefCell<BTreeMap<u32, bool>>,
+    checkers: RefCell<BTreeMap<(u32, u32), bool>>,
+    /// Per function, its call sites with a target that [`Walker::is_checker`] accepts, and those
+    /// with a target that reads the caller: a dispatcher with tens of thousands of call sites
+    /// is asked once per site, so the sites are filtered once, not on every question.
+    checker_sites: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
+    reader_sites: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
     caller_readers: std::cell::OnceCell<BTreeSet<u32>>,
     identity_as_data: bool,
     /// Table index of an indirect call `(function, instruction)` seen through a way up
@@ -99,6 +150,8 @@ impl<'c, 'a> Walker<'c, 'a> {
             up: RefCell::new(BTreeMap::new()),
             compare_branches: RefCell::new(BTreeMap::new()),
             checkers: RefCell::new(BTreeMap::new()),
+            checker_sites: RefCell::new(BTreeMap::new()),
+            reader_sites: RefCell::new(BTreeMap::new()),
             caller_readers: std::cell::OnceCell::new(),
             identity_as_data: identity_as_data(cx.platform),
             indirect_index: RefCell::new(BTreeMap::new()),
@@ -197,10 +250,10 @@ impl<'c, 'a> Walker<'c, 'a> {
         ups.iter()
             .map(|u| {
                 let mut chain = vec![(func, instr)];
-                chain.extend(u.sites.iter().copied());
+                chain.extend(u.sites.iter());
                 let mut origin_guards: Vec<(u32, usize)> =
                     first.origin_guards.iter().map(|g| (func, *g)).collect();
-                origin_guards.extend(u.origin_guards.iter().copied());
+                origin_guards.extend(u.origin_guards.iter());
                 Path {
                     entry: u.entry,
                     chain,
@@ -220,15 +273,16 @@ impl<'c, 'a> Walker<'c, 'a> {
         if self.is_root(func) {
             let root = Rc::new(vec![UpPath {
                 entry: func,
-                sites: Vec::new(),
+                sites: Steps::default(),
                 labels: 0,
                 identity: false,
-                origin_guards: Vec::new(),
+                origin_guards: Steps::default(),
             }]);
             self.up.borrow_mut().insert(func, root.clone());
             return root;
         }
-        if visiting.contains(&func) || visiting.len() >= MAX_DEPTH {
+        // Past the engine's memory budget: give up (the engine discards this file's result).
+        if visiting.contains(&func) || visiting.len() >= MAX_DEPTH || cx.should_stop() {
             return Rc::new(Vec::new());
         }
         visiting.push(func);
@@ -239,14 +293,22 @@ impl<'c, 'a> Walker<'c, 'a> {
                 if out.len() >= MAX_PATHS {
                     break 'callers;
                 }
+                // A budget on the length of a way: the ways remembered from earlier questions
+                // may be longer than MAX_DEPTH (that bounds only the callers followed now), and
+                // on a deep layered call graph without a bound every question would copy out
+                // ways as long as the graph is deep.
+                if u.sites.len() >= MAX_WAY_SITES {
+                    continue;
+                }
                 if site.indirect && self.indirect_excludes(caller, site.instr, func, &u.sites) {
                     continue;
                 }
-                let mut sites = vec![(caller, site.instr)];
-                sites.extend(u.sites.iter().copied());
-                let mut origin_guards: Vec<(u32, usize)> =
-                    p.origin_guards.iter().map(|g| (caller, *g)).collect();
-                origin_guards.extend(u.origin_guards.iter().copied());
+                let sites = u.sites.push_front((caller, site.instr));
+                let origin_guards = p
+                    .origin_guards
+                    .iter()
+                    .rev()
+                    .fold(u.origin_guards.clone(), |l, g| l.push_front((caller, *g)));
                 out.push(UpPath {
                     entry: u.entry,
                     sites,
@@ -269,7 +331,7 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// One shared helper called with different constant member-function pointers (eosio-cpp's
     /// `execute_action`) then reaches only the method each call site names. Anything unknown
     /// keeps the way.
-    fn indirect_excludes(&self, func: u32, instr: usize, target: u32, above: &[(u32, usize)]) -> bool {
+    fn indirect_excludes(&self, func: u32, instr: usize, target: u32, above: &Steps) -> bool {
         let cx = self.cx;
         let Some(Op::CallIndirect { table, .. } | Op::ReturnCallIndirect { table, .. }) =
             cx.module.function(func).and_then(|f| f.body.get(instr)).map(|i| &i.op)
@@ -284,13 +346,14 @@ impl<'c, 'a> Walker<'c, 'a> {
         if above.is_empty() {
             return false;
         }
-        let key = (func, instr, above.to_vec());
+        let above = above.to_vec();
+        let key = (func, instr, above.clone());
         let known = self.indirect_index.borrow().get(&key).copied();
         let index = if let Some(i) = known {
             i
         } else {
             let mut way = vec![(func, instr)];
-            way.extend_from_slice(above);
+            way.extend_from_slice(&above);
             let e = WayEval { cx, way: &way, steps: std::cell::Cell::new(0) };
             let index =
                 cx.program.values(func).and_then(|v| v.operands(instr).last().copied()).and_then(|v| match e
@@ -325,23 +388,20 @@ impl<'c, 'a> Walker<'c, 'a> {
         let cx = self.cx;
         let guards = cx.guards();
         let Some(cfg) = cx.program.cfg(func) else { return false };
-        let sites = cx.program.calls.call_sites(func);
-        let caller_read_before = |at: usize| {
-            self.identity_as_data
-                || sites.iter().any(|(c, t)| {
-                    *c != at && cfg.dominates(*c, at) && t.iter().any(|f| self.reads_caller(*f))
-                })
-        };
+        let readers = self.reader_sites(func);
+        let caller_read_before =
+            |at: usize| self.identity_as_data || readers.iter().any(|c| *c != at && cfg.dominates(*c, at));
         for b in self.branches_after_compare(func).iter() {
             if guards.decides(cx, func, *b, true, instr) && caller_read_before(*b) {
                 return true;
             }
         }
         // `assert_owner(&info.sender)?`: a call of a checking function, then a deciding branch.
-        for (site, targets) in sites {
+        for site in self.checker_sites(func).iter() {
             if *site == instr || !cfg.dominates(*site, instr) {
                 continue;
             }
+            let targets = cx.program.calls.targets_at(func, *site);
             let checks = targets.iter().any(|t| {
                 self.is_checker(*t, MAX_CHECKER_DEPTH) && (self.reads_caller(*t) || caller_read_before(*site))
             });
@@ -381,7 +441,9 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// Whether `func` (or a function it calls, `depth` levels down) compares two run-time byte
     /// strings and branches on the result.
     pub fn is_checker(&self, func: u32, depth: u32) -> bool {
-        if let Some(&c) = self.checkers.borrow().get(&func) {
+        // Remembered per depth: an answer found with more depth left may be yes where this
+        // depth says no, and reusing it would make answers depend on the order of questions.
+        if let Some(&c) = self.checkers.borrow().get(&(func, depth)) {
             return c;
         }
         if self.cx.module.function(func).is_none_or(|f| f.is_import()) {
@@ -398,10 +460,46 @@ impl<'c, 'a> Walker<'c, 'a> {
                 .flat_map(|(_, t)| t.iter())
                 .any(|t| *t != func && self.is_checker(*t, depth - 1));
         }
-        if depth == MAX_CHECKER_DEPTH {
-            self.checkers.borrow_mut().insert(func, yes);
-        }
+        self.checkers.borrow_mut().insert((func, depth), yes);
         yes
+    }
+
+    /// Call sites of `func` with a target that is a checker ([`Walker::is_checker`]).
+    fn checker_sites(&self, func: u32) -> Rc<Vec<usize>> {
+        if let Some(s) = self.checker_sites.borrow().get(&func) {
+            return s.clone();
+        }
+        let out: Vec<usize> = self
+            .cx
+            .program
+            .calls
+            .call_sites(func)
+            .iter()
+            .filter(|(_, t)| t.iter().any(|t| self.is_checker(*t, MAX_CHECKER_DEPTH)))
+            .map(|(s, _)| *s)
+            .collect();
+        let out = Rc::new(out);
+        self.checker_sites.borrow_mut().insert(func, out.clone());
+        out
+    }
+
+    /// Call sites of `func` with a target that reads the caller ([`Walker::reads_caller`]).
+    fn reader_sites(&self, func: u32) -> Rc<Vec<usize>> {
+        if let Some(s) = self.reader_sites.borrow().get(&func) {
+            return s.clone();
+        }
+        let out: Vec<usize> = self
+            .cx
+            .program
+            .calls
+            .call_sites(func)
+            .iter()
+            .filter(|(_, t)| t.iter().any(|t| self.reads_caller(*t)))
+            .map(|(s, _)| *s)
+            .collect();
+        let out = Rc::new(out);
+        self.reader_sites.borrow_mut().insert(func, out.clone());
+        out
     }
 
     /// Branch instructions of `func` decided by a comparison of two run-time byte strings.

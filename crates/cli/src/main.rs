@@ -2,14 +2,24 @@
 //! library crates.
 
 mod baseline;
+mod bench;
 mod config;
 mod detectors;
 mod explain;
 mod filter;
+mod merge;
 mod scan;
+mod stream;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+
+/// Counts each file's heap so that the per-file memory budget (`--max-memory-per-file`) and the
+/// summary's peak memory see it (see `wasmaudit_engine::memory`).
+#[global_allocator]
+static GLOBAL: wasmaudit_engine::memory::Allocator<std::alloc::System> =
+    wasmaudit_engine::memory::Allocator::system();
 
 /// Static security analyzer for WebAssembly smart contracts.
 #[derive(Parser)]
@@ -25,6 +35,10 @@ struct Cli {
 enum Command {
     /// Scan .wasm files (directories recursively) and report findings.
     Scan(scan::ScanArgs),
+    /// Join the reports of a sharded scan (JSON, JSON Lines or SARIF) into one.
+    Merge(merge::MergeArgs),
+    /// Time a scan of a folder against wasmparser validation of the same files.
+    Bench(bench::BenchArgs),
     /// List the detectors: id, name, class, impact, confidence (or their docs as Markdown).
     Detectors(detectors::DetectorsArgs),
     /// Show a detector's documentation.
@@ -46,8 +60,11 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
         }
     };
+    wasmaudit_engine::memory::install();
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Merge(args) => merge::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Detectors(args) => detectors::run(&args),
         Command::Explain { detector } => explain::run(&detector),
     }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use wasmaudit_detect::{DetectorMeta, Impact};
-use wasmaudit_engine::{FileReport, ScanOptions, Status, DEFAULT_TIMEOUT_PER_FILE};
+use wasmaudit_engine::{
+    FileReport, ScanOptions, Status, DEFAULT_MAX_MEMORY_PER_FILE, DEFAULT_TIMEOUT_PER_FILE,
+};
 use wasmaudit_front::Limits;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -17,6 +19,9 @@ pub enum Format {
     Sarif,
     /// One self-contained HTML page: summary chart, sortable and filterable table, docs.
     Html,
+    /// JSON Lines: one JSON object per file (the JSON report's `files` entries), written as
+    /// each file finishes.
+    Jsonl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +103,24 @@ pub struct ScanArgs {
     /// scan then exits 0 unless an input could not be analyzed.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Heap one file's analysis may hold, in MiB; past it the file is an error and the batch
+    /// goes on. 0 disables the budget.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_MEMORY_PER_FILE / (1024 * 1024))]
+    max_memory_per_file: u64,
+    /// Scan only shard K of N (1-based): a deterministic share of the inputs by path hash.
+    #[arg(long, value_name = "K/N", value_parser = wasmaudit_engine::Shard::parse)]
+    shard: Option<wasmaudit_engine::Shard>,
+    /// Skip the files this JSON Lines report already has (same path and SHA-256) and copy its
+    /// lines into the new report; needs `--format jsonl`. A missing file starts afresh.
+    #[arg(long, value_name = "FILE")]
+    resume: Option<PathBuf>,
+    /// Write a per-file summary (status, platform, findings per class, time, peak memory):
+    /// JSON if FILE ends in .json, CSV otherwise.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// No progress bar and no summary table on standard error.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 impl ScanArgs {
@@ -123,6 +146,8 @@ impl ScanArgs {
             },
             jobs: self.jobs.or(config.jobs),
             timeout_per_file: (timeout > 0).then(|| Duration::from_secs(timeout)),
+            max_memory_per_file: (self.max_memory_per_file > 0)
+                .then(|| self.max_memory_per_file.saturating_mul(1024 * 1024)),
         }
     }
 
@@ -175,6 +200,16 @@ impl ScanArgs {
 }
 
 impl Plan {
+    /// Applies the policy and the baseline to one report (a streamed JSON Lines scan; unmatched
+    /// suppressions are not noted then).
+    fn filter_one(&self, report: &mut FileReport) {
+        let one = std::slice::from_mut(report);
+        let _ = self.policy.apply(one);
+        if let Some(b) = &self.baseline {
+            b.apply(one);
+        }
+    }
+
     /// Applies the policy and the baseline to the reports, then writes `--write-baseline`.
     fn filter(&self, reports: &mut [FileReport], write_baseline: Option<&Path>) -> Result<(), String> {
         for s in self.policy.apply(reports) {
@@ -198,12 +233,49 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    let mut reports = wasmaudit_engine::scan_paths(&args.paths, &plan.opts);
+    let jsonl = matches!(args.format, Format::Jsonl);
+    if args.resume.is_some() && !jsonl {
+        return usage_error("--resume needs --format jsonl");
+    }
+    if args.write_baseline.is_some() && jsonl {
+        return usage_error("--write-baseline needs a whole report: use --format json, sarif, text or html");
+    }
+    // JSON Lines are written as files finish: the policy and the baseline apply per file then.
+    let per_file = |report: &mut FileReport| plan.filter_one(report);
+    let batch = crate::stream::Batch {
+        jsonl,
+        output: args.output.as_deref(),
+        resume: args.resume.as_deref(),
+        shard: args.shard,
+        quiet: args.quiet,
+        filter: jsonl.then_some(&per_file as &dyn Fn(&mut FileReport)),
+    };
+    let outcome = match crate::stream::scan(&args.paths, &plan.opts, &batch) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(crate::EXIT_ERROR);
+        }
+    };
+    if let Some(path) = &args.summary {
+        if let Err(e) = crate::summary::write(path, &outcome.rows) {
+            eprintln!("error: {e}");
+            return ExitCode::from(crate::EXIT_ERROR);
+        }
+    }
+    if !args.quiet && outcome.rows.len() > 1 {
+        eprint!("{}", crate::summary::table(&outcome.rows, outcome.wall));
+    }
+    if jsonl {
+        return exit_code_rows(&outcome.rows, plan.fail_on);
+    }
+    let mut reports = outcome.reports;
     if let Err(e) = plan.filter(&mut reports, args.write_baseline.as_deref()) {
         return usage_error(&e);
     }
 
     let rendered = match args.format {
+        Format::Jsonl => String::new(),
         Format::Text => wasmaudit_report::to_text_with_sources(&reports, &source_texts(&reports)),
         Format::Json => wasmaudit_report::to_json(&reports),
         Format::Sarif => {
@@ -244,6 +316,18 @@ fn source_texts(reports: &[FileReport]) -> BTreeMap<String, String> {
         }
     }
     out
+}
+
+/// The exit code from the summary rows (the files of a JSON Lines report, resumed ones included).
+fn exit_code_rows(rows: &[crate::summary::FileRow], fail_on: FailOn) -> ExitCode {
+    if rows.iter().any(|r| r.error) {
+        return ExitCode::from(crate::EXIT_ERROR);
+    }
+    if fail_on.threshold().is_some_and(|t| rows.iter().any(|r| r.max_impact.is_some_and(|i| i >= t))) {
+        ExitCode::from(crate::EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn exit_code(reports: &[FileReport], fail_on: FailOn) -> ExitCode {

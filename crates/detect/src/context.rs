@@ -35,6 +35,9 @@ pub struct Context<'a> {
     loops: std::cell::OnceCell<Loops>,
     /// Facts the detectors derive once per module and share (see [`Context::memo`]).
     memo: std::cell::RefCell<Vec<(std::any::TypeId, std::rc::Rc<dyn std::any::Any>)>>,
+    /// Asked by analyses that can grow without bound whether to give up (the engine's per-file
+    /// memory budget); see [`Context::set_stop`].
+    stop: Option<&'a dyn Fn() -> bool>,
 }
 
 impl<'a> Context<'a> {
@@ -65,10 +68,22 @@ impl<'a> Context<'a> {
             storage: std::cell::OnceCell::new(),
             loops: std::cell::OnceCell::new(),
             memo: std::cell::RefCell::new(Vec::new()),
+            stop: None,
         };
         cx.dataflow = DataFlow::compute(&cx);
         cx.guards = Guards::compute(&cx);
         cx
+    }
+
+    /// Installs the check [`Context::should_stop`] asks. Once it says yes, analyses that check it
+    /// return early with partial facts; the caller must then discard the whole result.
+    pub fn set_stop(&mut self, stop: &'a dyn Fn() -> bool) {
+        self.stop = Some(stop);
+    }
+
+    /// Whether the analysis should give up (the caller discards the result).
+    pub fn should_stop(&self) -> bool {
+        self.stop.is_some_and(|s| s())
     }
 
     /// The host model of function `func`, when it is an import the platform model knows.

@@ -7,12 +7,15 @@
 //! Invariant: reports come back sorted by path, findings sorted by offset then detector id, so
 //! output is byte-identical for any thread count.
 
+mod batch;
 mod graph_limits;
 mod inputs;
 mod isolate;
+pub mod memory;
 mod names;
 mod trail;
 
+pub use batch::{scan_stream, BatchOptions, Event, FileStats, Inputs, Shard};
 pub use inputs::collect_inputs;
 pub use names::{demangle, is_library};
 
@@ -29,6 +32,9 @@ use wasmaudit_platform::{Platform, Surface};
 /// Default of [`ScanOptions::timeout_per_file`].
 pub const DEFAULT_TIMEOUT_PER_FILE: Duration = Duration::from_secs(30);
 
+/// Default of [`ScanOptions::max_memory_per_file`]: 512 MiB.
+pub const DEFAULT_MAX_MEMORY_PER_FILE: u64 = 512 * 1024 * 1024;
+
 /// Options of a scan.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -39,6 +45,10 @@ pub struct ScanOptions {
     /// an error and the batch goes on; the analysis thread is abandoned, not stopped (see
     /// `isolate`). `None`: no limit, the analysis runs on the calling thread.
     pub timeout_per_file: Option<Duration>,
+    /// Live heap bytes one file's analysis may hold (see [`memory`] for what is counted and when
+    /// it is checked); past it the file is an error. `None`: no budget. Inert unless the binary
+    /// installed the counting allocator.
+    pub max_memory_per_file: Option<u64>,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +57,7 @@ impl Default for ScanOptions {
             limits: Limits::default(),
             jobs: None,
             timeout_per_file: Some(DEFAULT_TIMEOUT_PER_FILE),
+            max_memory_per_file: Some(DEFAULT_MAX_MEMORY_PER_FILE),
         }
     }
 }
@@ -159,7 +170,7 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    fn error(path: String, sha256: String, message: String) -> FileReport {
+    pub(crate) fn error(path: String, sha256: String, message: String) -> FileReport {
         FileReport {
             path,
             sha256,
@@ -212,24 +223,35 @@ fn owned_from_registry(detectors: &[Box<dyn Detector>]) -> Option<SharedDetector
 }
 
 /// Scans every input (files, and directories recursively for `.wasm`) and returns one report per
-/// file, sorted by path. Paths that do not exist or cannot be read are error reports.
+/// file, sorted by path. Paths that do not exist or cannot be read are error reports. The batch
+/// runs as [`scan_stream`] does (identical modules analyzed once).
 pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Vec<FileReport> {
-    let (files, mut reports) = collect_inputs(paths);
-    let detectors: SharedDetectors = wasmaudit_detectors::registry().into();
-    let run = || -> Vec<FileReport> {
-        use rayon::prelude::*;
-        files.par_iter().map(|p| scan_file_with(p, opts, DetectorSet::Shared(&detectors))).collect()
-    };
-    let scanned = match opts.jobs {
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build() {
-            Ok(pool) => pool.install(run),
-            Err(_) => run(),
-        },
-        None => run(),
-    };
-    reports.extend(scanned);
-    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut reports = Vec::new();
+    scan_stream(Inputs::collect(paths, None), opts, &BatchOptions::default(), |e| {
+        if let Event::Scanned { report, .. } = e {
+            reports.push(report);
+        }
+    });
     reports
+}
+
+/// Scans a module held in memory with the registry's detectors and says what it cost.
+pub fn scan_bytes_measured(path: &str, bytes: &[u8], opts: &ScanOptions) -> (FileReport, FileStats) {
+    let detectors: SharedDetectors = wasmaudit_detectors::registry().into();
+    let start = std::time::Instant::now();
+    let (report, peak_memory) = scan_bytes_inner(path, bytes, opts, DetectorSet::Shared(&detectors), None);
+    (report, FileStats { elapsed: start.elapsed(), peak_memory, duplicate: false })
+}
+
+/// Scans a module already read (and assembled), with the peak memory of its analysis.
+pub(crate) fn scan_module(
+    path: &str,
+    bytes: &[u8],
+    opts: &ScanOptions,
+    detectors: &SharedDetectors,
+    lines: Option<LineTable>,
+) -> (FileReport, Option<u64>) {
+    scan_bytes_inner(path, bytes, opts, DetectorSet::Shared(detectors), lines)
 }
 
 /// Reads and scans one file. `.wat` text files are assembled first. A file over
@@ -252,7 +274,7 @@ fn scan_file_with(path: &Path, opts: &ScanOptions, detectors: DetectorSet<'_>) -
         return match isolate::run_inline(|| wat::parse_bytes(&bytes).map(|w| w.into_owned())) {
             Ok(Ok(wasm)) => {
                 let lines = wat_lines(path, &bytes, &wasm);
-                scan_bytes_lines(&display, &wasm, opts, detectors, lines)
+                scan_bytes_inner(&display, &wasm, opts, detectors, lines).0
             }
             Ok(Err(e)) => FileReport::error(display, sha256_hex(&bytes), format!("invalid WAT: {e}")),
             Err(i) => FileReport::error(display, sha256_hex(&bytes), i.message()),
@@ -265,7 +287,7 @@ fn scan_file_with(path: &Path, opts: &ScanOptions, detectors: DetectorSet<'_>) -
 /// DWARF line info, which is used only when its functions sit at the same offsets as in the
 /// plain assembly that is analyzed (DWARF sections come after the code), so findings and hashes
 /// are those of the plain module.
-fn wat_lines(path: &Path, text: &[u8], plain: &[u8]) -> Option<LineTable> {
+pub(crate) fn wat_lines(path: &Path, text: &[u8], plain: &[u8]) -> Option<LineTable> {
     let assembled = isolate::run_inline(|| {
         wat::Parser::new()
             .generate_dwarf(wat::GenerateDwarf::Lines)
@@ -286,7 +308,7 @@ fn wat_lines(path: &Path, text: &[u8], plain: &[u8]) -> Option<LineTable> {
 /// Reads at most `max` bytes of `path`: the size is checked from the metadata before reading,
 /// and the read itself is capped for files that grow meanwhile or report no size (pipes,
 /// devices).
-fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+pub(crate) fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
     let over = |size: u64| format!("file is {size} bytes, over the limit of {max} bytes");
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
     let max = max as u64;
@@ -321,29 +343,36 @@ pub fn scan_bytes(
 }
 
 fn scan_bytes_with(path: &str, bytes: &[u8], opts: &ScanOptions, detectors: DetectorSet<'_>) -> FileReport {
-    scan_bytes_lines(path, bytes, opts, detectors, None)
+    scan_bytes_inner(path, bytes, opts, detectors, None).0
 }
 
 /// [`scan_bytes_with`], with the source lines given (a `.wat` input's) instead of read from the
-/// module's DWARF.
-fn scan_bytes_lines(
+/// module's DWARF, and the peak memory of the analysis when counted.
+fn scan_bytes_inner(
     path: &str,
     bytes: &[u8],
     opts: &ScanOptions,
     detectors: DetectorSet<'_>,
     lines: Option<LineTable>,
-) -> FileReport {
+) -> (FileReport, Option<u64>) {
     let sha256 = sha256_hex(bytes);
     let limits = opts.limits;
+    let budget = opts.max_memory_per_file;
     let outcome = match (opts.timeout_per_file, detectors) {
         (Some(limit), DetectorSet::Shared(shared)) => {
             let shared = Arc::clone(shared);
             let owned = bytes.to_vec();
-            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared, lines))
+            isolate::run_with_time_limit(limit, move || {
+                analyze_metered(&owned, &limits, &shared, budget, lines)
+            })
         }
-        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice(), lines)),
+        _ => isolate::run_inline(|| analyze_metered(bytes, &limits, detectors.as_slice(), budget, lines)),
     };
-    match outcome {
+    let (outcome, peak) = match outcome {
+        Ok((r, peak)) => (Ok(r), peak),
+        Err(e) => (Err(e), None),
+    };
+    let report = match outcome {
         Ok(Ok((platform, findings))) => FileReport {
             path: path.to_string(),
             sha256,
@@ -354,7 +383,8 @@ fn scan_bytes_lines(
         },
         Ok(Err(e)) => FileReport::error(path.to_string(), sha256, e),
         Err(interrupted) => FileReport::error(path.to_string(), sha256, interrupted.message()),
-    }
+    };
+    (report, peak)
 }
 
 /// Detects the platform of a parsed module from its imports, exports and custom sections.
@@ -371,20 +401,52 @@ pub fn detect_platform(module: &Module) -> Platform {
     wasmaudit_platform::detect(&surface).platform
 }
 
+type Analysis = Result<(Platform, Vec<ReportedFinding>), String>;
+
+/// [`analyze`] with its allocations counted to this file (on the calling thread) and checked
+/// against `budget`; returns the peak too.
+fn analyze_metered(
+    bytes: &[u8],
+    limits: &Limits,
+    detectors: &[Box<dyn Detector>],
+    budget: Option<u64>,
+    lines: Option<LineTable>,
+) -> (Analysis, Option<u64>) {
+    let mut meter = memory::FileMeter::new();
+    let over = meter.over(budget);
+    let result = meter.run(|| analyze(bytes, limits, detectors, &over, budget, lines));
+    (result, meter.peak())
+}
+
 fn analyze(
     bytes: &[u8],
     limits: &Limits,
     detectors: &[Box<dyn Detector>],
+    over_budget: &dyn Fn() -> bool,
+    budget: Option<u64>,
     lines: Option<LineTable>,
-) -> Result<(Platform, Vec<ReportedFinding>), String> {
+) -> Analysis {
+    let check = || {
+        if over_budget() {
+            let mib = budget.unwrap_or(0) / (1024 * 1024);
+            Err(format!("analysis exceeded the per-file memory budget of {mib} MiB"))
+        } else {
+            Ok(())
+        }
+    };
     let module = wasmaudit_front::parse_with_limits(bytes, limits).map_err(|e| e.to_string())?;
+    check()?;
     graph_limits::check(&module, limits)?;
     let platform = detect_platform(&module);
     let program = Program::build_with_budget(&module, &mut Budget::new(limits.max_analysis_steps));
-    let cx = Context::new(&module, &program, platform);
+    check()?;
+    let mut cx = Context::new(&module, &program, platform);
+    cx.set_stop(over_budget);
+    check()?;
     let mut raw: Vec<Finding> = Vec::new();
     for d in detectors.iter().filter(|d| d.meta().applies_to(platform.as_str())) {
         d.run(&cx, &mut raw);
+        check()?;
     }
     let lines = lines.unwrap_or_else(|| LineTable::of(&module));
     let mut chains = trail::Chains::new(&program.calls);

@@ -21,7 +21,7 @@ pub use module::{
     CustomSection, DataSegment, ElementSegment, Export, ExportKind, FuncSig, Function, Global, Import,
     ImportKind, Memory, Module, Table, ValType,
 };
-pub use parse::{parse, parse_with_limits};
+pub use parse::{parse, parse_with_limits, validate};
 
 use std::fmt;
 

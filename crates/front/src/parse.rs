@@ -27,6 +27,15 @@ pub fn parse_with_limits(bytes: &[u8], limits: &Limits) -> Result<Module, FrontE
     decode(bytes, limits)
 }
 
+/// Validates `bytes` with wasmparser's validator alone (the features [`parse`] enables), decoding
+/// nothing: the parsing floor the bench compares the whole analysis with.
+pub fn validate(bytes: &[u8]) -> Result<(), FrontError> {
+    Validator::new_with_features(WasmFeatures::all())
+        .validate_all(bytes)
+        .map(|_| ())
+        .map_err(|e| FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message())))
+}
+
 /// Validates one function body. wasmparser caps a function at 50,000 locals; EOSIO's and other
 /// contract VMs accept more (the real corpus has such contracts), so a body whose only fault is
 /// that cap is accepted when its locals are within [`Limits::max_locals`]: the analyses never

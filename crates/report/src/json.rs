@@ -15,48 +15,7 @@ fn source(s: &SourceLocation) -> Value {
 /// (`{"file","line","column"}` from DWARF, or null) and `trail` (the call chain from an entry
 /// point, each `{"function","function_index","instruction_index","offset","source"}`).
 pub fn to_json(reports: &[FileReport]) -> String {
-    let files: Vec<Value> = reports
-        .iter()
-        .map(|r| {
-            let findings: Vec<Value> = r
-                .findings
-                .iter()
-                .map(|f| {
-                    json!({
-                        "id": f.detector.id,
-                        "name": f.detector.name,
-                        "class": f.detector.class.as_str(),
-                        "impact": f.impact.as_str(),
-                        "confidence": f.confidence.as_str(),
-                        "function": f.function,
-                        "function_index": f.function_index,
-                        "offset": f.offset,
-                        "message": f.message,
-                        "instruction": f.instruction,
-                        "instruction_index": f.instr_index,
-                        "fingerprint": fingerprint(f),
-                        "function_raw": f.function_raw,
-                        "source": f.source.as_ref().map(source),
-                        "trail": f.trail.iter().map(|t| json!({
-                            "function": t.function,
-                            "function_index": t.function_index,
-                            "instruction_index": t.instr_index,
-                            "offset": t.offset,
-                            "source": t.source.as_ref().map(source),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            json!({
-                "path": r.path,
-                "sha256": r.sha256,
-                "platform": r.platform.map(|p| p.as_str()),
-                "status": r.status.as_str(),
-                "error": r.error,
-                "findings": findings,
-            })
-        })
-        .collect();
+    let files: Vec<Value> = reports.iter().map(file_value).collect();
     let doc = json!({
         "version": 1,
         "tool": { "name": TOOL_NAME, "version": TOOL_VERSION },
@@ -66,4 +25,53 @@ pub fn to_json(reports: &[FileReport]) -> String {
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
+}
+
+/// One line of the JSON Lines report (`--format jsonl`): the object `to_json` puts in `files`
+/// for this file, on one line, keys sorted, ending in a newline.
+pub fn to_jsonl_line(report: &FileReport) -> String {
+    let mut out = serde_json::to_string(&file_value(report)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The JSON object of one file.
+fn file_value(r: &FileReport) -> Value {
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.detector.id,
+                "name": f.detector.name,
+                "class": f.detector.class.as_str(),
+                "impact": f.impact.as_str(),
+                "confidence": f.confidence.as_str(),
+                "function": f.function,
+                "function_index": f.function_index,
+                "offset": f.offset,
+                "message": f.message,
+                "instruction": f.instruction,
+                "instruction_index": f.instr_index,
+                "fingerprint": fingerprint(f),
+                "function_raw": f.function_raw,
+                "source": f.source.as_ref().map(source),
+                "trail": f.trail.iter().map(|t| json!({
+                    "function": t.function,
+                    "function_index": t.function_index,
+                    "instruction_index": t.instr_index,
+                    "offset": t.offset,
+                    "source": t.source.as_ref().map(source),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "path": r.path,
+        "sha256": r.sha256,
+        "platform": r.platform.map(|p| p.as_str()),
+        "status": r.status.as_str(),
+        "error": r.error,
+        "findings": findings,
+    })
 }

@@ -8,12 +8,14 @@
 mod docs;
 mod html;
 mod json;
+mod merge;
 mod sarif;
 mod text;
 
 pub use docs::detectors_markdown;
 pub use html::{code_flow, report_data, to_html, FlowStep};
-pub use json::to_json;
+pub use json::{to_json, to_jsonl_line};
+pub use merge::{merge_reports, parse_jsonl, report_kind, ReportKind};
 pub use sarif::{to_sarif, to_sarif_with, SarifOptions};
 pub use text::{to_text, to_text_with_sources};
 
