@@ -12,6 +12,8 @@ mod inputs;
 mod isolate;
 
 pub use inputs::collect_inputs;
+pub use wasmaudit_smt as smt;
+pub use wasmaudit_smt::{SmtOptions, SmtVerdict, Verdict};
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -36,6 +38,10 @@ pub struct ScanOptions {
     /// an error and the batch goes on; the analysis thread is abandoned, not stopped (see
     /// `isolate`). `None`: no limit, the analysis runs on the calling thread.
     pub timeout_per_file: Option<Duration>,
+    /// SMT checks after the detectors (`--smt`): every finding gets a verdict, refuted ones are
+    /// dropped unless [`SmtOptions::keep_refuted`]. Needs the `smt` feature
+    /// ([`wasmaudit_smt::available`]); without it every verdict is `unknown`.
+    pub smt: Option<SmtOptions>,
 }
 
 impl Default for ScanOptions {
@@ -44,6 +50,7 @@ impl Default for ScanOptions {
             limits: Limits::default(),
             jobs: None,
             timeout_per_file: Some(DEFAULT_TIMEOUT_PER_FILE),
+            smt: None,
         }
     }
 }
@@ -83,6 +90,8 @@ pub struct ReportedFinding {
     pub confidence: wasmaudit_detect::Confidence,
     /// The finding's own impact (the detector's unless its evidence grades it).
     pub impact: wasmaudit_detect::Impact,
+    /// The SMT verdict, when the scan ran the checks.
+    pub smt: Option<SmtVerdict>,
 }
 
 /// The result of scanning one file.
@@ -237,13 +246,14 @@ pub fn scan_bytes(
 fn scan_bytes_with(path: &str, bytes: &[u8], opts: &ScanOptions, detectors: DetectorSet<'_>) -> FileReport {
     let sha256 = sha256_hex(bytes);
     let limits = opts.limits;
+    let smt = opts.smt.clone();
     let outcome = match (opts.timeout_per_file, detectors) {
         (Some(limit), DetectorSet::Shared(shared)) => {
             let shared = Arc::clone(shared);
             let owned = bytes.to_vec();
-            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared))
+            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared, smt.as_ref()))
         }
-        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice())),
+        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice(), smt.as_ref())),
     };
     match outcome {
         Ok(Ok((platform, findings))) => FileReport {
@@ -277,6 +287,7 @@ fn analyze(
     bytes: &[u8],
     limits: &Limits,
     detectors: &[Box<dyn Detector>],
+    smt: Option<&SmtOptions>,
 ) -> Result<(Platform, Vec<ReportedFinding>), String> {
     let module = wasmaudit_front::parse_with_limits(bytes, limits).map_err(|e| e.to_string())?;
     graph_limits::check(&module, limits)?;
@@ -287,10 +298,23 @@ fn analyze(
     for d in detectors.iter().filter(|d| d.meta().applies_to(platform.as_str())) {
         d.run(&cx, &mut raw);
     }
-    let mut findings: Vec<ReportedFinding> = raw.into_iter().map(|f| resolve(&module, f)).collect();
+    let verdicts = match smt {
+        Some(o) => wasmaudit_smt::check(&cx, &raw, o).into_iter().map(Some).collect(),
+        None => vec![None; raw.len()],
+    };
+    let keep_refuted = smt.is_some_and(|o| o.keep_refuted);
+    let mut findings: Vec<ReportedFinding> = raw
+        .into_iter()
+        .zip(verdicts)
+        .filter(|(_, v)| keep_refuted || v.as_ref().is_none_or(|v| v.verdict != Verdict::Refuted))
+        .map(|(f, v)| ReportedFinding { smt: v, ..resolve(&module, f) })
+        .collect();
     findings
         .sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));
-    findings.dedup();
+    // Equal findings are one, whatever time their SMT checks took (the second is a cache hit).
+    findings.dedup_by(|a, b| {
+        ReportedFinding { smt: None, ..a.clone() } == ReportedFinding { smt: None, ..b.clone() }
+    });
     Ok((platform, findings))
 }
 
@@ -310,6 +334,7 @@ fn resolve(module: &Module, f: Finding) -> ReportedFinding {
         message: f.message,
         confidence: f.confidence,
         impact: f.impact,
+        smt: None,
     }
 }
 

@@ -6,6 +6,7 @@ use wasmaudit_engine::FileReport;
 ///
 /// `{"version":1,"tool":{"name","version"},"files":[{"path","sha256","platform","status","error",
 /// "findings":[{"id","name","class","impact","confidence","function","function_index","offset","message",...}]}]}`
+/// and, with `--smt`, `"smt":{"verdict","model","reason","time_ms"}` in each finding.
 pub fn to_json(reports: &[FileReport]) -> String {
     let files: Vec<Value> = reports
         .iter()
@@ -14,7 +15,7 @@ pub fn to_json(reports: &[FileReport]) -> String {
                 .findings
                 .iter()
                 .map(|f| {
-                    json!({
+                    let mut finding = json!({
                         "id": f.detector.id,
                         "name": f.detector.name,
                         "class": f.detector.class.as_str(),
@@ -27,7 +28,12 @@ pub fn to_json(reports: &[FileReport]) -> String {
                         "instruction": f.instruction,
                         "instruction_index": f.instr_index,
                         "fingerprint": fingerprint(f),
-                    })
+                    });
+                    // Only when the scan ran the SMT checks: reports without them keep their shape.
+                    if let (Some(v), Some(map)) = (&f.smt, finding.as_object_mut()) {
+                        map.insert("smt".to_string(), crate::smt_json(v));
+                    }
+                    finding
                 })
                 .collect();
             json!({

@@ -44,12 +44,23 @@ fn diagnostic(r: &FileReport, f: &ReportedFinding) -> (SimpleFile<String, String
     let source = format!("{prefix}{}\n", f.instruction);
     let span = prefix.len()..prefix.len() + f.instruction.len();
     let file = SimpleFile::new(format!("{} @ {:#x}", r.path, f.offset), source);
+    let mut notes = vec![format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id)];
+    if let Some(v) = &f.smt {
+        let mut note = format!("smt: {}", v.verdict);
+        if let Some(r) = &v.reason {
+            let _ = write!(note, " ({r})");
+        }
+        for line in crate::witness_lines(v) {
+            let _ = write!(note, "\n  {line}");
+        }
+        notes.push(note);
+    }
     let d = Diagnostic::new(severity(f.impact))
         .with_code(f.detector.id)
         .with_message(&f.message)
         .with_labels(vec![Label::primary((), span)
             .with_message(format!("{} ({} impact, {} confidence)", f.detector.name, f.impact, f.confidence))])
-        .with_notes(vec![format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id)]);
+        .with_notes(notes);
     (file, d)
 }
 
