@@ -112,3 +112,15 @@ fn detectors_and_explain() {
     let usage = wasmaudit().args(["scan", "--format", "yaml", "x.wasm"]).output().expect("runs");
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// In a build without the `smt` feature, `--smt` is a usage error that says how to get it.
+#[cfg(not(feature = "smt"))]
+#[test]
+fn smt_without_the_feature_is_a_usage_error() {
+    let file = example("unprotected-upgrade/ink-1/vulnerable.wat");
+    let out = wasmaudit().args(["scan", "--smt", &file]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--smt") && err.contains("--features smt"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing scanned");
+}

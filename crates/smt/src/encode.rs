@@ -119,6 +119,8 @@ pub(crate) struct Exec<'c, 'a> {
     shapes: BTreeMap<u32, std::rc::Rc<Shape>>,
     call_stack: Vec<u32>,
     entry_globals: BTreeMap<u32, BV>,
+    /// Whether the walk starts at an entry point of a fresh instance (globals initialised).
+    fresh_instance: bool,
     fresh: u64,
     guard: Bool,
     live: bool,
@@ -177,6 +179,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             shapes: BTreeMap::new(),
             call_stack: Vec::new(),
             entry_globals: BTreeMap::new(),
+            fresh_instance: false,
             fresh: 0,
             guard: Bool::from_bool(true),
             live: true,
@@ -196,9 +199,11 @@ impl<'c, 'a> Exec<'c, 'a> {
         Array::new_const(format!("mem!{}", self.fresh), &Sort::bitvector(32), &Sort::bitvector(8))
     }
 
-    /// Memory at an entry point of a fresh instance: the active data segments with constant
-    /// offsets (up to `cap` bytes) over unconstrained contents.
-    pub fn load_data_segments(&mut self, cap: usize) {
+    /// The state at an entry point of a fresh instance: globals hold their initial values and
+    /// memory the active data segments with constant offsets (up to `cap` bytes) over
+    /// unconstrained contents.
+    pub fn fresh_instance(&mut self, cap: usize) {
+        self.fresh_instance = true;
         let mut written = 0usize;
         let mut mem = self.st.mem.clone();
         for seg in &self.cx.module.data {

@@ -133,7 +133,7 @@ impl Query<'_, '_> {
         let bounds = Bounds { unroll: self.opts.unroll, depth: self.opts.depth, max_steps: MAX_STEPS };
         let mut ex = Exec::new(self.cx, bounds, self.target, self.property, reaching.clone());
         if entry {
-            ex.load_data_segments(DATA_CAP);
+            ex.fresh_instance(DATA_CAP);
         }
         let args: Vec<BV> = ex
             .param_widths(start)
