@@ -20,8 +20,14 @@ fn scan(rel: &str, smt: Option<SmtOptions>) -> FileReport {
     report
 }
 
+/// A fixed budget: by default it follows the module's analysis time, which on these small
+/// examples in a debug build is shorter than a query.
+fn fixed_budget() -> SmtOptions {
+    SmtOptions { budget_matches_analysis: false, ..SmtOptions::default() }
+}
+
 fn keep_refuted() -> Option<SmtOptions> {
-    Some(SmtOptions { keep_refuted: true, ..SmtOptions::default() })
+    Some(SmtOptions { keep_refuted: true, ..fixed_budget() })
 }
 
 /// Findings on dead code (an opaque predicate, an MBA identity, a check through arithmetic on a
@@ -41,7 +47,7 @@ fn findings_on_infeasible_paths_are_refuted_and_dropped() {
             assert!(v.reason.as_deref().is_some_and(|r| r.contains("no feasible path")), "{v:?}");
         }
 
-        let dropped = scan(rel, Some(SmtOptions::default()));
+        let dropped = scan(rel, Some(fixed_budget()));
         assert!(dropped.findings.is_empty(), "{rel}: refuted findings are dropped: {:?}", dropped.findings);
     }
 }
@@ -50,7 +56,7 @@ fn findings_on_infeasible_paths_are_refuted_and_dropped() {
 /// witness solves the dispatch: the action that reaches the handler, by name.
 #[test]
 fn transformed_dispatch_is_confirmed_with_the_action_name() {
-    let r = scan("smt/transformed-dispatch.wat", Some(SmtOptions::default()));
+    let r = scan("smt/transformed-dispatch.wat", Some(fixed_budget()));
     let f = r.findings.iter().find(|f| f.detector.name == "missing-authorization").expect("finding kept");
     let v = f.smt.as_ref().expect("verdict");
     assert_eq!(v.verdict, Verdict::Confirmed, "{v:?}");
@@ -64,7 +70,7 @@ fn transformed_dispatch_is_confirmed_with_the_action_name() {
 /// An unchecked addition is confirmed with operands that do wrap.
 #[test]
 fn overflow_witness_gives_operands_that_wrap() {
-    let r = scan("unchecked-arithmetic/ink-1/vulnerable.wat", Some(SmtOptions::default()));
+    let r = scan("unchecked-arithmetic/ink-1/vulnerable.wat", Some(fixed_budget()));
     let f = r.findings.iter().find(|f| f.detector.name == "unchecked-arithmetic").expect("finding");
     let v = f.smt.as_ref().expect("verdict");
     assert_eq!(v.verdict, Verdict::Confirmed, "{v:?}");
@@ -118,7 +124,10 @@ fn detector_examples_get_a_verdict_and_real_findings_are_never_refuted() {
 #[test]
 fn cli_renders_verdicts_in_every_format() {
     let file = path("smt/transformed-dispatch.wat").display().to_string();
-    let json = wasmaudit().args(["scan", "--smt", "--format", "json", &file]).output().expect("runs");
+    let json = wasmaudit()
+        .args(["scan", "--smt", "--smt-budget", "10000", "--format", "json", &file])
+        .output()
+        .expect("runs");
     assert_eq!(json.status.code(), Some(1), "{}", String::from_utf8_lossy(&json.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
     let finding = &doc["files"][0]["findings"][0];
@@ -127,11 +136,14 @@ fn cli_renders_verdicts_in_every_format() {
     assert!(finding["smt"]["time_ms"].is_u64());
     assert!(finding["smt"].get("reason").is_some());
 
-    let text = wasmaudit().args(["scan", "--smt", &file]).output().expect("runs");
+    let text = wasmaudit().args(["scan", "--smt", "--smt-budget", "10000", &file]).output().expect("runs");
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("smt: confirmed") && text.contains("action = setowner"), "{text}");
 
-    let sarif = wasmaudit().args(["scan", "--smt", "--format", "sarif", &file]).output().expect("runs");
+    let sarif = wasmaudit()
+        .args(["scan", "--smt", "--smt-budget", "10000", "--format", "sarif", &file])
+        .output()
+        .expect("runs");
     let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("SARIF");
     let result = &doc["runs"][0]["results"][0];
     assert_eq!(result["properties"]["smt"]["verdict"], "confirmed");
@@ -147,10 +159,13 @@ fn cli_renders_verdicts_in_every_format() {
 #[test]
 fn cli_keep_refuted() {
     let file = path("smt/opaque-predicate.wat").display().to_string();
-    let out = wasmaudit().args(["scan", "--smt", "--format", "json", &file]).output().expect("runs");
+    let out = wasmaudit()
+        .args(["scan", "--smt", "--smt-budget", "10000", "--format", "json", &file])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0), "the only finding is refuted");
     let out = wasmaudit()
-        .args(["scan", "--smt", "--keep-refuted", "--format", "json", &file])
+        .args(["scan", "--smt", "--smt-budget", "10000", "--keep-refuted", "--format", "json", &file])
         .output()
         .expect("runs");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");

@@ -82,9 +82,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_QUERY_TIMEOUT.as_millis() as u64, requires = "smt")]
     smt_timeout: u64,
     /// Wall-clock budget of the SMT checks of one module, in milliseconds; findings left when it
-    /// runs out are `unknown`.
-    #[arg(long, value_name = "MS", default_value_t = DEFAULT_MODULE_BUDGET.as_millis() as u64, requires = "smt")]
-    smt_budget: u64,
+    /// runs out are `unknown`. Default: as long as the module's own analysis took (at least
+    /// 100 ms, at most 10 s), so `--smt` about doubles a scan at most.
+    #[arg(long, value_name = "MS", requires = "smt")]
+    smt_budget: Option<u64>,
     /// Loop iterations the SMT encoding unrolls before havocking the loop state.
     #[arg(long, value_name = "K", default_value_t = SmtOptions::default().unroll, requires = "smt")]
     smt_unroll: u32,
@@ -111,7 +112,8 @@ impl ScanArgs {
             timeout_per_file: (self.timeout_per_file > 0).then(|| Duration::from_secs(self.timeout_per_file)),
             smt: self.smt.then(|| SmtOptions {
                 timeout_per_query: Duration::from_millis(self.smt_timeout.max(1)),
-                module_budget: Duration::from_millis(self.smt_budget),
+                module_budget: self.smt_budget.map_or(DEFAULT_MODULE_BUDGET, Duration::from_millis),
+                budget_matches_analysis: self.smt_budget.is_none(),
                 unroll: self.smt_unroll,
                 depth: self.smt_depth,
                 keep_refuted: self.keep_refuted,

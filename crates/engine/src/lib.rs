@@ -251,9 +251,15 @@ fn scan_bytes_with(path: &str, bytes: &[u8], opts: &ScanOptions, detectors: Dete
         (Some(limit), DetectorSet::Shared(shared)) => {
             let shared = Arc::clone(shared);
             let owned = bytes.to_vec();
-            isolate::run_with_time_limit(limit, move || analyze(&owned, &limits, &shared, smt.as_ref()))
+            // The SMT checks end by four fifths of the file's limit, leaving the rest to rendering
+            // the findings: a slow solver never turns a file into an error.
+            let smt = smt.map(|o| SmtOptions { module_budget: o.module_budget.min(limit * 4 / 5), ..o });
+            isolate::run_with_time_limit(limit, move || {
+                let started = std::time::Instant::now();
+                analyze(&owned, &limits, &shared, smt.as_ref(), Some(started + limit * 4 / 5))
+            })
         }
-        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice(), smt.as_ref())),
+        _ => isolate::run_inline(|| analyze(bytes, &limits, detectors.as_slice(), smt.as_ref(), None)),
     };
     match outcome {
         Ok(Ok((platform, findings))) => FileReport {
@@ -288,7 +294,9 @@ fn analyze(
     limits: &Limits,
     detectors: &[Box<dyn Detector>],
     smt: Option<&SmtOptions>,
+    deadline: Option<std::time::Instant>,
 ) -> Result<(Platform, Vec<ReportedFinding>), String> {
+    let started = std::time::Instant::now();
     let module = wasmaudit_front::parse_with_limits(bytes, limits).map_err(|e| e.to_string())?;
     graph_limits::check(&module, limits)?;
     let platform = detect_platform(&module);
@@ -299,7 +307,17 @@ fn analyze(
         d.run(&cx, &mut raw);
     }
     let verdicts = match smt {
-        Some(o) => wasmaudit_smt::check(&cx, &raw, o).into_iter().map(Some).collect(),
+        Some(o) => {
+            let mut budget = o.module_budget;
+            if o.budget_matches_analysis {
+                budget = budget.min(started.elapsed().max(wasmaudit_smt::MIN_MODULE_BUDGET));
+            }
+            if let Some(d) = deadline {
+                budget = budget.min(d.saturating_duration_since(std::time::Instant::now()));
+            }
+            let o = SmtOptions { module_budget: budget, ..o.clone() };
+            wasmaudit_smt::check(&cx, &raw, &o).into_iter().map(Some).collect()
+        }
         None => vec![None; raw.len()],
     };
     let keep_refuted = smt.is_some_and(|o| o.keep_refuted);

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::Context;
 use wasmaudit_front::{BinOp, CmpOp, ConvOp, Function, Op, UnOp, ValType, Width};
 use wasmaudit_platform::Effect;
-use z3::ast::{Array, Bool, BV};
+use z3::ast::{Array, Ast, Bool, BV};
 use z3::Sort;
 
 /// What must hold at the flagged instruction besides reaching it.
@@ -43,6 +43,8 @@ struct State {
     locals: BTreeMap<u32, BV>,
     globals: BTreeMap<u32, BV>,
     mem: Array,
+    /// Memory is still the fresh instance's: no store or havoc on this path yet.
+    pristine: bool,
 }
 
 /// What a branch carries to its label: the label's values and the environment.
@@ -52,6 +54,7 @@ struct Arrival {
     locals: BTreeMap<u32, BV>,
     globals: BTreeMap<u32, BV>,
     mem: Array,
+    pristine: bool,
 }
 
 struct Label {
@@ -183,7 +186,13 @@ impl<'c, 'a> Exec<'c, 'a> {
             fresh: 0,
             guard: Bool::from_bool(true),
             live: true,
-            st: State { stack: Vec::new(), locals: BTreeMap::new(), globals: BTreeMap::new(), mem: mem_sort },
+            st: State {
+                stack: Vec::new(),
+                locals: BTreeMap::new(),
+                globals: BTreeMap::new(),
+                mem: mem_sort,
+                pristine: false,
+            },
             labels: Vec::new(),
             func: 0,
         }
@@ -196,34 +205,16 @@ impl<'c, 'a> Exec<'c, 'a> {
 
     fn fresh_mem(&mut self) -> Array {
         self.fresh += 1;
+        self.st.pristine = false;
         Array::new_const(format!("mem!{}", self.fresh), &Sort::bitvector(32), &Sort::bitvector(8))
     }
 
-    /// The state at an entry point of a fresh instance: globals hold their initial values and
-    /// memory the active data segments with constant offsets (up to `cap` bytes) over
-    /// unconstrained contents.
-    pub fn fresh_instance(&mut self, cap: usize) {
+    /// The state at an entry point of a fresh instance: globals hold their initial values, and
+    /// until the first store or havoc a load at a constant address inside an active data
+    /// segment reads the segment's bytes.
+    pub fn fresh_instance(&mut self) {
         self.fresh_instance = true;
-        let mut written = 0usize;
-        let mut mem = self.st.mem.clone();
-        for seg in &self.cx.module.data {
-            let (true, Some(base)) = (seg.active, seg.offset) else { continue };
-            for (k, byte) in seg.bytes.iter().enumerate() {
-                if written >= cap {
-                    self.notes
-                        .approximations
-                        .insert(format!("data segments beyond {cap} bytes left unconstrained"));
-                    self.st.mem = mem;
-                    return;
-                }
-                let Some(addr) = base.checked_add(k as u64).and_then(|a| u32::try_from(a).ok()) else {
-                    break;
-                };
-                mem = mem.store(&BV::from_u64(u64::from(addr), 32), &BV::from_u64(u64::from(*byte), 8));
-                written += 1;
-            }
-        }
-        self.st.mem = mem;
+        self.st.pristine = true;
     }
 
     /// Walks `func` from its entry with `args` as parameters. Returns false when the step bound
@@ -303,6 +294,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             locals: self.st.locals.clone(),
             globals: self.st.globals.clone(),
             mem: self.st.mem.clone(),
+            pristine: self.st.pristine,
         };
         self.labels[idx].incoming.push(arrival);
     }
@@ -323,6 +315,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             self.st.locals = a.locals;
             self.st.globals = a.globals;
             self.st.mem = a.mem;
+            self.st.pristine = a.pristine;
             return;
         }
         let guards: Vec<Bool> = incoming.iter().map(|a| a.guard.clone()).collect();
@@ -357,6 +350,7 @@ impl<'c, 'a> Exec<'c, 'a> {
                 mem = a.guard.ite(&a.mem, &mem);
             }
         }
+        self.st.pristine = incoming.iter().all(|a| a.pristine);
         self.guard = Bool::or(&guards);
         self.st.stack.extend(values);
         self.st.locals = locals;
@@ -738,6 +732,7 @@ impl<'c, 'a> Exec<'c, 'a> {
                     locals: self.st.locals.clone(),
                     globals: self.st.globals.clone(),
                     mem: self.st.mem.clone(),
+                    pristine: self.st.pristine,
                 });
             }
             let back = self.labels.pop().map(|l| l.incoming).unwrap_or_default();
@@ -857,7 +852,7 @@ impl<'c, 'a> Exec<'c, 'a> {
         }
         let depth_ok = (self.call_stack.len() as u32) <= self.bounds.depth;
         let recursive = self.call_stack.contains(&callee);
-        let small = f.body.len() <= 400 && self.steps < self.bounds.max_steps / 2;
+        let small = f.body.len() <= 120 && self.steps < self.bounds.max_steps / 2;
         if depth_ok && !recursive && (self.reaching.contains(&callee) || small) {
             self.call_stack.push(callee);
             self.enter_function(callee, &args);
@@ -921,6 +916,18 @@ impl<'c, 'a> Exec<'c, 'a> {
     fn load(&mut self, addr: &BV, offset: u64, bytes: u8, signed: bool, width: u32) -> BV {
         let Ok(offset) = u32::try_from(offset) else { return self.fresh_bv("load", width) };
         let base = addr.bvadd(BV::from_u64(u64::from(offset), 32));
+        if self.st.pristine {
+            let constant = base.simplify().as_u64();
+            let data = constant.and_then(|a| self.cx.module.data_at(a, usize::from(bytes)));
+            if let Some(data) = data {
+                let mut raw = 0u64;
+                for (k, b) in data.iter().enumerate().take(8) {
+                    raw |= u64::from(*b) << (8 * k);
+                }
+                let v = BV::from_u64(raw, u32::from(bytes) * 8);
+                return extend_to(v, width, signed);
+            }
+        }
         let mut acc: Option<BV> = None;
         for k in 0..u32::from(bytes) {
             let a = base.bvadd(BV::from_u64(u64::from(k), 32));
@@ -931,15 +938,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             });
         }
         let Some(v) = acc else { return self.fresh_bv("load", width) };
-        let got = v.get_size();
-        if got >= width {
-            return if got == width { v } else { v.extract(width - 1, 0) };
-        }
-        if signed {
-            v.sign_ext(width - got)
-        } else {
-            v.zero_ext(width - got)
-        }
+        extend_to(v, width, signed)
     }
 
     fn store(&mut self, addr: &BV, offset: u64, bytes: u8, value: &BV) {
@@ -948,6 +947,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             return;
         };
         let base = addr.bvadd(BV::from_u64(u64::from(offset), 32));
+        self.st.pristine = false;
         let mut mem = self.st.mem.clone();
         for k in 0..u32::from(bytes) {
             if 8 * k + 7 >= value.get_size() {
@@ -1006,6 +1006,19 @@ impl<'c, 'a> Exec<'c, 'a> {
             BinOp::Rotr => a.bvrotr(b.bvand(&mask)),
         };
         self.push(v);
+    }
+}
+
+/// `v` sign- or zero-extended (or truncated) to `width` bits.
+fn extend_to(v: BV, width: u32, signed: bool) -> BV {
+    let got = v.get_size();
+    if got >= width {
+        return if got == width { v } else { v.extract(width - 1, 0) };
+    }
+    if signed {
+        v.sign_ext(width - got)
+    } else {
+        v.zero_ext(width - got)
     }
 }
 

@@ -39,6 +39,10 @@ pub struct SmtOptions {
     /// Wall-clock budget for all queries of one module; findings left when it runs out get
     /// `unknown` with reason "module budget exhausted".
     pub module_budget: Duration,
+    /// Shrink the module budget to the time the module's analysis itself took (at least
+    /// [`MIN_MODULE_BUDGET`]), so that `--smt` at most about doubles a scan. The engine applies
+    /// it; `module_budget` stays the cap.
+    pub budget_matches_analysis: bool,
     /// Loop iterations encoded exactly before the loop state is havocked.
     pub unroll: u32,
     /// Call depth inlined (and the longest call chain encoded from an entry point).
@@ -51,12 +55,15 @@ pub struct SmtOptions {
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default of [`SmtOptions::module_budget`].
 pub const DEFAULT_MODULE_BUDGET: Duration = Duration::from_secs(10);
+/// The least module budget when it follows the analysis time.
+pub const MIN_MODULE_BUDGET: Duration = Duration::from_millis(100);
 
 impl Default for SmtOptions {
     fn default() -> Self {
         SmtOptions {
             timeout_per_query: DEFAULT_QUERY_TIMEOUT,
             module_budget: DEFAULT_MODULE_BUDGET,
+            budget_matches_analysis: true,
             unroll: 2,
             depth: 4,
             keep_refuted: false,

@@ -13,9 +13,7 @@ use z3::ast::{Bool, BV};
 use z3::{Params, SatResult, Solver};
 
 /// Instructions one encoding may walk (unrolled loops and inlined calls included).
-const MAX_STEPS: u64 = 200_000;
-/// Bytes of data segments written into the initial memory of an entry point.
-const DATA_CAP: usize = 16 * 1024;
+const MAX_STEPS: u64 = 50_000;
 
 /// One verdict per finding; queries for the same instruction and property are asked once.
 pub(crate) fn check(cx: &Context<'_>, findings: &[Finding], opts: &SmtOptions) -> Vec<SmtVerdict> {
@@ -133,7 +131,7 @@ impl Query<'_, '_> {
         let bounds = Bounds { unroll: self.opts.unroll, depth: self.opts.depth, max_steps: MAX_STEPS };
         let mut ex = Exec::new(self.cx, bounds, self.target, self.property, reaching.clone());
         if entry {
-            ex.fresh_instance(DATA_CAP);
+            ex.fresh_instance();
         }
         let args: Vec<BV> = ex
             .param_widths(start)
@@ -154,13 +152,15 @@ impl Query<'_, '_> {
         solver.set_params(&params);
         let conds: Vec<Bool> = ex.hits.iter().map(|h| h.cond.clone()).collect();
         solver.assert(Bool::or(&conds));
-        match solver.check() {
+        let result = solver.check();
+        match result {
             SatResult::Unsat => Outcome::Unsat { missed: ex.notes.missed.clone() },
             SatResult::Unknown => {
                 let why = solver.get_reason_unknown().unwrap_or_default();
-                if why.contains("timeout") || why.contains("canceled") || left <= self.opts.timeout_per_query
-                {
-                    Outcome::Unknown(format!("solver timeout ({} ms)", ms))
+                if left < self.opts.timeout_per_query {
+                    Outcome::Unknown("module budget exhausted (during a query)".into())
+                } else if why.contains("timeout") || why.contains("canceled") {
+                    Outcome::Unknown(format!("solver timeout ({ms} ms)"))
                 } else {
                     Outcome::Unknown(format!("solver gave up: {why}"))
                 }
