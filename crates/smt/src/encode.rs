@@ -124,8 +124,6 @@ pub(crate) struct Exec<'c, 'a> {
     entry_globals: BTreeMap<u32, BV>,
     /// Whether the walk starts at an entry point of a fresh instance (globals initialised).
     fresh_instance: bool,
-    /// Whether tables only hold what element segments put there (computed on first use).
-    table_static: Option<bool>,
     fresh: u64,
     guard: Bool,
     live: bool,
@@ -185,7 +183,6 @@ impl<'c, 'a> Exec<'c, 'a> {
             call_stack: Vec::new(),
             entry_globals: BTreeMap::new(),
             fresh_instance: false,
-            table_static: None,
             fresh: 0,
             guard: Bool::from_bool(true),
             live: true,
@@ -539,23 +536,6 @@ impl<'c, 'a> Exec<'c, 'a> {
                     }
                     self.live = false;
                 }
-                Op::CallIndirect { type_index, table } | Op::ReturnCallIndirect { type_index, table }
-                    if self.constant_target(*table, *type_index).is_some() =>
-                {
-                    // The slot is a constant on this path: a direct call of what the table holds.
-                    if let Some(Some(callee)) = self.constant_target(*table, *type_index) {
-                        self.pop(32);
-                        self.call(callee);
-                    } else {
-                        // Another signature in the slot: the call traps.
-                        self.live = false;
-                    }
-                    if self.live && matches!(ins.op, Op::ReturnCallIndirect { .. }) {
-                        let depth = self.labels.len().saturating_sub(1) as u32;
-                        self.branch(depth, self.guard.clone());
-                        self.live = false;
-                    }
-                }
                 Op::CallIndirect { type_index, .. } | Op::ReturnCallIndirect { type_index, .. } => {
                     let _table_index = self.pop(32);
                     let sig = self.cx.module.types.get(*type_index as usize).cloned();
@@ -829,31 +809,6 @@ impl<'c, 'a> Exec<'c, 'a> {
         }
     }
 
-    /// For a `call_indirect` whose table index (on top of the stack) is a constant on this path:
-    /// `Some(Some(f))` when slot holds `f` with the expected signature, `Some(None)` when it
-    /// holds another one (a trap). `None` when the index is not constant or the table may change
-    /// at run time (imported, or written by `table.*` instructions).
-    fn constant_target(&mut self, table: u32, type_index: u32) -> Option<Option<u32>> {
-        let idx = self.st.stack.last()?.simplify().as_u64()?;
-        if *self.table_static.get_or_insert_with(|| static_tables(self.cx.module)) {
-            let module = self.cx.module;
-            if module.tables.get(table as usize).is_none_or(|t| t.imported) {
-                return None;
-            }
-            let mut slot = None;
-            for seg in module.elements.iter().filter(|e| e.active && e.table == table) {
-                let off = seg.offset?;
-                if let Some(f) = idx.checked_sub(off).and_then(|k| seg.funcs.get(usize::try_from(k).ok()?)) {
-                    slot = Some(*f);
-                }
-            }
-            let f = slot??;
-            let expected = module.types.get(type_index as usize)?;
-            return Some((module.func_sig(f) == Some(expected)).then_some(f));
-        }
-        None
-    }
-
     /// Mutable globals other than the shadow-stack pointer (calls restore it) become fresh.
     fn havoc_globals(&mut self) {
         let sp = self.cx.program.stack_pointer;
@@ -1052,16 +1007,6 @@ impl<'c, 'a> Exec<'c, 'a> {
         };
         self.push(v);
     }
-}
-
-/// Whether no instruction changes a table at run time (`table.set`, `table.init`, `table.copy`,
-/// `table.fill`, `table.grow`).
-fn static_tables(module: &wasmaudit_front::Module) -> bool {
-    !module
-        .functions
-        .iter()
-        .flat_map(|f| &f.body)
-        .any(|i| matches!(&i.op, Op::Other { name, .. } if name.starts_with("Table") && !name.starts_with("TableGet") && !name.starts_with("TableSize")))
 }
 
 /// `v` sign- or zero-extended (or truncated) to `width` bits.
