@@ -136,3 +136,15 @@ fn text_shows_disassembly_the_way_in_and_the_source_line() {
     let disassembled = text.lines().filter(|l| l.contains("  close_vault:  ")).count();
     assert!(disassembled >= 3, "{text}");
 }
+
+/// In a build without the `smt` feature, `--smt` is a usage error that says how to get it.
+#[cfg(not(feature = "smt"))]
+#[test]
+fn smt_without_the_feature_is_a_usage_error() {
+    let file = example("unprotected-upgrade/ink-1/vulnerable.wat");
+    let out = wasmaudit().args(["scan", "--smt", &file]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--smt") && err.contains("--features smt"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing scanned");
+}

@@ -18,6 +18,8 @@ mod trail;
 pub use batch::{scan_stream, BatchOptions, Event, FileStats, Inputs, Shard};
 pub use inputs::collect_inputs;
 pub use names::{demangle, is_library};
+pub use wasmaudit_smt as smt;
+pub use wasmaudit_smt::{SmtOptions, SmtVerdict, Verdict};
 
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -49,6 +51,10 @@ pub struct ScanOptions {
     /// it is checked); past it the file is an error. `None`: no budget. Inert unless the binary
     /// installed the counting allocator.
     pub max_memory_per_file: Option<u64>,
+    /// SMT checks after the detectors (`--smt`): every finding gets a verdict, refuted ones are
+    /// dropped unless [`SmtOptions::keep_refuted`]. Needs the `smt` feature
+    /// ([`wasmaudit_smt::available`]); without it every verdict is `unknown`.
+    pub smt: Option<SmtOptions>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +64,7 @@ impl Default for ScanOptions {
             jobs: None,
             timeout_per_file: Some(DEFAULT_TIMEOUT_PER_FILE),
             max_memory_per_file: Some(DEFAULT_MAX_MEMORY_PER_FILE),
+            smt: None,
         }
     }
 }
@@ -142,6 +149,8 @@ pub struct ReportedFinding {
     /// A few instructions around the flagged one, `(offset, text)` in body order, the flagged
     /// one included.
     pub disassembly: Vec<(u32, String)>,
+    /// The SMT verdict, when the scan ran the checks.
+    pub smt: Option<SmtVerdict>,
 }
 
 impl ReportedFinding {
@@ -358,15 +367,24 @@ fn scan_bytes_inner(
     let sha256 = sha256_hex(bytes);
     let limits = opts.limits;
     let budget = opts.max_memory_per_file;
+    let smt = opts.smt.clone();
     let outcome = match (opts.timeout_per_file, detectors) {
         (Some(limit), DetectorSet::Shared(shared)) => {
             let shared = Arc::clone(shared);
             let owned = bytes.to_vec();
+            // The SMT checks end by four fifths of the file's limit, leaving the rest to rendering
+            // the findings: a slow solver never turns a file into an error.
+            let smt = smt.map(|o| SmtOptions { module_budget: o.module_budget.min(limit * 4 / 5), ..o });
             isolate::run_with_time_limit(limit, move || {
-                analyze_metered(&owned, &limits, &shared, budget, lines)
+                let started = std::time::Instant::now();
+                let job = Job { budget, lines, smt: smt.as_ref(), deadline: Some(started + limit * 4 / 5) };
+                analyze_metered(&owned, &limits, &shared, job)
             })
         }
-        _ => isolate::run_inline(|| analyze_metered(bytes, &limits, detectors.as_slice(), budget, lines)),
+        _ => isolate::run_inline(|| {
+            let job = Job { budget, lines, smt: smt.as_ref(), deadline: None };
+            analyze_metered(bytes, &limits, detectors.as_slice(), job)
+        }),
     };
     let (outcome, peak) = match outcome {
         Ok((r, peak)) => (Ok(r), peak),
@@ -403,18 +421,26 @@ pub fn detect_platform(module: &Module) -> Platform {
 
 type Analysis = Result<(Platform, Vec<ReportedFinding>), String>;
 
+/// What one file's analysis is given besides the module: its memory budget, the source lines
+/// of a `.wat` input, the SMT options and the deadline the SMT checks must end by.
+struct Job<'a> {
+    budget: Option<u64>,
+    lines: Option<LineTable>,
+    smt: Option<&'a SmtOptions>,
+    deadline: Option<std::time::Instant>,
+}
+
 /// [`analyze`] with its allocations counted to this file (on the calling thread) and checked
 /// against `budget`; returns the peak too.
 fn analyze_metered(
     bytes: &[u8],
     limits: &Limits,
     detectors: &[Box<dyn Detector>],
-    budget: Option<u64>,
-    lines: Option<LineTable>,
+    job: Job<'_>,
 ) -> (Analysis, Option<u64>) {
     let mut meter = memory::FileMeter::new();
-    let over = meter.over(budget);
-    let result = meter.run(|| analyze(bytes, limits, detectors, &over, budget, lines));
+    let over = meter.over(job.budget);
+    let result = meter.run(|| analyze(bytes, limits, detectors, &over, job));
     (result, meter.peak())
 }
 
@@ -423,9 +449,10 @@ fn analyze(
     limits: &Limits,
     detectors: &[Box<dyn Detector>],
     over_budget: &dyn Fn() -> bool,
-    budget: Option<u64>,
-    lines: Option<LineTable>,
+    job: Job<'_>,
 ) -> Analysis {
+    let Job { budget, lines, smt, deadline } = job;
+    let started = std::time::Instant::now();
     let check = || {
         if over_budget() {
             let mib = budget.unwrap_or(0) / (1024 * 1024);
@@ -450,11 +477,33 @@ fn analyze(
     }
     let lines = lines.unwrap_or_else(|| LineTable::of(&module));
     let mut chains = trail::Chains::new(&program.calls);
-    let mut findings: Vec<ReportedFinding> =
-        raw.into_iter().map(|f| resolve(&module, &lines, &mut chains, f)).collect();
+    let verdicts = match smt {
+        Some(o) => {
+            let mut budget = o.module_budget;
+            if o.budget_matches_analysis {
+                budget = budget.min(started.elapsed().max(wasmaudit_smt::MIN_MODULE_BUDGET));
+            }
+            if let Some(d) = deadline {
+                budget = budget.min(d.saturating_duration_since(std::time::Instant::now()));
+            }
+            let o = SmtOptions { module_budget: budget, ..o.clone() };
+            wasmaudit_smt::check(&cx, &raw, &o).into_iter().map(Some).collect()
+        }
+        None => vec![None; raw.len()],
+    };
+    let keep_refuted = smt.is_some_and(|o| o.keep_refuted);
+    let mut findings: Vec<ReportedFinding> = raw
+        .into_iter()
+        .zip(verdicts)
+        .filter(|(_, v)| keep_refuted || v.as_ref().is_none_or(|v| v.verdict != Verdict::Refuted))
+        .map(|(f, v)| ReportedFinding { smt: v, ..resolve(&module, &lines, &mut chains, f) })
+        .collect();
     findings
         .sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));
-    findings.dedup();
+    // Equal findings are one, whatever time their SMT checks took (the second is a cache hit).
+    findings.dedup_by(|a, b| {
+        ReportedFinding { smt: None, ..a.clone() } == ReportedFinding { smt: None, ..b.clone() }
+    });
     Ok((platform, findings))
 }
 
@@ -511,6 +560,7 @@ fn resolve(
         source: source_at(f.offset),
         trail,
         disassembly,
+        smt: None,
     }
 }
 

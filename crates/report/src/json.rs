@@ -13,7 +13,8 @@ fn source(s: &SourceLocation) -> Value {
 ///
 /// Added since: `function_raw` (the symbol as stored; `function` is demangled), `source`
 /// (`{"file","line","column"}` from DWARF, or null) and `trail` (the call chain from an entry
-/// point, each `{"function","function_index","instruction_index","offset","source"}`).
+/// point, each `{"function","function_index","instruction_index","offset","source"}`); with
+/// `--smt`, `"smt":{"verdict","model","reason","time_ms"}` in each finding.
 pub fn to_json(reports: &[FileReport]) -> String {
     let files: Vec<Value> = reports.iter().map(file_value).collect();
     let doc = json!({
@@ -41,7 +42,7 @@ fn file_value(r: &FileReport) -> Value {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut finding = json!({
                 "id": f.detector.id,
                 "name": f.detector.name,
                 "class": f.detector.class.as_str(),
@@ -63,7 +64,12 @@ fn file_value(r: &FileReport) -> Value {
                     "offset": t.offset,
                     "source": t.source.as_ref().map(source),
                 })).collect::<Vec<_>>(),
-            })
+            });
+            // Only when the scan ran the SMT checks: reports without them keep their shape.
+            if let (Some(v), Some(map)) = (&f.smt, finding.as_object_mut()) {
+                map.insert("smt".to_string(), crate::smt_json(v));
+            }
+            finding
         })
         .collect();
     json!({

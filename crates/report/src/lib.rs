@@ -30,3 +30,18 @@ pub fn fingerprint(f: &wasmaudit_engine::ReportedFinding) -> String {
     let identity = format!("{}\u{0}{}\u{0}{}", f.detector.id, f.function_raw, f.instr_index);
     wasmaudit_engine::sha256_hex(identity.as_bytes())[..32].to_string()
 }
+
+/// The SMT verdict as JSON: `{"verdict","model","reason","time_ms"}` (same in JSON and SARIF).
+pub(crate) fn smt_json(v: &wasmaudit_engine::SmtVerdict) -> serde_json::Value {
+    serde_json::json!({
+        "verdict": v.verdict.as_str(),
+        "model": v.model,
+        "reason": v.reason,
+        "time_ms": v.time_ms,
+    })
+}
+
+/// One line per witness value (`code = eosio.token`), for text and markdown.
+pub(crate) fn witness_lines(v: &wasmaudit_engine::SmtVerdict) -> Vec<String> {
+    v.model.iter().map(|(k, x)| format!("{k} = {x}")).collect()
+}

@@ -356,10 +356,24 @@ fn result(
     extra.insert("confidence".to_string(), f.confidence.as_str().into());
     extra.insert("impact".to_string(), f.impact.as_str().into());
     extra.insert("platform".to_string(), r.platform.map(|p| p.as_str()).unwrap_or("unknown").into());
+    let message = match &f.smt {
+        Some(v) => {
+            extra.insert("smt".to_string(), crate::smt_json(v));
+            let mut md = format!("{}\n\n**SMT: {}**", f.message, v.verdict);
+            if let Some(r) = &v.reason {
+                md.push_str(&format!(" ({r})"));
+            }
+            for line in crate::witness_lines(v) {
+                md.push_str(&format!("\n- `{line}`"));
+            }
+            Message::builder().text(f.message.clone()).markdown(md).build()
+        }
+        None => text(f.message.clone()),
+    };
     let mut res = SarifResult::builder()
         .rule_id(f.detector.id)
         .level(level(f.impact))
-        .message(text(f.message.clone()))
+        .message(message)
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(props(vec![f.detector.class.as_str().to_string()], extra))

@@ -123,6 +123,16 @@ fn diagnostic(
         notes.push(format!("symbol: {}", f.function_raw));
     }
     notes.push(format!("class: {} · see `wasmaudit explain {}`", f.detector.class, f.detector.id));
+    if let Some(v) = &f.smt {
+        let mut note = format!("smt: {}", v.verdict);
+        if let Some(r) = &v.reason {
+            let _ = write!(note, " ({r})");
+        }
+        for line in crate::witness_lines(v) {
+            let _ = write!(note, "\n  {line}");
+        }
+        notes.push(note);
+    }
     let d = Diagnostic::new(severity(f.impact))
         .with_code(f.detector.id)
         .with_message(&f.message)
