@@ -278,3 +278,51 @@ fn compiled_rust_names_are_demangled_and_results_point_at_user_code() {
     common::multitool_validate(&[&out]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The same check on a Rust build (`rustc -g`, tests/fixtures/dwarf/vault_rs.rs): rustc's line
+/// tables map the finding to the marked line, and the helper's mangled name comes out demangled.
+#[test]
+fn dwarf_maps_a_rust_build_to_the_marked_source_line() {
+    let root = common::repo_root();
+    let fixture = "tests/fixtures/dwarf/vault_rs.wasm";
+    let source = std::fs::read_to_string(root.join("tests/fixtures/dwarf/vault_rs.rs")).expect("source");
+    let (marked, _) = source
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("@expect unprotected-terminate"))
+        .expect("the source marks the expected line");
+    let json = wasmaudit()
+        .current_dir(&root)
+        .args(["scan", "--format", "json", "--fail-on", "none", fixture])
+        .output();
+    let doc: Value = serde_json::from_slice(&json.expect("runs").stdout).expect("JSON");
+    let findings = doc["files"][0]["findings"].as_array().expect("findings");
+    let f = findings.iter().find(|f| f["id"] == "WA102").expect("the unprotected terminate is found");
+    assert_eq!(f["source"]["file"], "tests/fixtures/dwarf/vault_rs.rs");
+    assert_eq!(f["source"]["line"].as_u64(), Some(marked as u64 + 1), "{f}");
+    assert_eq!(f["function"], "vault_rs::close_vault");
+    assert!(f["function_raw"].as_str().is_some_and(|r| r.starts_with("_ZN8vault_rs11close_vault")), "{f}");
+    let steps: Vec<&str> =
+        f["trail"].as_array().expect("trail").iter().filter_map(|s| s["function"].as_str()).collect();
+    assert_eq!(steps, ["call", "vault_rs::close_vault"]);
+    // The call step points at the call of the helper in `call`.
+    let call_line = f["trail"][0]["source"]["line"].as_u64().expect("line of the call");
+    let call_text = source.lines().nth(call_line as usize - 1).expect("line in the source");
+    assert!(call_text.contains("close_vault("), "{call_text}");
+
+    let dir = temp_dir("dwarf-rs");
+    let out = dir.join("dwarf-rs.sarif");
+    let sarif = scan_sarif(&root, &root, &[fixture], &out);
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "WA102")
+        .expect("in SARIF too");
+    let primary = &result["locations"][0]["physicalLocation"];
+    assert_eq!(primary["artifactLocation"]["uri"], "tests/fixtures/dwarf/vault_rs.rs");
+    assert_eq!(primary["region"]["startLine"].as_u64(), Some(marked as u64 + 1));
+    common::validate_sarif(&out);
+    common::multitool_validate(&[&out]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
