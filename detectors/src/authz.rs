@@ -466,26 +466,23 @@ impl<'c, 'a> Walker<'c, 'a> {
 
     /// Call sites of `func` with a target that is a checker ([`Walker::is_checker`]).
     fn checker_sites(&self, func: u32) -> Rc<Vec<usize>> {
-        if let Some(s) = self.checker_sites.borrow().get(&func) {
-            return s.clone();
-        }
-        let out: Vec<usize> = self
-            .cx
-            .program
-            .calls
-            .call_sites(func)
-            .iter()
-            .filter(|(_, t)| t.iter().any(|t| self.is_checker(*t, MAX_CHECKER_DEPTH)))
-            .map(|(s, _)| *s)
-            .collect();
-        let out = Rc::new(out);
-        self.checker_sites.borrow_mut().insert(func, out.clone());
-        out
+        self.sites_where(&self.checker_sites, func, |t| self.is_checker(t, MAX_CHECKER_DEPTH))
     }
 
     /// Call sites of `func` with a target that reads the caller ([`Walker::reads_caller`]).
     fn reader_sites(&self, func: u32) -> Rc<Vec<usize>> {
-        if let Some(s) = self.reader_sites.borrow().get(&func) {
+        self.sites_where(&self.reader_sites, func, |t| self.reads_caller(t))
+    }
+
+    /// Call sites of `func` with a target for which `pred` holds, filtered once per function and
+    /// kept in `cache`.
+    fn sites_where(
+        &self,
+        cache: &RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
+        func: u32,
+        pred: impl Fn(u32) -> bool,
+    ) -> Rc<Vec<usize>> {
+        if let Some(s) = cache.borrow().get(&func) {
             return s.clone();
         }
         let out: Vec<usize> = self
@@ -494,11 +491,11 @@ impl<'c, 'a> Walker<'c, 'a> {
             .calls
             .call_sites(func)
             .iter()
-            .filter(|(_, t)| t.iter().any(|t| self.reads_caller(*t)))
+            .filter(|(_, t)| t.iter().any(|t| pred(*t)))
             .map(|(s, _)| *s)
             .collect();
         let out = Rc::new(out);
-        self.reader_sites.borrow_mut().insert(func, out.clone());
+        cache.borrow_mut().insert(func, out.clone());
         out
     }
 

@@ -112,8 +112,8 @@ fn soroban_symbol(v: u64) -> Option<String> {
     (!chars.is_empty()).then(|| String::from_utf8_lossy(&chars).into_owned())
 }
 
-/// An `eosio::name` value as text.
-fn eosio_name(v: u64) -> String {
+/// An `eosio::name` value (base-32 packed account, table or action name) as text.
+pub fn eosio_name(v: u64) -> String {
     const CHARS: &[u8; 32] = b".12345abcdefghijklmnopqrstuvwxyz";
     let mut out = [b'.'; 13];
     let mut tmp = v;

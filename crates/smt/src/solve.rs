@@ -333,30 +333,17 @@ fn entry_name(cx: &Context<'_>, f: u32) -> String {
 /// A 64-bit EOSIO value as its name and number (`transfer (14829575313431724032)`); zero, which
 /// is the empty name, as its number alone.
 fn named(x: u64) -> String {
-    match eosio_name(x) {
+    match wasmaudit_detect::storage::eosio_name(x) {
         n if n.is_empty() => x.to_string(),
         n => format!("{n} ({x})"),
     }
-}
-
-/// An EOSIO `name` (base-32 packed account or action name) as text.
-fn eosio_name(v: u64) -> String {
-    const CHARS: &[u8; 32] = b".12345abcdefghijklmnopqrstuvwxyz";
-    let mut out = [b'.'; 13];
-    let mut tmp = v;
-    for i in 0..13 {
-        let (mask, shift) = if i == 0 { (0x0f, 4) } else { (0x1f, 5) };
-        out[12 - i] = CHARS[(tmp & mask) as usize];
-        tmp >>= shift;
-    }
-    String::from_utf8_lossy(&out).trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn eosio_names_decode() {
-        assert_eq!(super::eosio_name(0x5530_EA03_3482_A600), "eosio.token");
-        assert_eq!(super::eosio_name(0xCDCD_3C2D_5700_0000), "transfer");
+        assert_eq!(wasmaudit_detect::storage::eosio_name(0x5530_EA03_3482_A600), "eosio.token");
+        assert_eq!(wasmaudit_detect::storage::eosio_name(0xCDCD_3C2D_5700_0000), "transfer");
     }
 }
