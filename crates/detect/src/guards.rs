@@ -170,13 +170,15 @@ impl Guards {
         let ft = cx.dataflow().funcs.get(func as usize);
         let taint = |v: u32| ft.map(|t| t.value(v)).unwrap_or_default();
         let mut out = Vec::new();
+        let mut verdicts: Option<VerdictCalls> = None;
         for (i, ins) in f.body.iter().enumerate() {
             let ops = values.operands(i);
             match ins.op {
                 Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
                     if let Some(&c) = ops.last() {
                         let mut t = taint(c);
-                        t.labels |= self.verdict_reaching(cx, func, c);
+                        let calls = verdicts.get_or_insert_with(|| self.verdict_calls(cx, func));
+                        t.labels |= Self::verdict_reaching(cx, func, calls, c);
                         if !t.is_empty() {
                             out.push(GuardPoint { instr: i, taint: t, is_branch: true });
                         }
@@ -245,24 +247,36 @@ impl Guards {
         labels & sources_read(cx, func, VERDICT_READ_DEPTH)
     }
 
-    /// Verdict labels of the calls in `func` that the value `v` is computed from: a result of
-    /// the call, or a load from memory the call was handed a pointer into (an out-parameter),
-    /// followed back through arithmetic, comparisons, conversions, loads and phis a few steps.
-    fn verdict_reaching(&self, cx: &Context<'_>, func: u32, v: ValueId) -> u32 {
+    /// The calls of `func` whose every target reports a verdict, with those labels, and the
+    /// pointers handed to them (where an out-parameter verdict is read back): found once per
+    /// function, before its branches are looked at.
+    fn verdict_calls(&self, cx: &Context<'_>, func: u32) -> VerdictCalls {
         let sites: Vec<(usize, u32)> = cx
             .program
             .calls
             .call_sites(func)
             .iter()
-            .filter_map(|(site, targets)| {
-                let mut it =
-                    targets.iter().map(|t| self.verdict_labels.get(*t as usize).copied().unwrap_or(0));
-                let first = it.next()?;
-                let l = it.fold(first, |acc, l| acc & l);
-                (l != 0).then_some((*site, l))
-            })
+            .map(|(site, targets)| (*site, every_target(&self.verdict_labels, targets)))
+            .filter(|(_, l)| *l != 0)
             .collect();
-        if sites.is_empty() {
+        let out_ptrs = match (cx.program.values(func), cx.evaluator(func)) {
+            (Some(values), Some(ev)) if !sites.is_empty() => sites
+                .iter()
+                .flat_map(|&(site, l)| values.operands(site).iter().map(move |a| (site, *a, l)))
+                .map(|(site, a, l)| (site, ev.address(a, 0), l))
+                .filter(|(_, a, _)| matches!(a.base, Base::Value(_)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        VerdictCalls { sites, out_ptrs }
+    }
+
+    /// Verdict labels of the calls in `func` (`calls`) that the value `v` is computed from: a
+    /// result of the call, or a load from memory the call was handed a pointer into (an
+    /// out-parameter), followed back through arithmetic, comparisons, conversions, loads and phis
+    /// a few steps.
+    fn verdict_reaching(cx: &Context<'_>, func: u32, calls: &VerdictCalls, v: ValueId) -> u32 {
+        if calls.sites.is_empty() {
             return 0;
         }
         let (Some(values), Some(ev), Some(f)) =
@@ -270,12 +284,7 @@ impl Guards {
         else {
             return 0;
         };
-        let out_ptrs: Vec<(usize, Addr)> = sites
-            .iter()
-            .flat_map(|&(site, _)| values.operands(site).iter().map(move |a| (site, *a)))
-            .map(|(site, a)| (site, ev.address(a, 0)))
-            .filter(|(_, a)| matches!(a.base, Base::Value(_)))
-            .collect();
+        let sites = &calls.sites;
         let mut labels = 0;
         let mut stack = vec![(v, 0u32)];
         let mut seen = std::collections::BTreeSet::new();
@@ -292,12 +301,12 @@ impl Guards {
                     match f.body.get(*instr).map(|i| &i.op) {
                         Some(Op::Load { .. }) => {
                             if let Some(addr) = ev.mem_address(*instr) {
-                                for (site, p) in &out_ptrs {
+                                for (site, p, l) in &calls.out_ptrs {
                                     let within = addr.base == p.base
                                         && (0..VERDICT_OUT_BYTES)
                                             .contains(&addr.offset.wrapping_sub(p.offset));
                                     if within && *site < *instr {
-                                        labels |= sites.iter().find(|(s, _)| s == site).map_or(0, |x| x.1);
+                                        labels |= l;
                                     }
                                 }
                             }
@@ -377,9 +386,7 @@ impl Guards {
     /// Labels of the guards every one of `targets` has passed when it returns (none for no
     /// target: an unresolved indirect call).
     fn labels_of_every_target(&self, targets: &[u32]) -> u32 {
-        let mut it = targets.iter().map(|t| self.exit_labels.get(*t as usize).copied().unwrap_or(0));
-        let first = it.next().unwrap_or(0);
-        it.fold(first, |acc, l| acc & l)
+        every_target(&self.exit_labels, targets)
     }
 
     /// Labels of the guard points of `func` that protect block `target` (or, with `instr`, that
@@ -456,6 +463,21 @@ impl Guards {
 
 /// Whether the results of instruction `instr` are only dropped: an authorization host call whose
 /// verdict is ignored (Soroban `require_auth` returns `Void`) can only protect by trapping.
+/// The labels `per_function` gives every one of `targets` (none for no target).
+fn every_target(per_function: &[u32], targets: &[u32]) -> u32 {
+    let mut it = targets.iter().map(|t| per_function.get(*t as usize).copied().unwrap_or(0));
+    let first = it.next().unwrap_or(0);
+    it.fold(first, |acc, l| acc & l)
+}
+
+/// Calls of one function whose result reports a verdict ([`Guards::verdict_calls`]).
+struct VerdictCalls {
+    /// Call site and the labels every target's verdict carries.
+    sites: Vec<(usize, u32)>,
+    /// Pointers handed to those calls: call site, the address, the labels.
+    out_ptrs: Vec<(usize, Addr, u32)>,
+}
+
 /// Labels of the host sources (`caller-id`, `auth-check`, ...) called by `func` or by a function
 /// it calls, up to `depth` levels down.
 fn sources_read(cx: &Context<'_>, func: u32, depth: u32) -> u32 {

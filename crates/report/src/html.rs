@@ -6,7 +6,7 @@
 //! script draws the chart and the table from it, so the data is also there for tools that read
 //! the file. Rendering is deterministic: the same reports give the same bytes.
 
-use crate::{fingerprint, TOOL_NAME, TOOL_VERSION};
+use crate::{TOOL_NAME, TOOL_VERSION};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use wasmaudit_detect::DetectorMeta;
@@ -93,23 +93,15 @@ pub fn report_data(reports: &[FileReport], rules: &[&DetectorMeta]) -> Value {
         .iter()
         .flat_map(|r| {
             r.findings.iter().map(move |f| {
-                json!({
-                    "file": r.path,
-                    "platform": r.platform.map(|p| p.as_str()).unwrap_or("unknown"),
-                    "id": f.detector.id,
-                    "name": f.detector.name,
-                    "class": f.detector.class.as_str(),
-                    "impact": f.impact.as_str(),
-                    "confidence": f.confidence.as_str(),
-                    "function": f.function,
-                    "function_index": f.function_index,
-                    "offset": f.offset,
-                    "instruction": f.instruction,
-                    "instruction_index": f.instr_index,
-                    "message": f.message,
-                    "fingerprint": fingerprint(f),
-                    "flow": flow_json(f),
-                })
+                // The JSON report's finding, with the file, platform and code flow the page shows.
+                let mut finding = crate::json::finding_value(f);
+                if let Some(map) = finding.as_object_mut() {
+                    map.insert("file".to_string(), r.path.clone().into());
+                    let platform = r.platform.map(|p| p.as_str()).unwrap_or("unknown");
+                    map.insert("platform".to_string(), platform.into());
+                    map.insert("flow".to_string(), flow_json(f).into());
+                }
+                finding
             })
         })
         .collect();

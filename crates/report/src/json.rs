@@ -1,6 +1,6 @@
 use crate::{fingerprint, TOOL_NAME, TOOL_VERSION};
 use serde_json::{json, Value};
-use wasmaudit_engine::{FileReport, SourceLocation};
+use wasmaudit_engine::{FileReport, ReportedFinding, SourceLocation};
 
 fn source(s: &SourceLocation) -> Value {
     json!({ "file": s.file, "line": s.line, "column": s.column })
@@ -36,42 +36,41 @@ pub fn to_jsonl_line(report: &FileReport) -> String {
     out
 }
 
+/// The JSON object of one finding (the entries of a file's `findings`).
+pub(crate) fn finding_value(f: &ReportedFinding) -> Value {
+    let mut finding = json!({
+        "id": f.detector.id,
+        "name": f.detector.name,
+        "class": f.detector.class.as_str(),
+        "impact": f.impact.as_str(),
+        "confidence": f.confidence.as_str(),
+        "function": f.function,
+        "function_index": f.function_index,
+        "offset": f.offset,
+        "message": f.message,
+        "instruction": f.instruction,
+        "instruction_index": f.instr_index,
+        "fingerprint": fingerprint(f),
+        "function_raw": f.function_raw,
+        "source": f.source.as_ref().map(source),
+        "trail": f.trail.iter().map(|t| json!({
+            "function": t.function,
+            "function_index": t.function_index,
+            "instruction_index": t.instr_index,
+            "offset": t.offset,
+            "source": t.source.as_ref().map(source),
+        })).collect::<Vec<_>>(),
+    });
+    // Only when the scan ran the SMT checks: reports without them keep their shape.
+    if let (Some(v), Some(map)) = (&f.smt, finding.as_object_mut()) {
+        map.insert("smt".to_string(), crate::smt_json(v));
+    }
+    finding
+}
+
 /// The JSON object of one file.
 fn file_value(r: &FileReport) -> Value {
-    let findings: Vec<Value> = r
-        .findings
-        .iter()
-        .map(|f| {
-            let mut finding = json!({
-                "id": f.detector.id,
-                "name": f.detector.name,
-                "class": f.detector.class.as_str(),
-                "impact": f.impact.as_str(),
-                "confidence": f.confidence.as_str(),
-                "function": f.function,
-                "function_index": f.function_index,
-                "offset": f.offset,
-                "message": f.message,
-                "instruction": f.instruction,
-                "instruction_index": f.instr_index,
-                "fingerprint": fingerprint(f),
-                "function_raw": f.function_raw,
-                "source": f.source.as_ref().map(source),
-                "trail": f.trail.iter().map(|t| json!({
-                    "function": t.function,
-                    "function_index": t.function_index,
-                    "instruction_index": t.instr_index,
-                    "offset": t.offset,
-                    "source": t.source.as_ref().map(source),
-                })).collect::<Vec<_>>(),
-            });
-            // Only when the scan ran the SMT checks: reports without them keep their shape.
-            if let (Some(v), Some(map)) = (&f.smt, finding.as_object_mut()) {
-                map.insert("smt".to_string(), crate::smt_json(v));
-            }
-            finding
-        })
-        .collect();
+    let findings: Vec<Value> = r.findings.iter().map(finding_value).collect();
     json!({
         "path": r.path,
         "sha256": r.sha256,
