@@ -123,9 +123,10 @@ impl Steps {
 /// An indirect call `(function, instruction)` and the call sites above it on one way up.
 type IndirectSite = (u32, usize, Vec<(u32, usize)>);
 
-/// Walks up the call graph from instructions to entry points, memoized per function.
-pub struct Walker<'c, 'a> {
-    pub cx: &'c Context<'a>,
+/// What [`Walker`] remembers per module: every detector that walks up the call graph shares it
+/// (through [`Context::memo`]), so the ways up, guards and checkers of a function are found once.
+#[derive(Default)]
+struct WalkerMemo {
     up: RefCell<BTreeMap<u32, Rc<Vec<UpPath>>>>,
     compare_branches: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
     checkers: RefCell<BTreeMap<(u32, u32), bool>>,
@@ -135,7 +136,6 @@ pub struct Walker<'c, 'a> {
     checker_sites: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
     reader_sites: RefCell<BTreeMap<u32, Rc<Vec<usize>>>>,
     caller_readers: std::cell::OnceCell<BTreeSet<u32>>,
-    identity_as_data: bool,
     /// Table index of an indirect call `(function, instruction)` seen through a way up
     /// (the call sites above it), where the way determines it.
     indirect_index: RefCell<BTreeMap<IndirectSite, Option<i64>>>,
@@ -143,19 +143,19 @@ pub struct Walker<'c, 'a> {
     fixed_tables: std::cell::OnceCell<Vec<Option<Vec<Option<u32>>>>>,
 }
 
+/// Walks up the call graph from instructions to entry points, memoized per function.
+pub struct Walker<'c, 'a> {
+    pub cx: &'c Context<'a>,
+    memo: Rc<WalkerMemo>,
+    identity_as_data: bool,
+}
+
 impl<'c, 'a> Walker<'c, 'a> {
     pub fn new(cx: &'c Context<'a>) -> Walker<'c, 'a> {
         Walker {
             cx,
-            up: RefCell::new(BTreeMap::new()),
-            compare_branches: RefCell::new(BTreeMap::new()),
-            checkers: RefCell::new(BTreeMap::new()),
-            checker_sites: RefCell::new(BTreeMap::new()),
-            reader_sites: RefCell::new(BTreeMap::new()),
-            caller_readers: std::cell::OnceCell::new(),
+            memo: cx.memo(|_| WalkerMemo::default()),
             identity_as_data: identity_as_data(cx.platform),
-            indirect_index: RefCell::new(BTreeMap::new()),
-            fixed_tables: std::cell::OnceCell::new(),
         }
     }
 
@@ -266,7 +266,7 @@ impl<'c, 'a> Walker<'c, 'a> {
     }
 
     fn up(&self, func: u32, visiting: &mut Vec<u32>) -> Rc<Vec<UpPath>> {
-        if let Some(done) = self.up.borrow().get(&func) {
+        if let Some(done) = self.memo.up.borrow().get(&func) {
             return done.clone();
         }
         let cx = self.cx;
@@ -278,7 +278,7 @@ impl<'c, 'a> Walker<'c, 'a> {
                 identity: false,
                 origin_guards: Steps::default(),
             }]);
-            self.up.borrow_mut().insert(func, root.clone());
+            self.memo.up.borrow_mut().insert(func, root.clone());
             return root;
         }
         // Past the engine's memory budget: give up (the engine discards this file's result).
@@ -320,7 +320,7 @@ impl<'c, 'a> Walker<'c, 'a> {
         }
         visiting.pop();
         let out = Rc::new(out);
-        self.up.borrow_mut().insert(func, out.clone());
+        self.memo.up.borrow_mut().insert(func, out.clone());
         out
     }
 
@@ -338,8 +338,12 @@ impl<'c, 'a> Walker<'c, 'a> {
         else {
             return false;
         };
-        let Some(slots) =
-            self.fixed_tables.get_or_init(|| fixed_tables(cx)).get(*table as usize).and_then(|t| t.as_ref())
+        let Some(slots) = self
+            .memo
+            .fixed_tables
+            .get_or_init(|| fixed_tables(cx))
+            .get(*table as usize)
+            .and_then(|t| t.as_ref())
         else {
             return false;
         };
@@ -348,7 +352,7 @@ impl<'c, 'a> Walker<'c, 'a> {
         }
         let above = above.to_vec();
         let key = (func, instr, above.clone());
-        let known = self.indirect_index.borrow().get(&key).copied();
+        let known = self.memo.indirect_index.borrow().get(&key).copied();
         let index = if let Some(i) = known {
             i
         } else {
@@ -362,7 +366,7 @@ impl<'c, 'a> Walker<'c, 'a> {
                     Some(WayVal::Const(c)) => Some(c),
                     _ => None,
                 });
-            self.indirect_index.borrow_mut().insert(key, index);
+            self.memo.indirect_index.borrow_mut().insert(key, index);
             index
         };
         let Some(index) = index else { return false };
@@ -433,7 +437,8 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// Whether `func` reads the immediate caller's identity (a `caller-id` host call in its call
     /// tree, a few levels deep).
     pub fn reads_caller(&self, func: u32) -> bool {
-        self.caller_readers
+        self.memo
+            .caller_readers
             .get_or_init(|| callers_of_effect(self.cx, Effect::CallerId, MAX_READER_DEPTH))
             .contains(&func)
     }
@@ -443,7 +448,7 @@ impl<'c, 'a> Walker<'c, 'a> {
     pub fn is_checker(&self, func: u32, depth: u32) -> bool {
         // Remembered per depth: an answer found with more depth left may be yes where this
         // depth says no, and reusing it would make answers depend on the order of questions.
-        if let Some(&c) = self.checkers.borrow().get(&(func, depth)) {
+        if let Some(&c) = self.memo.checkers.borrow().get(&(func, depth)) {
             return c;
         }
         if self.cx.module.function(func).is_none_or(|f| f.is_import()) {
@@ -460,18 +465,18 @@ impl<'c, 'a> Walker<'c, 'a> {
                 .flat_map(|(_, t)| t.iter())
                 .any(|t| *t != func && self.is_checker(*t, depth - 1));
         }
-        self.checkers.borrow_mut().insert((func, depth), yes);
+        self.memo.checkers.borrow_mut().insert((func, depth), yes);
         yes
     }
 
     /// Call sites of `func` with a target that is a checker ([`Walker::is_checker`]).
     fn checker_sites(&self, func: u32) -> Rc<Vec<usize>> {
-        self.sites_where(&self.checker_sites, func, |t| self.is_checker(t, MAX_CHECKER_DEPTH))
+        self.sites_where(&self.memo.checker_sites, func, |t| self.is_checker(t, MAX_CHECKER_DEPTH))
     }
 
     /// Call sites of `func` with a target that reads the caller ([`Walker::reads_caller`]).
     fn reader_sites(&self, func: u32) -> Rc<Vec<usize>> {
-        self.sites_where(&self.reader_sites, func, |t| self.reads_caller(t))
+        self.sites_where(&self.memo.reader_sites, func, |t| self.reads_caller(t))
     }
 
     /// Call sites of `func` with a target for which `pred` holds, filtered once per function and
@@ -501,11 +506,11 @@ impl<'c, 'a> Walker<'c, 'a> {
 
     /// Branch instructions of `func` decided by a comparison of two run-time byte strings.
     pub fn branches_after_compare(&self, func: u32) -> Rc<Vec<usize>> {
-        if let Some(b) = self.compare_branches.borrow().get(&func) {
+        if let Some(b) = self.memo.compare_branches.borrow().get(&func) {
             return b.clone();
         }
         let out = Rc::new(compare_branches(self.cx, func));
-        self.compare_branches.borrow_mut().insert(func, out.clone());
+        self.memo.compare_branches.borrow_mut().insert(func, out.clone());
         out
     }
 }
@@ -947,12 +952,13 @@ fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
     else {
         return Vec::new();
     };
-    let uses = Uses::new(cx, func);
+    let mut uses: Option<Uses> = None;
     let mut out = BTreeSet::new();
     for (site, targets) in cx.program.calls.call_sites(func) {
         if !targets.iter().any(|t| is_byte_comparison(cx, *t)) {
             continue;
         }
+        let uses = uses.get_or_insert_with(|| Uses::new(cx, func));
         let ops = values.operands(*site);
         let args = call_args(f.body.get(*site).map(|i| &i.op), ops);
         // Two pointer arguments that are not constants: neither side is a literal.

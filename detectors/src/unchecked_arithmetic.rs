@@ -60,8 +60,12 @@ impl Detector for UncheckedArithmetic {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let a =
-            Analysis { cx, index: RefCell::new(BTreeMap::new()), summaries: RefCell::new(BTreeMap::new()) };
+        let a = Analysis {
+            cx,
+            index: RefCell::new(BTreeMap::new()),
+            summaries: RefCell::new(BTreeMap::new()),
+            sources_up: RefCell::new(HashMap::new()),
+        };
         if !a.has_sinks() {
             return;
         }
@@ -183,10 +187,11 @@ const MAX_SLICE: usize = 4096;
 struct FuncIndex {
     uses: HashMap<ValueId, Vec<(usize, usize)>>,
     phi_uses: HashMap<ValueId, Vec<ValueId>>,
-    /// (instr, address base, offset, bytes, result)
-    loads: Vec<(usize, Base, i64, i64, ValueId)>,
-    /// Call instructions with their (non-table) arguments.
-    calls: Vec<(usize, Vec<ValueId>)>,
+    /// Loads by address base: (offset, bytes, result).
+    loads: HashMap<Base, Vec<(i64, i64, ValueId)>>,
+    /// Call arguments (not the table index) by the base of the address they hold:
+    /// (call instruction, argument index, offset).
+    call_args: HashMap<Base, Vec<(usize, usize, i64)>>,
     exits: Vec<usize>,
 }
 
@@ -214,17 +219,23 @@ struct Summary {
 struct Analysis<'c, 'a> {
     cx: &'c Context<'a>,
     index: RefCell<BTreeMap<u32, std::rc::Rc<FuncIndex>>>,
-    summaries: RefCell<BTreeMap<u32, Option<Summary>>>,
+    summaries: RefCell<BTreeMap<u32, Option<std::rc::Rc<Summary>>>>,
+    /// Labels [`Analysis::sources`] found through the callers, by function, parameter set and
+    /// depth.
+    sources_up: RefCell<HashMap<(u32, u64, u32), u32>>,
 }
 
 impl Analysis<'_, '_> {
     /// Source labels of a value with taint `t` in `func`, parameters resolved through the
     /// arguments of `func`'s callers (a few levels up).
     fn sources(&self, func: u32, t: wasmaudit_detect::taint::Taint, depth: u32) -> u32 {
-        let mut labels = t.labels;
         if t.params == 0 || depth >= MAX_UP {
-            return labels;
+            return t.labels;
         }
+        if let Some(up) = self.sources_up.borrow().get(&(func, t.params, depth)) {
+            return t.labels | up;
+        }
+        let mut labels = 0;
         for (caller, site) in self.cx.program.calls.callers(func) {
             let (Some(values), Some(ft)) =
                 (self.cx.program.values(caller), self.cx.dataflow().funcs.get(caller as usize))
@@ -238,7 +249,8 @@ impl Analysis<'_, '_> {
                 }
             }
         }
-        labels
+        self.sources_up.borrow_mut().insert((func, t.params, depth), labels);
+        t.labels | labels
     }
 
     fn has_sinks(&self) -> bool {
@@ -265,12 +277,21 @@ impl Analysis<'_, '_> {
                 match ins.op {
                     Op::Load { kind, .. } => {
                         if let (Some(a), Some(&r)) = (ev.mem_address(i), values.results(i).first()) {
-                            ix.loads.push((i, a.base, a.offset, i64::from(kind.bytes), r));
+                            ix.loads.entry(a.base).or_default().push((a.offset, i64::from(kind.bytes), r));
                         }
                     }
-                    Op::Call(_) | Op::ReturnCall(_) => ix.calls.push((i, ops.to_vec())),
-                    Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
-                        ix.calls.push((i, ops[..ops.len().saturating_sub(1)].to_vec()))
+                    Op::Call(_)
+                    | Op::ReturnCall(_)
+                    | Op::CallIndirect { .. }
+                    | Op::ReturnCallIndirect { .. } => {
+                        let table = usize::from(matches!(
+                            ins.op,
+                            Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. }
+                        ));
+                        for (k, a) in ops[..ops.len().saturating_sub(table)].iter().enumerate() {
+                            let p = ev.address(self.strip(func, *a), 0);
+                            ix.call_args.entry(p.base).or_default().push((i, k, p.offset));
+                        }
                     }
                     Op::Return => ix.exits.push(i),
                     Op::End if i + 1 == f.body.len() => ix.exits.push(i),
@@ -363,8 +384,8 @@ impl Analysis<'_, '_> {
         let Some(values) = self.cx.program.values(func) else { return false };
         let mut start: Vec<ValueId> = seeds.to_vec();
         for (base, lo, hi) in mem {
-            for &(_, lb, off, len, r) in &ix.loads {
-                if lb == *base && off < *hi && *lo < off + len {
+            for &(off, len, r) in ix.loads.get(base).into_iter().flatten() {
+                if off < *hi && *lo < off + len {
                     start.push(r);
                 }
             }
@@ -650,20 +671,17 @@ impl Analysis<'_, '_> {
             let ranges: Vec<(Base, i64, i64)> = mem[mem_done..].to_vec();
             mem_done = mem.len();
             for (base, lo, hi) in ranges {
-                for &(_, lb, lo2, len, r) in &ix.loads {
-                    if lb == base && lo2 < hi && lo < lo2 + len && vals.insert(r) {
+                for &(lo2, len, r) in ix.loads.get(&base).into_iter().flatten() {
+                    if lo2 < hi && lo < lo2 + len && vals.insert(r) {
                         work.push(r);
                     }
                 }
-                for (i, args) in &ix.calls {
-                    for (k, a) in args.iter().enumerate() {
-                        let p = ev.address(self.strip(func, *a), 0);
-                        let covers = p.base == base && p.offset < hi && lo < p.offset + POINTER_WINDOW;
-                        if covers && calls_done.insert((*i, k, true)) {
-                            if let Some(s) = self.call_use(func, *i, k, true, &mut vals, &mut work) {
-                                reach.sink = Some(s);
-                                return reach;
-                            }
+                for &(i, k, off) in ix.call_args.get(&base).into_iter().flatten() {
+                    let covers = off < hi && lo < off + POINTER_WINDOW;
+                    if covers && calls_done.insert((i, k, true)) {
+                        if let Some(s) = self.call_use(func, i, k, true, &mut vals, &mut work) {
+                            reach.sink = Some(s);
+                            return reach;
                         }
                     }
                 }
@@ -725,7 +743,7 @@ impl Analysis<'_, '_> {
     }
 
     /// What `func` does with its parameters (memoized; a recursive call sees nothing).
-    fn summary(&self, func: u32) -> Option<Summary> {
+    fn summary(&self, func: u32) -> Option<std::rc::Rc<Summary>> {
         if let Some(s) = self.summaries.borrow().get(&func) {
             return s.clone();
         }
@@ -750,6 +768,7 @@ impl Analysis<'_, '_> {
             s.mem_sink.push(by_memory.sink.map(|x| strip_through(&x)));
             s.returned.push(by_value.returned);
         }
+        let s = std::rc::Rc::new(s);
         self.summaries.borrow_mut().insert(func, Some(s.clone()));
         Some(s)
     }

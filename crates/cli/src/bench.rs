@@ -24,6 +24,9 @@ pub struct BenchArgs {
     /// How many of the slowest files to list.
     #[arg(long, default_value_t = 5)]
     slowest: usize,
+    /// Also print where the analysis time went, by pipeline stage and detector.
+    #[arg(long)]
+    phases: bool,
 }
 
 fn wasm_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -80,6 +83,9 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     let floor = start.elapsed();
 
     // The analysis, one file at a time on this thread, no time limit.
+    if args.phases {
+        wasmaudit_engine::phases::enable();
+    }
     let opts = ScanOptions { jobs: Some(1), timeout_per_file: None, ..ScanOptions::default() };
     let mut times: Vec<(Duration, usize)> = Vec::with_capacity(files.len());
     let mut peak_file: (u64, usize) = (0, 0);
@@ -135,6 +141,13 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     println!("slowest:");
     for (t, i) in times.iter().rev().take(args.slowest) {
         println!("  {:>9.1} ms  {}", ms(*t), name(*i));
+    }
+
+    if args.phases {
+        println!("phases (1 thread):");
+        for (phase, d) in wasmaudit_engine::phases::totals() {
+            println!("  {:>9.1} ms  {:>5.1}%  {phase}", ms(d), 100.0 * d.as_secs_f64() / total.as_secs_f64());
+        }
     }
 
     if args.jobs > 1 {

@@ -18,8 +18,8 @@ use std::process::ExitCode;
 /// Counts each file's heap so that the per-file memory budget (`--max-memory-per-file`) and the
 /// summary's peak memory see it (see `wasmaudit_engine::memory`).
 #[global_allocator]
-static GLOBAL: wasmaudit_engine::memory::Allocator<std::alloc::System> =
-    wasmaudit_engine::memory::Allocator::system();
+static GLOBAL: wasmaudit_engine::memory::Allocator<mimalloc::MiMalloc> =
+    wasmaudit_engine::memory::Allocator::from_allocator(mimalloc::MiMalloc);
 
 /// Static security analyzer for WebAssembly smart contracts.
 #[derive(Parser)]

@@ -33,6 +33,8 @@ pub struct Context<'a> {
     storage: std::cell::OnceCell<StorageAccess>,
     /// Loops and recursion, computed on first use.
     loops: std::cell::OnceCell<Loops>,
+    /// Every direct call of a known host import, in (function, instruction) order.
+    host_call_sites: std::cell::OnceCell<Vec<HostCall>>,
     /// Facts the detectors derive once per module and share (see [`Context::memo`]).
     memo: std::cell::RefCell<Vec<(std::any::TypeId, std::rc::Rc<dyn std::any::Any>)>>,
     /// Asked by analyses that can grow without bound whether to give up (the engine's per-file
@@ -67,6 +69,7 @@ impl<'a> Context<'a> {
             guards: Guards::default(),
             storage: std::cell::OnceCell::new(),
             loops: std::cell::OnceCell::new(),
+            host_call_sites: std::cell::OnceCell::new(),
             memo: std::cell::RefCell::new(Vec::new()),
             stop: None,
         };
@@ -138,15 +141,18 @@ impl<'a> Context<'a> {
 
     /// Every direct call of a host import that has effect `e`, in (function, instruction) order.
     pub fn host_calls(&self, e: Effect) -> Vec<HostCall> {
-        let mut out = Vec::new();
-        for f in self.module.functions.iter().filter(|f| !f.is_import()) {
-            for (instr, callee) in self.direct_calls(f.index) {
-                if let Some(host) = self.host_fn(callee).filter(|h| h.has(e)) {
-                    out.push(HostCall { func: f.index, instr, callee, host });
+        let all = self.host_call_sites.get_or_init(|| {
+            let mut out = Vec::new();
+            for f in self.module.functions.iter().filter(|f| !f.is_import()) {
+                for (instr, callee) in self.direct_calls(f.index) {
+                    if let Some(host) = self.host_fn(callee) {
+                        out.push(HostCall { func: f.index, instr, callee, host });
+                    }
                 }
             }
-        }
-        out
+            out
+        });
+        all.iter().filter(|c| c.host.has(e)).copied().collect()
     }
 
     /// `(instruction index, callee)` of each direct `call` in `func`.

@@ -249,14 +249,19 @@ pub struct Summary {
     pub ret_mem: Taint,
 }
 
+/// Pointers a merge of pointers stands for, with their offsets ([`FuncTaint::merged_pointers`]).
+type MergedPointers = std::rc::Rc<[(Base, i64)]>;
+
 /// Taint facts of one function.
 #[derive(Debug, Default)]
 pub struct FuncTaint {
     pub values: Vec<Taint>,
     /// Writes by slot start: `(base, offset) → [(length, taint)]`, for range look-ups.
     writes: BTreeMap<(Base, i64), Vec<(i64, Taint)>>,
-    /// Memo of [`pointer_params`] by base value.
-    pointer_params: std::cell::RefCell<std::collections::HashMap<ValueId, u64>>,
+    /// Memo of [`pointer_params`] by base value (indexed by value id).
+    pointer_params: std::cell::RefCell<Vec<Option<u64>>>,
+    /// Memo of [`FuncTaint::merged_pointers`] by merge (phi) value.
+    merged: std::cell::RefCell<BTreeMap<ValueId, MergedPointers>>,
     /// Source labels of each parameter, for entry points whose arguments carry data the
     /// platform hands in ([`entry_param_labels`]); empty otherwise.
     param_labels: Vec<u32>,
@@ -267,12 +272,47 @@ impl FuncTaint {
         self.values.get(v as usize).copied().unwrap_or_default()
     }
 
+    /// The pointers a merge of pointers `b` (a phi) stands for, with their offsets from `b`:
+    /// its incoming pointers, and theirs when they are merges too ([`MAX_PHI_DEPTH`] levels,
+    /// [`MAX_PHI_OPERANDS`] per merge). A pointer walked in a loop (`p = p + k`) merges with
+    /// itself and is not followed. Empty when `b` is not a merge.
+    fn merged_pointers(&self, ev: &Evaluator<'_>, b: ValueId) -> MergedPointers {
+        if let Some(m) = self.merged.borrow().get(&b) {
+            return m.clone();
+        }
+        fn expand(ev: &Evaluator<'_>, b: ValueId, delta: i64, level: usize, out: &mut Vec<(Base, i64)>) {
+            let ValueDef::Phi { operands, .. } = ev.values.def(b) else { return };
+            for o in operands.iter().take(MAX_PHI_OPERANDS) {
+                let a = ev.address(*o, 0);
+                if a.base == Base::Value(b) {
+                    continue;
+                }
+                let d = a.offset.saturating_add(delta);
+                out.push((a.base, d));
+                if let Base::Value(inner) = a.base {
+                    if level + 1 < MAX_PHI_DEPTH {
+                        expand(ev, inner, d, level + 1, out);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        expand(ev, b, 0, 0, &mut out);
+        let m: MergedPointers = out.into();
+        self.merged.borrow_mut().insert(b, m.clone());
+        m
+    }
+
     fn pointer_params(&self, ev: &Evaluator<'_>, base: ValueId) -> u64 {
-        if let Some(p) = self.pointer_params.borrow().get(&base) {
+        if let Some(Some(p)) = self.pointer_params.borrow().get(base as usize) {
             return *p;
         }
         let p = pointer_params(ev, base);
-        self.pointer_params.borrow_mut().insert(base, p);
+        let mut memo = self.pointer_params.borrow_mut();
+        if memo.len() <= base as usize {
+            memo.resize(base as usize + 1, None);
+        }
+        memo[base as usize] = Some(p);
         p
     }
 }
@@ -334,8 +374,11 @@ impl DataFlow {
             registers: BTreeMap::new(),
             register_ids: constant_registers(cx),
         };
+        // The register file depends only on host calls and constant register ids, not on taint:
+        // filled once before the functions are analyzed.
+        df.collect_registers(cx);
         // Callees first where possible: a function is re-analyzed only when a callee's summary
-        // (or the register file) changed, and each at most MAX_ROUNDS times.
+        // changed, and each at most MAX_ROUNDS times.
         let order = callees_first(cx);
         let mut dirty = vec![true; n];
         let mut runs = vec![0usize; n];
@@ -355,12 +398,6 @@ impl DataFlow {
                     }
                 }
                 df.funcs[f as usize] = ft;
-            }
-            let regs_before = df.registers.clone();
-            df.collect_registers(cx);
-            if regs_before != df.registers {
-                dirty.iter_mut().for_each(|d| *d = true);
-                any = true;
             }
             if !any {
                 break;
@@ -413,19 +450,65 @@ impl DataFlow {
                 ft.values[v] = Taint { labels, params: bit(*i as usize), ..Taint::default() };
             }
         }
+        // Passes are incremental: an instruction (or phi) runs again only when something it reads
+        // changed since it last ran: one of its operands, or, for an instruction that reads
+        // memory, anything at all. Skipped instructions would only have joined facts already
+        // there, so each pass ends with the facts a full pass would give.
+        let stale = |stamp: &[u32], v: &ValueId, ran: u32| stamp.get(*v as usize).is_some_and(|s| *s > ran);
+        let reads_memory: Vec<bool> =
+            f.body.iter().enumerate().map(|(i, ins)| self.reads_memory(cx, func, i, &ins.op)).collect();
+        let mut clock: u32 = 0;
+        let mut last_change: u32 = 0;
+        let mut stamp = vec![0u32; values.len()];
+        let mut phi_ran: Vec<Option<u32>> = vec![None; values.len()];
+        let mut ran: Vec<Option<u32>> = vec![None; f.body.len()];
+        let mut before: Vec<Taint> = Vec::new();
         for _ in 0..MAX_PASSES {
             let mut changed = false;
             for (v, def) in values.defs.iter().enumerate() {
                 if let ValueDef::Phi { operands, .. } = def {
+                    if phi_ran[v].is_some_and(|r| !operands.iter().any(|o| stale(&stamp, o, r))) {
+                        continue;
+                    }
+                    phi_ran[v] = Some(clock);
                     let mut t = ft.values[v];
                     for o in operands {
                         t.join(ft.value(*o));
                     }
-                    changed |= ft.values[v].join(t);
+                    if ft.values[v].join(t) {
+                        clock += 1;
+                        stamp[v] = clock;
+                        last_change = clock;
+                        changed = true;
+                    }
                 }
             }
             for (i, ins) in f.body.iter().enumerate() {
-                changed |= self.transfer(cx, ev, values, &mut ft, &mut summary, i, &ins.op);
+                if let Some(r) = ran[i] {
+                    let due = match reads_memory[i] {
+                        true => last_change > r,
+                        false => values.operands(i).iter().any(|o| stale(&stamp, o, r)),
+                    };
+                    if !due {
+                        continue;
+                    }
+                }
+                ran[i] = Some(clock);
+                let results = values.results(i);
+                before.clear();
+                before.extend(results.iter().map(|r| ft.value(*r)));
+                if self.transfer(cx, ev, values, &mut ft, &mut summary, i, &ins.op) {
+                    clock += 1;
+                    last_change = clock;
+                    changed = true;
+                    for (r, b) in results.iter().zip(&before) {
+                        if ft.value(*r) != *b {
+                            if let Some(s) = stamp.get_mut(*r as usize) {
+                                *s = clock;
+                            }
+                        }
+                    }
+                }
             }
             if !changed {
                 break;
@@ -465,6 +548,24 @@ impl DataFlow {
         (ft, summary)
     }
 
+    /// Whether instruction `i` of `func` reads memory (or anything besides its operands) when
+    /// taint is transferred through it: loads, and calls whose callee reads the memory behind
+    /// its arguments (a copy, a hash, a summary with [`Taint::param_mem`]).
+    fn reads_memory(&self, cx: &Context<'_>, func: u32, i: usize, op: &Op) -> bool {
+        let targets: &[u32] = match op {
+            Op::Load { .. } => return true,
+            Op::Call(c) | Op::ReturnCall(c) => std::slice::from_ref(c),
+            Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => cx.program.calls.targets_at(func, i),
+            _ => return false,
+        };
+        targets.iter().any(|&t| match cx.host_fn(t) {
+            Some(h) => (h.arg("dst").is_some() && h.arg("src").is_some()) || h.has(Effect::Crypto),
+            None => self.summaries.get(t as usize).is_some_and(|s| {
+                s.ret.param_mem != 0 || s.ret_mem.param_mem != 0 || s.writes.iter().any(|w| w.param_mem != 0)
+            }),
+        })
+    }
+
     /// What the `len` bytes that `ptr` points to in `func` carry (writes of unknown length count
     /// as [`WINDOW`] bytes), including the pointer parameter they belong to ([`Taint::param_mem`]).
     pub fn memory(&self, cx: &Context<'_>, func: u32, ptr: ValueId, len: i64) -> Taint {
@@ -477,7 +578,7 @@ impl DataFlow {
     /// Taint of the memory `addr` covers for `len` bytes, plus the parameter it points into.
     fn mem_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64) -> Taint {
         let mut t = Taint::default();
-        Self::recorded_writes(ev, ft, addr, len, &mut t, 0);
+        Self::recorded_writes(ev, ft, addr, len, &mut t);
         if let Base::Value(b) = addr.base {
             let params = ft.pointer_params(ev, b);
             t.param_mem |= params;
@@ -500,14 +601,16 @@ impl DataFlow {
     /// Joins into `t` the writes recorded in the `len` bytes at `addr` and, when the base is a
     /// merge of pointers (a row either found in the cache or freshly read and unpacked, a buffer
     /// on the stack or the heap), the writes at the same offset of each merged pointer.
-    fn recorded_writes(
-        ev: &Evaluator<'_>,
-        ft: &FuncTaint,
-        addr: Addr,
-        len: i64,
-        t: &mut Taint,
-        depth: usize,
-    ) {
+    fn recorded_writes(ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64, t: &mut Taint) {
+        Self::writes_at(ft, addr, len, t);
+        let Base::Value(b) = addr.base else { return };
+        for (base, delta) in ft.merged_pointers(ev, b).iter() {
+            Self::writes_at(ft, Addr { base: *base, offset: delta.saturating_add(addr.offset) }, len, t);
+        }
+    }
+
+    /// Joins into `t` the writes recorded in the `len` bytes at `addr` itself.
+    fn writes_at(ft: &FuncTaint, addr: Addr, len: i64, t: &mut Taint) {
         // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
         let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
         let to = (addr.base, addr.offset.saturating_add(len));
@@ -519,20 +622,6 @@ impl DataFlow {
                     }
                 }
             }
-        }
-        let Base::Value(b) = addr.base else { return };
-        let ValueDef::Phi { operands, .. } = ev.values.def(b) else { return };
-        if depth >= MAX_PHI_DEPTH {
-            return;
-        }
-        for o in operands.iter().take(MAX_PHI_OPERANDS) {
-            let a = ev.address(*o, 0);
-            // A pointer walked in a loop (`p = p + k`) merges with itself.
-            if a.base == addr.base {
-                continue;
-            }
-            let at = Addr { base: a.base, offset: a.offset.saturating_add(addr.offset) };
-            Self::recorded_writes(ev, ft, at, len, t, depth + 1);
         }
     }
 

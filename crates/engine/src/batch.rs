@@ -217,7 +217,7 @@ fn scan_item(
         first = true;
         // A `.wat` input's findings point into its own text.
         let lines = text.as_ref().and_then(|t| crate::wat_lines(file, t, &module));
-        crate::scan_module(path, &module, opts, detectors, lines)
+        crate::scan_module(path, &module, opts, detectors, lines, sha256.clone())
     });
     let mut report = report.clone();
     report.path = path.to_string();

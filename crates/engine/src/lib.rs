@@ -13,6 +13,7 @@ mod inputs;
 mod isolate;
 pub mod memory;
 mod names;
+pub mod phases;
 mod trail;
 
 pub use batch::{scan_stream, BatchOptions, Event, FileStats, Inputs, Shard};
@@ -259,8 +260,9 @@ pub(crate) fn scan_module(
     opts: &ScanOptions,
     detectors: &SharedDetectors,
     lines: Option<LineTable>,
+    sha256: String,
 ) -> (FileReport, Option<u64>) {
-    scan_bytes_inner(path, bytes, opts, DetectorSet::Shared(detectors), lines)
+    scan_hashed(path, bytes, sha256, opts, DetectorSet::Shared(detectors), lines)
 }
 
 /// Reads and scans one file. `.wat` text files are assembled first. A file over
@@ -364,7 +366,18 @@ fn scan_bytes_inner(
     detectors: DetectorSet<'_>,
     lines: Option<LineTable>,
 ) -> (FileReport, Option<u64>) {
-    let sha256 = sha256_hex(bytes);
+    scan_hashed(path, bytes, sha256_hex(bytes), opts, detectors, lines)
+}
+
+/// [`scan_bytes_inner`] for a module whose hash the caller already has.
+fn scan_hashed(
+    path: &str,
+    bytes: &[u8],
+    sha256: String,
+    opts: &ScanOptions,
+    detectors: DetectorSet<'_>,
+    lines: Option<LineTable>,
+) -> (FileReport, Option<u64>) {
     let limits = opts.limits;
     let budget = opts.max_memory_per_file;
     let smt = opts.smt.clone();
@@ -461,18 +474,21 @@ fn analyze(
             Ok(())
         }
     };
-    let module = wasmaudit_front::parse_with_limits(bytes, limits).map_err(|e| e.to_string())?;
+    let module = phases::time("parse", || wasmaudit_front::parse_with_limits(bytes, limits))
+        .map_err(|e| e.to_string())?;
     check()?;
     graph_limits::check(&module, limits)?;
     let platform = detect_platform(&module);
-    let program = Program::build_with_budget(&module, &mut Budget::new(limits.max_analysis_steps));
+    let program = phases::time("program (cfg, calls, values)", || {
+        Program::build_with_budget(&module, &mut Budget::new(limits.max_analysis_steps))
+    });
     check()?;
-    let mut cx = Context::new(&module, &program, platform);
+    let mut cx = phases::time("context (taint, guards)", || Context::new(&module, &program, platform));
     cx.set_stop(over_budget);
     check()?;
     let mut raw: Vec<Finding> = Vec::new();
     for d in detectors.iter().filter(|d| d.meta().applies_to(platform.as_str())) {
-        d.run(&cx, &mut raw);
+        phases::time(d.meta().name, || d.run(&cx, &mut raw));
         check()?;
     }
     let lines = lines.unwrap_or_else(|| LineTable::of(&module));
@@ -496,7 +512,10 @@ fn analyze(
         .into_iter()
         .zip(verdicts)
         .filter(|(_, v)| keep_refuted || v.as_ref().is_none_or(|v| v.verdict != Verdict::Refuted))
-        .map(|(f, v)| ReportedFinding { smt: v, ..resolve(&module, &lines, &mut chains, f) })
+        .map(|(f, v)| ReportedFinding {
+            smt: v,
+            ..phases::time("report", || resolve(&module, &lines, &mut chains, f))
+        })
         .collect();
     findings
         .sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));

@@ -37,7 +37,8 @@ pub struct Cfg {
     pub exit: BlockId,
     /// Block of each instruction.
     instr_block: Vec<BlockId>,
-    doms: Dominators<BlockId>,
+    /// Computed on first use: many functions are never asked.
+    doms: std::sync::OnceLock<Dominators<BlockId>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -243,8 +244,11 @@ impl Cfg {
                 }
             }
         }
-        let doms = dominators::simple_fast(&b.graph, entry);
-        Cfg { graph: b.graph, entry, exit, instr_block: b.instr_block, doms }
+        Cfg { graph: b.graph, entry, exit, instr_block: b.instr_block, doms: std::sync::OnceLock::new() }
+    }
+
+    fn doms(&self) -> &Dominators<BlockId> {
+        self.doms.get_or_init(|| dominators::simple_fast(&self.graph, self.entry))
     }
 
     /// Block of instruction `instr`.
@@ -266,7 +270,7 @@ impl Cfg {
 
     /// Whether block `b` is reachable from the entry.
     pub fn is_reachable(&self, b: BlockId) -> bool {
-        b == self.entry || self.doms.immediate_dominator(b).is_some()
+        b == self.entry || self.doms().immediate_dominator(b).is_some()
     }
 
     /// Whether block `a` dominates block `b` (every path from entry to `b` passes `a`).
@@ -279,7 +283,7 @@ impl Cfg {
             return false;
         }
         let mut cur = b;
-        while let Some(idom) = self.doms.immediate_dominator(cur) {
+        while let Some(idom) = self.doms().immediate_dominator(cur) {
             if idom == a {
                 return true;
             }
@@ -304,7 +308,7 @@ impl Cfg {
             return out;
         }
         let mut cur = b;
-        while let Some(idom) = self.doms.immediate_dominator(cur) {
+        while let Some(idom) = self.doms().immediate_dominator(cur) {
             out.push(idom);
             cur = idom;
         }
@@ -312,7 +316,7 @@ impl Cfg {
     }
 
     pub fn immediate_dominator(&self, b: BlockId) -> Option<BlockId> {
-        self.doms.immediate_dominator(b)
+        self.doms().immediate_dominator(b)
     }
 
     pub fn num_blocks(&self) -> usize {

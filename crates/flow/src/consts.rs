@@ -8,7 +8,7 @@
 
 use crate::values::{FunctionValues, ValueDef, ValueId};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use wasmaudit_front::{BinOp, CmpOp, ConvOp, Function, Module, Op, UnOp, Width};
 
 /// Where an address points: a base and a constant byte offset from it.
@@ -33,7 +33,9 @@ pub struct Evaluator<'a> {
     pub module: &'a Module,
     pub func: &'a Function,
     pub values: &'a FunctionValues,
-    memo: RefCell<HashMap<ValueId, Option<i64>>>,
+    /// Constant of each value once evaluated (`None` before; `Some(None)`: not a constant, or
+    /// under evaluation), indexed by value id.
+    memo: RefCell<Vec<Option<Option<i64>>>>,
     /// Stores by slot: address → (store instruction, stored value, width in bytes).
     stores: BTreeMap<Addr, Vec<(usize, ValueId, u8)>>,
     /// Stores whose address could not be split (any of them may alias any slot).
@@ -50,7 +52,7 @@ impl<'a> Evaluator<'a> {
             module,
             func,
             values,
-            memo: RefCell::new(HashMap::new()),
+            memo: RefCell::new(vec![None; values.len()]),
             stores: BTreeMap::new(),
             opaque_stores: 0,
             mem_addrs: vec![None; func.body.len()],
@@ -142,16 +144,21 @@ impl<'a> Evaluator<'a> {
     }
 
     fn constant_at(&self, v: ValueId, depth: u32) -> Option<i64> {
-        if let Some(c) = self.memo.borrow().get(&v) {
+        if let Some(Some(c)) = self.memo.borrow().get(v as usize) {
             return *c;
         }
         if depth > MAX_DEPTH {
             return None;
         }
         // Guards against cycles through phis: a value under evaluation is not constant.
-        self.memo.borrow_mut().insert(v, None);
+        let memo = |c: Option<i64>| {
+            if let Some(slot) = self.memo.borrow_mut().get_mut(v as usize) {
+                *slot = Some(c);
+            }
+        };
+        memo(None);
         let c = self.compute(v, depth);
-        self.memo.borrow_mut().insert(v, c);
+        memo(c);
         c
     }
 

@@ -262,11 +262,27 @@ impl Lifter<'_> {
 
     /// Pops `pops` operands, pushes `pushes` fresh results of instruction `i`.
     fn simple(&mut self, i: usize, pops: usize, pushes: u32) {
-        let ops = self.pop_n(pops);
-        let res: Vec<ValueId> =
-            (0..pushes).map(|index| self.new_value(ValueDef::Result { instr: i, index })).collect();
-        self.stack.extend_from_slice(&res);
-        self.record(&ops, &res);
+        let floor = self.frames.last().map(|f| f.height).unwrap_or(0);
+        let start = self.out.pool.len() as u32;
+        match self.stack.len().checked_sub(pops) {
+            // The usual case, without a copy: the operands are the top of the stack, in order.
+            Some(at) if at >= floor => {
+                self.out.pool.extend_from_slice(&self.stack[at..]);
+                self.stack.truncate(at);
+            }
+            _ => {
+                let ops = self.pop_n(pops);
+                self.out.pool.extend_from_slice(&ops);
+            }
+        }
+        self.out.operands.push((start, pops as u32));
+        let start = self.out.pool.len() as u32;
+        for index in 0..pushes {
+            let r = self.new_value(ValueDef::Result { instr: i, index });
+            self.stack.push(r);
+            self.out.pool.push(r);
+        }
+        self.out.results.push((start, pushes));
     }
 
     fn branch(&mut self, depth: u32) {
@@ -538,15 +554,18 @@ impl Lifter<'_> {
     }
 
     fn clobber_globals(&mut self, i: usize, callee: Option<u32>) {
-        let assigned: Vec<u32> = match callee {
-            Some(f) => self.cx.assigned_globals.get(f as usize).cloned().unwrap_or_default(),
-            None => (0..self.cx.module.globals.len() as u32).collect(),
+        let cx = self.cx;
+        let assigned: &[u32] = match callee {
+            Some(f) => cx.assigned_globals.get(f as usize).map(Vec::as_slice).unwrap_or_default(),
+            None => &[],
         };
-        self.work += assigned.len() as u64;
-        for g in assigned {
-            if Some(g) == self.cx.stack_pointer
-                || !self.cx.module.globals.get(g as usize).is_some_and(|x| x.mutable)
-            {
+        let all = match callee {
+            Some(_) => 0..0,
+            None => 0..cx.module.globals.len() as u32,
+        };
+        self.work += (assigned.len() + all.len()) as u64;
+        for g in assigned.iter().copied().chain(all) {
+            if Some(g) == cx.stack_pointer || !cx.module.globals.get(g as usize).is_some_and(|x| x.mutable) {
                 continue;
             }
             let v = self.new_value(ValueDef::GlobalAfterCall { instr: i, global: g });
