@@ -79,24 +79,42 @@ impl Guards {
             verdict_labels: vec![0; n],
             must_in: vec![Vec::new(); n],
         };
+        // A function's facts depend on its own code and on what its callees report (whether they
+        // return, their exit and verdict labels): callees first, and a function is analyzed
+        // again only when one of those changed.
+        let order = crate::taint::callees_first(cx);
+        let mut dirty = vec![true; n];
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
-            for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
-                let Some(cfg) = cx.program.cfg(f.index) else { continue };
-                let traps = g.trapping_blocks(cx, f.index, cfg);
+            for &f in &order {
+                let fi = f as usize;
+                if !dirty.get(fi).copied().unwrap_or(false) {
+                    continue;
+                }
+                dirty[fi] = false;
+                let Some(cfg) = cx.program.cfg(f) else { continue };
+                let traps = g.trapping_blocks(cx, f, cfg);
                 let never =
                     traps.get(cfg.entry.index()).copied().unwrap_or(false) || !cfg.is_reachable(cfg.exit);
-                changed |= never != g.never_returns[f.index as usize];
-                g.never_returns[f.index as usize] = never;
-                g.traps[f.index as usize] = traps;
-                g.points[f.index as usize] = g.guard_points(cx, f.index);
-                g.must_in[f.index as usize] = g.passed_on_every_path(cx, f.index, cfg);
-                let labels = g.labels_protecting_block(cx, f.index, cfg, cfg.exit, None);
-                changed |= labels != g.exit_labels[f.index as usize];
-                g.exit_labels[f.index as usize] = labels;
-                let verdict = g.verdict_of(cx, f.index, cfg);
-                changed |= verdict != g.verdict_labels[f.index as usize];
-                g.verdict_labels[f.index as usize] = verdict;
+                let mut reported = never != g.never_returns[fi];
+                g.never_returns[fi] = never;
+                g.traps[fi] = traps;
+                g.points[fi] = g.guard_points(cx, f);
+                g.must_in[fi] = g.passed_on_every_path(cx, f, cfg);
+                let labels = g.labels_protecting_block(cx, f, cfg, cfg.exit, None);
+                reported |= labels != g.exit_labels[fi];
+                g.exit_labels[fi] = labels;
+                let verdict = g.verdict_of(cx, f, cfg);
+                reported |= verdict != g.verdict_labels[fi];
+                g.verdict_labels[fi] = verdict;
+                if reported {
+                    changed = true;
+                    for (caller, _) in cx.program.calls.callers(f) {
+                        if let Some(d) = dirty.get_mut(caller as usize) {
+                            *d = true;
+                        }
+                    }
+                }
             }
             if !changed {
                 break;

@@ -604,6 +604,9 @@ impl DataFlow {
     fn recorded_writes(ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64, t: &mut Taint) {
         Self::writes_at(ft, addr, len, t);
         let Base::Value(b) = addr.base else { return };
+        if !matches!(ev.values.def(b), ValueDef::Phi { .. }) {
+            return;
+        }
         for (base, delta) in ft.merged_pointers(ev, b).iter() {
             Self::writes_at(ft, Addr { base: *base, offset: delta.saturating_add(addr.offset) }, len, t);
         }

@@ -89,10 +89,12 @@ pub struct LiftContext<'a> {
 /// Per `loop` instruction: the locals and globals its body assigns.
 type LoopSets = BTreeMap<usize, (Vec<u32>, Vec<u32>)>;
 
+/// Values of the assigned locals and globals at one point. Persistent maps: every branch keeps a
+/// copy of the environment, and copies share structure instead of duplicating it.
 #[derive(Clone, Default)]
 struct Env {
-    locals: BTreeMap<u32, ValueId>,
-    globals: BTreeMap<u32, ValueId>,
+    locals: imbl::OrdMap<u32, ValueId>,
+    globals: imbl::OrdMap<u32, ValueId>,
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -169,6 +171,8 @@ pub fn lift<'a>(cx: &'a LiftContext<'a>, func: &'a Function, budget: &mut Budget
     l.frames.push(Frame::new(Kind::Func, 0, 0, results));
     l.out.operands.reserve(func.body.len());
     l.out.results.reserve(func.body.len());
+    l.out.pool.reserve(2 * func.body.len());
+    l.out.defs.reserve(func.body.len());
     for (i, ins) in func.body.iter().enumerate() {
         if !budget.step(1 + std::mem::take(&mut l.work)) {
             l.out.truncated = true;
