@@ -29,8 +29,16 @@ pub use tracking_allocator::Allocator;
 /// are in flight at once (possible only with abandoned, timed-out analyses: their counts then
 /// mix, which can only make a budget check stricter).
 const SLOTS: usize = 1 << 12;
-static LIVE: [AtomicI64; SLOTS] = [const { AtomicI64::new(0) }; SLOTS];
-static PEAK: [AtomicI64; SLOTS] = [const { AtomicI64::new(0) }; SLOTS];
+static COUNTERS: [Counter; SLOTS] =
+    [const { Counter { live: AtomicI64::new(0), peak: AtomicI64::new(0) } }; SLOTS];
+
+/// One analysis' live and peak bytes, on a cache line of its own: parallel analyses do not
+/// contend for one line.
+#[repr(align(64))]
+struct Counter {
+    live: AtomicI64,
+    peak: AtomicI64,
+}
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 struct Meter;
@@ -44,8 +52,13 @@ impl AllocationTracker for Meter {
     fn allocated(&self, _addr: usize, _object_size: usize, wrapped_size: usize, group: AllocationGroupId) {
         if let Some(s) = slot(&group) {
             let size = wrapped_size as i64;
-            let now = LIVE[s].fetch_add(size, Ordering::Relaxed) + size;
-            PEAK[s].fetch_max(now, Ordering::Relaxed);
+            let c = &COUNTERS[s];
+            let now = c.live.fetch_add(size, Ordering::Relaxed) + size;
+            // Only the analysis' own thread allocates in its group, so the peak has one writer:
+            // a plain compare and store is enough.
+            if now > c.peak.load(Ordering::Relaxed) {
+                c.peak.store(now, Ordering::Relaxed);
+            }
         }
     }
 
@@ -58,7 +71,7 @@ impl AllocationTracker for Meter {
         _current_group: AllocationGroupId,
     ) {
         if let Some(s) = slot(&source_group) {
-            LIVE[s].fetch_sub(wrapped_size as i64, Ordering::Relaxed);
+            COUNTERS[s].live.fetch_sub(wrapped_size as i64, Ordering::Relaxed);
         }
     }
 }
@@ -94,8 +107,8 @@ impl FileMeter {
         let token = if installed() { AllocationGroupToken::register() } else { None };
         let slot = token.as_ref().and_then(|t| slot(&t.id())).unwrap_or(0);
         if token.is_some() {
-            LIVE[slot].store(0, Ordering::Relaxed);
-            PEAK[slot].store(0, Ordering::Relaxed);
+            COUNTERS[slot].live.store(0, Ordering::Relaxed);
+            COUNTERS[slot].peak.store(0, Ordering::Relaxed);
         }
         FileMeter { token, slot }
     }
@@ -106,7 +119,7 @@ impl FileMeter {
         let slot = self.slot;
         let counting = self.token.is_some();
         move || match budget {
-            Some(b) if counting => LIVE[slot].load(Ordering::Relaxed).max(0) as u64 > b,
+            Some(b) if counting => COUNTERS[slot].live.load(Ordering::Relaxed).max(0) as u64 > b,
             _ => false,
         }
     }
@@ -126,6 +139,6 @@ impl FileMeter {
 
     /// The most live bytes the analysis held at once, when counting.
     pub(crate) fn peak(&self) -> Option<u64> {
-        self.token.as_ref().map(|_| PEAK[self.slot].load(Ordering::Relaxed).max(0) as u64)
+        self.token.as_ref().map(|_| COUNTERS[self.slot].peak.load(Ordering::Relaxed).max(0) as u64)
     }
 }
