@@ -1,4 +1,4 @@
-use crate::eosio_dispatch::{self, name_string, CodeCond, EOSIO_TOKEN};
+use wasmaudit_detect::eosio_dispatch::{self, name_string, CodeCond, EOSIO_TOKEN};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 
 pub struct FakeEosTransfer;

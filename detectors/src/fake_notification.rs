@@ -1,4 +1,4 @@
-use crate::eosio_dispatch;
+use wasmaudit_detect::eosio_dispatch;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 
 pub struct FakeNotification;

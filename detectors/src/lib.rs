@@ -4,9 +4,7 @@
 //! it to [`registry`], and add `corpus/<name>/` with vulnerable and remediated examples. The
 //! registry test in `tests/` fails until all of that exists.
 
-mod authz;
 mod deployment_compliance;
-mod eosio_dispatch;
 mod fake_eos_transfer;
 mod fake_notification;
 mod freeze_bypass;

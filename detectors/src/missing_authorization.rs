@@ -1,9 +1,9 @@
-use crate::authz::{
+use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::authz::{
     entry_kind, entry_name, exports_are_methods, host_arg_taint, is_action_dispatcher, is_admin_method,
     is_root_state_key, key_along, passes_dispatcher, promise_account, taint_along, EntryKind, Path, Walker,
 };
-use crate::eosio_dispatch::{self, Dispatch};
-use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::eosio_dispatch::{self, Dispatch};
 use wasmaudit_detect::packed::{buffer_labels, resolve};
 use wasmaudit_detect::storage::Key;
 use wasmaudit_detect::taint::{label, Taint};

@@ -1,4 +1,4 @@
-use crate::authz::{entry_kind, entry_name, host_calls_any, EntryKind, Walker};
+use wasmaudit_detect::authz::{entry_kind, entry_name, host_calls_any, EntryKind, Walker};
 use wasmaudit_detect::{
     Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, FindingSet, Impact,
 };

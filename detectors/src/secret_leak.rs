@@ -1,6 +1,6 @@
-use crate::authz::{host_arg_taint, key_along, taint_along, tokens, Walker};
-use crate::eosio_dispatch::name_string;
 use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::authz::{host_arg_taint, key_along, taint_along, tokens, Walker};
+use wasmaudit_detect::eosio_dispatch::name_string;
 use wasmaudit_detect::storage::{Access, Key};
 use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::{

@@ -1,5 +1,5 @@
-use crate::authz::{callers_of_effect_via, host_calls_any, live_functions, value_decides};
 use std::collections::BTreeSet;
+use wasmaudit_detect::authz::{callers_of_effect_via, host_calls_any, live_functions, value_decides};
 use wasmaudit_detect::taint::label;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_platform::{Effect, Platform};

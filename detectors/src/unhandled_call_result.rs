@@ -1,4 +1,4 @@
-use crate::authz::{host_calls_any, live_functions, near_callbacks, reachable, value_decides};
+use wasmaudit_detect::authz::{host_calls_any, live_functions, near_callbacks, reachable, value_decides};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_platform::{Effect, Platform};
 

@@ -1,5 +1,7 @@
-use crate::authz::{arg_taint_along, direct_reach, host_calls_any, near_callbacks, reachable, Walker};
 use std::collections::BTreeSet;
+use wasmaudit_detect::authz::{
+    arg_taint_along, direct_reach, host_calls_any, near_callbacks, reachable, Walker,
+};
 use wasmaudit_detect::taint::label;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_front::{CmpOp, Op, Width};

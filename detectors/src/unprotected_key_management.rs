@@ -1,4 +1,4 @@
-use crate::authz::{
+use wasmaudit_detect::authz::{
     entry_kind, entry_name, host_arg_taint, is_action_dispatcher, taint_along, EntryKind, Walker,
 };
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
@@ -125,7 +125,7 @@ fn provisions_new_account(cx: &Context<'_>, call: &HostCall) -> bool {
     };
     let Some(p) = call.host.arg("promise") else { return false };
     let Some(&promise) = values.operands(call.instr).get(p as usize) else { return false };
-    let promise = crate::authz::strip(cx, call.func, promise);
+    let promise = wasmaudit_detect::authz::strip(cx, call.func, promise);
     if matches!(values.def(promise), ValueDef::Unknown) {
         return false;
     }
@@ -133,7 +133,10 @@ fn provisions_new_account(cx: &Context<'_>, call: &HostCall) -> bool {
         let Op::Call(c) = ins.op else { return false };
         let creates = cx.host_fn(c).is_some_and(|h| h.name == "promise_batch_action_create_account");
         creates
-            && values.operands(i).first().is_some_and(|a| crate::authz::strip(cx, call.func, *a) == promise)
+            && values
+                .operands(i)
+                .first()
+                .is_some_and(|a| wasmaudit_detect::authz::strip(cx, call.func, *a) == promise)
     })
 }
 
@@ -164,7 +167,7 @@ fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     // A `transfer` notification handler runs for a payment: permissions set there are a paid
     // service (an account sold to the payer), not an open door.
-    let notification_sites: Vec<(u32, usize)> = crate::eosio_dispatch::dispatch(cx)
+    let notification_sites: Vec<(u32, usize)> = wasmaudit_detect::eosio_dispatch::dispatch(cx)
         .transfers
         .iter()
         .filter(|t| t.handles_notifications())
@@ -235,6 +238,6 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
 /// known is left to the send-level check.
 fn from_state_on_this_way(cx: &Context<'_>, chain: &[(u32, usize)], step: (u32, usize)) -> bool {
     let Some(k) = chain.iter().position(|s| *s == step) else { return false };
-    let t = crate::authz::arg_taint_along(cx, &chain[k..], step.0, step.1, 0, 64);
+    let t = wasmaudit_detect::authz::arg_taint_along(cx, &chain[k..], step.0, step.1, 0, 64);
     t.labels != 0 && !t.has(Effect::Input) && t.params == 0 && t.param_mem == 0
 }

@@ -1,4 +1,4 @@
-use crate::authz::lifecycle_findings;
+use wasmaudit_detect::authz::lifecycle_findings;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_platform::Effect;
 

@@ -5,8 +5,10 @@
 //! Invariant: detectors do no I/O and never touch wasmparser; they see the front end's model,
 //! the flow graphs and the platform tables only through this crate's types.
 
+pub mod authz;
 mod class;
 mod context;
+pub mod eosio_dispatch;
 pub mod guards;
 pub mod loops;
 mod meta;

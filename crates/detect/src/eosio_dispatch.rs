@@ -23,9 +23,9 @@
 //! The walk is path-insensitive for memory (the last store in body order wins), ignores loop
 //! back edges when computing path conditions, and stops at a step budget.
 
+use crate::Context;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
-use wasmaudit_detect::Context;
 use wasmaudit_flow::{BlockId, Cfg, EdgeKind, FunctionValues, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, CmpOp, ConvOp, ExportKind, Op, UnOp, Width};
 use wasmaudit_platform::{Effect, Platform};

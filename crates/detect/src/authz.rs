@@ -6,7 +6,7 @@
 //! # Caller checks
 //!
 //! A call site (or the sink itself) is *checked* when a guard carrying the caller's identity or
-//! an authorization verdict ([`IDENTITY`]) protects it ([`wasmaudit_detect::guards`]). On
+//! an authorization verdict ([`IDENTITY`]) protects it ([`crate::guards`]). On
 //! platforms where the caller's identity reaches the contract as data rather than through a host
 //! call (CosmWasm's `info.sender` inside the JSON `MessageInfo` argument, ChainMaker's
 //! `GetSenderAddress` through the `sys_call` dispatcher, XuperChain's initiator in the call
@@ -19,12 +19,12 @@
 //! run-time strings counts, so a check of a denomination or a recipient hides a missing sender
 //! check (a false negative, never a false positive).
 
+use crate::storage::{Key, KeyRef, Len, StorageAccess};
+use crate::taint::{label, Taint, IDENTITY};
+use crate::Context;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use wasmaudit_detect::storage::{Key, KeyRef, Len, StorageAccess};
-use wasmaudit_detect::taint::{label, Taint, IDENTITY};
-use wasmaudit_detect::Context;
 use wasmaudit_flow::{ValueDef, ValueId};
 use wasmaudit_front::{ConvOp, Op};
 use wasmaudit_platform::{Effect, Platform};
@@ -182,7 +182,7 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// addresses are compared word by word), or is an origin verdict of the host itself (ink!
     /// `caller_is_origin`). A check that only validates the origin's format (comparisons of its
     /// length or characters with constants) is not one.
-    fn is_origin_check(&self, func: u32, p: &wasmaudit_detect::guards::GuardPoint) -> bool {
+    fn is_origin_check(&self, func: u32, p: &crate::guards::GuardPoint) -> bool {
         let t = p.taint;
         if !t.has(Effect::OriginId) {
             return false;
@@ -1243,7 +1243,7 @@ pub fn key_along(cx: &Context<'_>, chain: &[(u32, usize)]) -> (KeyRef, usize) {
     let mut key = storage
         .at(f0, i0)
         .iter()
-        .find(|a| a.access == wasmaudit_detect::storage::Access::Write)
+        .find(|a| a.access == crate::storage::Access::Write)
         .map(|a| a.key.clone())
         .unwrap_or(KeyRef::Unknown);
     for (level, &(func, instr)) in chain.iter().enumerate().skip(1) {
@@ -1368,8 +1368,8 @@ pub fn taint_along(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: 
 }
 
 /// Host calls (direct) whose model has any of `effects`, in (function, instruction) order.
-pub fn host_calls_any(cx: &Context<'_>, effects: &[Effect]) -> Vec<wasmaudit_detect::HostCall> {
-    let mut out: Vec<wasmaudit_detect::HostCall> = effects.iter().flat_map(|e| cx.host_calls(*e)).collect();
+pub fn host_calls_any(cx: &Context<'_>, effects: &[Effect]) -> Vec<crate::HostCall> {
+    let mut out: Vec<crate::HostCall> = effects.iter().flat_map(|e| cx.host_calls(*e)).collect();
     out.sort_by_key(|c| (c.func, c.instr));
     out.dedup_by_key(|c| (c.func, c.instr));
     out
@@ -1602,20 +1602,20 @@ pub fn passes_dispatcher(cx: &Context<'_>, chain: &[(u32, usize)], memo: &mut BT
 const DISPATCH_DEPTH: u32 = 6;
 
 /// Findings for host calls with effect `e` that an entry point reaches with no caller check
-/// ([`wasmaudit_detect::query::unguarded_sink_findings`]), except that a call inside a generic
+/// ([`crate::query::unguarded_sink_findings`]), except that a call inside a generic
 /// action dispatcher, or reached only through one, is reported only through an entry point named for the action
 /// ([`named_unchecked_entry`] with `named_for`, given the words of the entry point's name).
 pub fn lifecycle_findings(
     cx: &Context<'_>,
     e: Effect,
-    meta: &'static wasmaudit_detect::DetectorMeta,
+    meta: &'static crate::DetectorMeta,
     what: &str,
     named_for: fn(&[String]) -> bool,
-) -> Vec<wasmaudit_detect::Finding> {
+) -> Vec<crate::Finding> {
     let w = Walker::new(cx);
     let mut memo = BTreeMap::new();
     let mut out = Vec::new();
-    for mut f in wasmaudit_detect::query::unguarded_sink_findings(cx, e, meta, what) {
+    for mut f in crate::query::unguarded_sink_findings(cx, e, meta, what) {
         let paths = w.paths(f.function, f.instr);
         let dispatched = is_action_dispatcher(cx, f.function)
             || (!paths.is_empty() && paths.iter().all(|p| passes_dispatcher(cx, &p.chain, &mut memo)));
@@ -1632,7 +1632,7 @@ pub fn lifecycle_findings(
             entry_name(cx, entry)
         );
         // The name is the only evidence that the action is queued at all.
-        out.push(f.with_confidence(wasmaudit_detect::Confidence::Low));
+        out.push(f.with_confidence(crate::Confidence::Low));
     }
     out
 }
