@@ -39,6 +39,8 @@ pub struct Cfg {
     instr_block: Vec<BlockId>,
     /// Computed on first use: many functions are never asked.
     doms: std::sync::OnceLock<Dominators<BlockId>>,
+    /// Blocks reachable from the entry, computed on first use (cheaper than dominators).
+    reachable: std::sync::OnceLock<Vec<bool>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -244,7 +246,14 @@ impl Cfg {
                 }
             }
         }
-        Cfg { graph: b.graph, entry, exit, instr_block: b.instr_block, doms: std::sync::OnceLock::new() }
+        Cfg {
+            graph: b.graph,
+            entry,
+            exit,
+            instr_block: b.instr_block,
+            doms: std::sync::OnceLock::new(),
+            reachable: std::sync::OnceLock::new(),
+        }
     }
 
     fn doms(&self) -> &Dominators<BlockId> {
@@ -270,7 +279,19 @@ impl Cfg {
 
     /// Whether block `b` is reachable from the entry.
     pub fn is_reachable(&self, b: BlockId) -> bool {
-        b == self.entry || self.doms().immediate_dominator(b).is_some()
+        let reachable = self.reachable.get_or_init(|| {
+            let mut seen = vec![false; self.graph.node_count()];
+            let mut work = vec![self.entry];
+            while let Some(n) = work.pop() {
+                match seen.get_mut(n.index()) {
+                    Some(s) if !*s => *s = true,
+                    _ => continue,
+                }
+                work.extend(self.graph.neighbors_directed(n, Direction::Outgoing));
+            }
+            seen
+        });
+        reachable.get(b.index()).copied().unwrap_or(false)
     }
 
     /// Whether block `a` dominates block `b` (every path from entry to `b` passes `a`).
