@@ -53,7 +53,9 @@ pub static META: DetectorMeta = DetectorMeta {
             (followed through the packing of the row into its buffer), or a removal erases a row \
             the caller chose (looked up by a key from the action data); a write that only creates \
             a row (`db_store_i64`, `db_idx*_store`: the chain rejects an existing key) is reported \
-            only in a table the contract writes elsewhere after an authorization check. Actions whose writes are \
+            only in a table the contract writes elsewhere after an authorization check; a removal behind a \
+            guard that compares block time with stored state (a bid or a lock past its stored \
+            expiry) is cleanup anyone may do. Actions whose writes are \
             fixed by stored state and the clock (keepers, period rollovers, the multi-index \
             bookkeeping) may be called by anyone. Entry points \
             the platform runs once at deployment (ink!/Liquid `deploy`, CosmWasm `instantiate` \
@@ -93,7 +95,9 @@ pub static META: DetectorMeta = DetectorMeta {
             table checks, so one unchecked method (or a native-action method) leaves the \
             destructor's table writes reported for every action. \
             On EOSIO, an update whose only caller-chosen part is the row's key (touch a row by id) \
-            is not reported (a false negative where touching the row is itself the harm); test or \
+            is not reported (a false negative where touching the row is itself the harm), nor is a \
+            removal on a way where some guard reads block time and some guard reads stored state, \
+            even when the two are unrelated (a false negative); test or \
             bookkeeping rows that carry action data are reported even in a contract that keeps no \
             owner state; action data that reaches the row only through a copy the packing analysis \
             does not follow is missed; an unauthorized action that only adds rows to a table no \
@@ -124,6 +128,8 @@ struct WriteWay {
     native: bool,
     /// The way, from the write up to the call in the entry point (for EOSIO's data check).
     chain: Vec<(u32, usize)>,
+    /// Labels of the guards that protect the way's steps.
+    guard_labels: u32,
 }
 
 impl WriteWay {
@@ -189,6 +195,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 via_notification: path.chain.iter().any(|s| notification_sites.contains(s)),
                 native: natively_authorized(dispatch, &path.chain),
                 chain: if eosio { path.chain.clone() } else { Vec::new() },
+                guard_labels: path.labels,
             });
         }
     }
@@ -230,6 +237,12 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             if !written_value_is_input(cx, &way.sink, &way.chain, &lookups, packed) {
                 continue;
             }
+            // Removing a row the caller chose behind a check of block time against stored state
+            // (a proposal past its expiry, a bet after its round closed) is cleanup anyone may do.
+            let expiry = label(Effect::BlockInfo) | label(Effect::StorageRead);
+            if is_removal(way.sink.host) && way.guard_labels & expiry == expiry {
+                continue;
+            }
             eosio_functions.insert(way.sink.func);
             let at = (way.sink.func, way.sink.instr);
             let table = match &way.key {
@@ -268,6 +281,11 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             });
         }
     }
+}
+
+/// A write that removes a row (it names the row by an iterator and stores no data).
+fn is_removal(h: &wasmaudit_platform::HostFn) -> bool {
+    h.arg("iterator").is_some() && !["data", "value", "secondary"].iter().any(|r| h.arg(r).is_some())
 }
 
 /// Whether a storage write stores the caller's data: the data buffer (or secondary key) of the
