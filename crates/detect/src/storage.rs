@@ -202,8 +202,6 @@ struct FuncStorage {
     at: BTreeMap<usize, Vec<AccessAt>>,
     /// Buffers holding stored values after a read: (address, key).
     outputs: Vec<(Addr, KeyRef)>,
-    /// The function's stores by slot.
-    index: StoreIndex,
 }
 
 /// Storage accesses of the module.
@@ -305,8 +303,8 @@ impl StorageAccess {
 
     fn walk(&self, cx: &Context<'_>, func: u32, v: ValueId) -> Option<BTreeSet<KeyRef>> {
         let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
-        let fs = self.funcs.get(func as usize)?;
-        let r = Resolver { cx, ev, values, cfg, at: 0, index: Some(&fs.index) };
+        self.funcs.get(func as usize)?;
+        let r = Resolver { cx, ev, values, cfg, at: 0, index: Some(ev.store_slots()) };
         let mut walk = ValueWalk { sa: self, r: &r, func, seen: BTreeSet::new(), steps: 0 };
         walk.keys(v, 0)
     }
@@ -315,8 +313,7 @@ impl StorageAccess {
     /// `at`: data-segment bytes and the nearest dominating constant stores.
     pub fn constant_bytes(cx: &Context<'_>, func: u32, at: usize, ptr: ValueId, len: i64) -> Option<Vec<u8>> {
         let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
-        let index = store_index(ev);
-        let r = Resolver { cx, ev, values, cfg, at, index: Some(&index) };
+        let r = Resolver { cx, ev, values, cfg, at, index: Some(ev.store_slots()) };
         r.bytes_at(r.strip(ptr), len)
     }
 
@@ -326,7 +323,7 @@ impl StorageAccess {
         if !key.is_param() {
             return key.clone();
         }
-        let (Some(values), Some(ev), Some(cfg), Some(fs)) = (
+        let (Some(values), Some(ev), Some(cfg), Some(_)) = (
             cx.program.values(func),
             cx.evaluator(func),
             cx.program.cfg(func),
@@ -341,7 +338,7 @@ impl StorageAccess {
             }
             _ => ops,
         };
-        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(&fs.index) };
+        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(ev.store_slots()) };
         r.instantiate(key, args)
     }
 
@@ -352,8 +349,7 @@ impl StorageAccess {
         else {
             return KeyRef::Unknown;
         };
-        let index = store_index(ev);
-        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(&index) };
+        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(ev.store_slots()) };
         r.host_key(host, values.operands(instr))
     }
 
@@ -364,8 +360,7 @@ impl StorageAccess {
         else {
             return out;
         };
-        out.index = store_index(ev);
-        let index = &out.index;
+        let index = ev.store_slots();
         // NEAR: register id -> key of the storage read that filled it, in this function.
         let mut registers: BTreeMap<i64, KeyRef> = BTreeMap::new();
         let mut at: BTreeMap<usize, Vec<AccessAt>> = BTreeMap::new();
@@ -495,15 +490,8 @@ fn output_roles(h: &HostFn) -> Vec<u32> {
         .collect()
 }
 
-type StoreIndex = BTreeMap<(Base, i64), Vec<(usize, ValueId, u8)>>;
-
-fn store_index(ev: &Evaluator<'_>) -> StoreIndex {
-    let mut index: StoreIndex = BTreeMap::new();
-    for (addr, &(instr, val, width)) in ev.stores() {
-        index.entry((addr.base, addr.offset)).or_default().push((instr, val, width));
-    }
-    index
-}
+/// A function's stores by slot ([`Evaluator::store_slots`]).
+type StoreIndex = BTreeMap<Addr, Vec<(usize, ValueId, u8)>>;
 
 /// Resolves keys in one function, at one instruction.
 struct Resolver<'a, 'c> {
@@ -587,7 +575,7 @@ impl Resolver<'_, '_> {
 
     /// The value most recently stored at exactly `addr` by a store that dominates `self.at`.
     fn reaching_store(&self, addr: Addr) -> Option<(ValueId, u8)> {
-        let stores = self.index?.get(&(addr.base, addr.offset))?;
+        let stores = self.index?.get(&addr)?;
         stores
             .iter()
             .filter(|(i, _, _)| *i != self.at && self.cfg.dominates(*i, self.at))
@@ -603,10 +591,10 @@ impl Resolver<'_, '_> {
         }
         let addr = self.ev.address(ptr, 0);
         let index = self.index?;
-        let from = (addr.base, addr.offset.saturating_sub(8));
-        let to = (addr.base, addr.offset.saturating_add(len));
+        let from = Addr { base: addr.base, offset: addr.offset.saturating_sub(8) };
+        let to = Addr { base: addr.base, offset: addr.offset.saturating_add(len) };
         let mut best: Vec<Option<(usize, ValueId, i64)>> = vec![None; len as usize];
-        for ((_, start), stores) in index.range(from..to) {
+        for (Addr { offset: start, .. }, stores) in index.range(from..to) {
             for &(instr, val, width) in stores {
                 if instr == self.at || !self.cfg.dominates(instr, self.at) {
                     continue;

@@ -267,6 +267,12 @@ impl<'a> Evaluator<'a> {
         self.stores.get(&addr).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// Stores by slot: address → (store instruction, stored value, width in bytes), in address
+    /// order for range look-ups.
+    pub fn store_slots(&self) -> &BTreeMap<Addr, Vec<(usize, ValueId, u8)>> {
+        &self.stores
+    }
+
     /// All stores with their split addresses.
     pub fn stores(&self) -> impl Iterator<Item = (&Addr, &(usize, ValueId, u8))> {
         self.stores.iter().flat_map(|(a, v)| v.iter().map(move |s| (a, s)))
