@@ -331,10 +331,30 @@ impl Lifter<'_> {
             return incoming.into_iter().next();
         }
         let mut env = Env::default();
-        let local_keys: std::collections::BTreeSet<u32> =
-            incoming.iter().flat_map(|(e, _)| e.locals.keys().copied()).collect();
-        self.work += (local_keys.len() * incoming.len()) as u64;
-        for k in local_keys {
+        // Only locals whose value differs between the incoming environments need a merge: the
+        // others keep the first environment's value (the maps share structure, so the
+        // differences are found without walking every local). The work charged is the same as
+        // merging every local.
+        let first = incoming.first().map(|(e, _)| e.locals.clone()).unwrap_or_default();
+        let mut differing = std::collections::BTreeSet::new();
+        let mut added = std::collections::BTreeSet::new();
+        for (e, _) in incoming.iter().skip(1) {
+            for d in first.diff(&e.locals) {
+                match d {
+                    imbl::ordmap::DiffItem::Add(k, _) => {
+                        differing.insert(*k);
+                        added.insert(*k);
+                    }
+                    imbl::ordmap::DiffItem::Update { old: (k, _), .. }
+                    | imbl::ordmap::DiffItem::Remove(k, _) => {
+                        differing.insert(*k);
+                    }
+                }
+            }
+        }
+        self.work += ((first.len() + added.len()) * incoming.len()) as u64;
+        env.locals = first;
+        for k in differing {
             let vals: Vec<ValueId> = incoming
                 .iter()
                 .map(|(e, _)| {
