@@ -126,7 +126,7 @@ fn compiled_corpus_recall_and_precision() {
                 let serious: BTreeSet<&str> = report
                     .findings
                     .iter()
-                    .filter(|f| f.detector.impact >= Impact::Medium)
+                    .filter(|f| f.impact >= Impact::Medium)
                     .map(|f| f.detector.class.as_str())
                     .collect();
                 let of_class = report.findings.iter().any(|f| f.detector.class.as_str() == case.class);

@@ -49,7 +49,9 @@ pub static META: DetectorMeta = DetectorMeta {
             operation is not seen. Arithmetic on other quantities than amounts (counters, lengths, \
             timestamps) that reaches storage is reported too; the dominance of the check over the \
             sink is not verified, only that the comparison decides control flow in the same \
-            function.",
+            function. A 64-bit (or 128-bit, limb by limb) addition is reported with medium impact, \
+            since only operands near 2^64 wrap it; an addition of an unchecked amount the caller \
+            chose freely is as serious as a product and is under-graded.",
     },
     platforms: &[],
 };
@@ -113,15 +115,25 @@ impl Detector for UncheckedArithmetic {
                     BinOp::Sub => "underflow",
                     _ => "overflow",
                 };
-                found.push((
+                let finding = Finding::at(
+                    cx,
+                    &META,
+                    f.index,
                     i,
-                    r,
-                    Finding::at(cx, &META, f.index, i, format!(
-                            "`{name}` on a value from call input or storage can {what} and its result reaches \
-                             {sink} with no comparison of the result or operands deciding a branch: a wrapped \
-                             amount is stored or paid"
-                        )),
-                ));
+                    format!(
+                        "`{name}` on a value from call input or storage can {what} and its result reaches \
+                         {sink} with no comparison of the result or operands deciding a branch: a wrapped \
+                         amount is stored or paid"
+                    ),
+                );
+                // A 64-bit (or wider, limb by limb) sum wraps only when an operand is near 2^64,
+                // which no real balance or supply reaches; a product, or a difference below zero,
+                // wraps with ordinary amounts. The sum is graded medium, the others keep high.
+                let finding = match (width, op) {
+                    (Width::I64, BinOp::Add) => finding.with_impact(Impact::Medium),
+                    _ => finding,
+                };
+                found.push((i, r, finding));
             }
             // One finding per chain: an operation whose result (or carry) feeds another reported
             // one is part of it (the limbs of a 128-bit addition).
