@@ -76,16 +76,15 @@ fn overflow_witness_gives_operands_that_wrap() {
     assert_eq!(v.verdict, Verdict::Confirmed, "{v:?}");
     let operand = |k: &str| v.model.get(k).and_then(|x| x.parse::<u64>().ok()).expect(k);
     let (a, b) = (operand("lhs"), operand("rhs"));
-    let wide = f.instruction.starts_with("i64.");
+    let (a32, b32) = (a as u32, b as u32);
     let wraps = match f.instruction.as_str() {
-        i if i.ends_with(".add") && wide => {
-            a.checked_add(b).is_none() || (a as i64).checked_add(b as i64).is_none()
-        }
-        i if i.ends_with(".sub") && wide => a < b || (a as i64).checked_sub(b as i64).is_none(),
-        i if i.ends_with(".mul") && wide => {
-            a.checked_mul(b).is_none() || (a as i64).checked_mul(b as i64).is_none()
-        }
-        _ => true,
+        "i64.add" => a.checked_add(b).is_none() || (a as i64).checked_add(b as i64).is_none(),
+        "i64.sub" => a < b || (a as i64).checked_sub(b as i64).is_none(),
+        "i64.mul" => a.checked_mul(b).is_none() || (a as i64).checked_mul(b as i64).is_none(),
+        "i32.add" => a32.checked_add(b32).is_none() || (a32 as i32).checked_add(b32 as i32).is_none(),
+        "i32.sub" => a32 < b32 || (a32 as i32).checked_sub(b32 as i32).is_none(),
+        "i32.mul" => a32.checked_mul(b32).is_none() || (a32 as i32).checked_mul(b32 as i32).is_none(),
+        other => panic!("unexpected instruction {other}"),
     };
     assert!(wraps, "{} with {a} and {b} does not wrap", f.instruction);
 }

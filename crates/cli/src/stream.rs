@@ -83,10 +83,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions, batch: &Batch<'_>) -> Result<
     };
     let inputs = Inputs::collect(paths, batch.shard);
     let bar = progress(inputs.len(), batch.quiet);
-    let options = BatchOptions {
-        shard: batch.shard,
-        resume: resumed.iter().map(|(p, (s, _))| (p.clone(), s.clone())).collect(),
-    };
+    let options = BatchOptions { resume: resumed.iter().map(|(p, (s, _))| (p.clone(), s.clone())).collect() };
     let mut reports = Vec::new();
     let mut rows = Vec::new();
     let mut errors = 0usize;

@@ -28,12 +28,6 @@ pub struct FileRow {
     pub resumed: bool,
 }
 
-fn impact_of(s: &str) -> Option<Impact> {
-    [Impact::Critical, Impact::High, Impact::Medium, Impact::Low, Impact::Info]
-        .into_iter()
-        .find(|i| i.as_str() == s)
-}
-
 impl FileRow {
     pub fn from_report(r: &FileReport, stats: &FileStats) -> FileRow {
         let mut classes = BTreeMap::new();
@@ -73,7 +67,7 @@ impl FileRow {
             max_impact: findings
                 .iter()
                 .filter_map(|f| f.get("impact").and_then(Value::as_str))
-                .filter_map(impact_of)
+                .filter_map(|s| s.parse::<Impact>().ok())
                 .max(),
             elapsed: None,
             peak_memory: None,

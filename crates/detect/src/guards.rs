@@ -479,8 +479,6 @@ impl Guards {
     }
 }
 
-/// Whether the results of instruction `instr` are only dropped: an authorization host call whose
-/// verdict is ignored (Soroban `require_auth` returns `Void`) can only protect by trapping.
 /// The labels `per_function` gives every one of `targets` (none for no target).
 fn every_target(per_function: &[u32], targets: &[u32]) -> u32 {
     let mut it = targets.iter().map(|t| per_function.get(*t as usize).copied().unwrap_or(0));
@@ -511,12 +509,7 @@ fn sources_read(cx: &Context<'_>, func: u32, depth: u32) -> u32 {
             for (_, targets) in cx.program.calls.call_sites(f) {
                 for &t in targets.iter() {
                     match cx.host_fn(t) {
-                        Some(h) => {
-                            labels |= crate::taint::host_labels(h);
-                            if h.has(Effect::AuthCheck) {
-                                labels |= label(Effect::AuthCheck);
-                            }
-                        }
+                        Some(h) => labels |= crate::taint::host_labels(h),
                         None if level < depth => next.push(t),
                         None => {}
                     }
@@ -528,6 +521,8 @@ fn sources_read(cx: &Context<'_>, func: u32, depth: u32) -> u32 {
     labels
 }
 
+/// Whether the results of instruction `instr` are only dropped: an authorization host call whose
+/// verdict is ignored (Soroban `require_auth` returns `Void`) can only protect by trapping.
 fn results_unused(
     f: &wasmaudit_front::Function,
     values: &wasmaudit_flow::FunctionValues,

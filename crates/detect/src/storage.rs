@@ -304,7 +304,7 @@ impl StorageAccess {
     fn walk(&self, cx: &Context<'_>, func: u32, v: ValueId) -> Option<BTreeSet<KeyRef>> {
         let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
         self.funcs.get(func as usize)?;
-        let r = Resolver { cx, ev, values, cfg, at: 0, index: Some(ev.store_slots()) };
+        let r = Resolver { cx, ev, values, cfg, at: 0 };
         let mut walk = ValueWalk { sa: self, r: &r, func, seen: BTreeSet::new(), steps: 0 };
         walk.keys(v, 0)
     }
@@ -313,7 +313,7 @@ impl StorageAccess {
     /// `at`: data-segment bytes and the nearest dominating constant stores.
     pub fn constant_bytes(cx: &Context<'_>, func: u32, at: usize, ptr: ValueId, len: i64) -> Option<Vec<u8>> {
         let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
-        let r = Resolver { cx, ev, values, cfg, at, index: Some(ev.store_slots()) };
+        let r = Resolver { cx, ev, values, cfg, at };
         r.bytes_at(r.strip(ptr), len)
     }
 
@@ -338,7 +338,7 @@ impl StorageAccess {
             }
             _ => ops,
         };
-        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(ev.store_slots()) };
+        let r = Resolver { cx, ev, values, cfg, at: instr };
         r.instantiate(key, args)
     }
 
@@ -349,7 +349,7 @@ impl StorageAccess {
         else {
             return KeyRef::Unknown;
         };
-        let r = Resolver { cx, ev, values, cfg, at: instr, index: Some(ev.store_slots()) };
+        let r = Resolver { cx, ev, values, cfg, at: instr };
         r.host_key(host, values.operands(instr))
     }
 
@@ -360,7 +360,6 @@ impl StorageAccess {
         else {
             return out;
         };
-        let index = ev.store_slots();
         // NEAR: register id -> key of the storage read that filled it, in this function.
         let mut registers: BTreeMap<i64, KeyRef> = BTreeMap::new();
         let mut at: BTreeMap<usize, Vec<AccessAt>> = BTreeMap::new();
@@ -374,7 +373,7 @@ impl StorageAccess {
                 }
                 _ => continue,
             };
-            let r = Resolver { cx, ev, values, cfg, at: i, index: Some(index) };
+            let r = Resolver { cx, ev, values, cfg, at: i };
             let mut acc: BTreeSet<AccessAt> = BTreeSet::new();
             for t in targets {
                 if let Some(h) = cx.host_fn(t) {
@@ -490,9 +489,6 @@ fn output_roles(h: &HostFn) -> Vec<u32> {
         .collect()
 }
 
-/// A function's stores by slot ([`Evaluator::store_slots`]).
-type StoreIndex = BTreeMap<Addr, Vec<(usize, ValueId, u8)>>;
-
 /// Resolves keys in one function, at one instruction.
 struct Resolver<'a, 'c> {
     cx: &'a Context<'c>,
@@ -501,7 +497,6 @@ struct Resolver<'a, 'c> {
     cfg: &'a Cfg,
     /// The instruction keys are resolved at (stores must dominate it).
     at: usize,
-    index: Option<&'a StoreIndex>,
 }
 
 impl Resolver<'_, '_> {
@@ -575,7 +570,7 @@ impl Resolver<'_, '_> {
 
     /// The value most recently stored at exactly `addr` by a store that dominates `self.at`.
     fn reaching_store(&self, addr: Addr) -> Option<(ValueId, u8)> {
-        let stores = self.index?.get(&addr)?;
+        let stores = self.ev.store_slots().get(&addr)?;
         stores
             .iter()
             .filter(|(i, _, _)| *i != self.at && self.cfg.dominates(*i, self.at))
@@ -590,7 +585,7 @@ impl Resolver<'_, '_> {
             return None;
         }
         let addr = self.ev.address(ptr, 0);
-        let index = self.index?;
+        let index = self.ev.store_slots();
         let from = Addr { base: addr.base, offset: addr.offset.saturating_sub(8) };
         let to = Addr { base: addr.base, offset: addr.offset.saturating_add(len) };
         let mut best: Vec<Option<(usize, ValueId, i64)>> = vec![None; len as usize];
@@ -798,13 +793,6 @@ impl ValueWalk<'_, '_, '_> {
     }
 
     fn r_at(&self, instr: usize) -> Resolver<'_, '_> {
-        Resolver {
-            cx: self.r.cx,
-            ev: self.r.ev,
-            values: self.r.values,
-            cfg: self.r.cfg,
-            at: instr,
-            index: self.r.index,
-        }
+        Resolver { cx: self.r.cx, ev: self.r.ev, values: self.r.values, cfg: self.r.cfg, at: instr }
     }
 }

@@ -77,7 +77,6 @@ impl Shard {
 /// Options of a batch beyond those of one file.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
-    pub shard: Option<Shard>,
     /// Files already reported by the run being resumed: path → SHA-256.
     pub resume: BTreeMap<String, String>,
 }

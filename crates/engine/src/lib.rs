@@ -306,13 +306,11 @@ pub(crate) fn wat_lines(path: &Path, text: &[u8], plain: &[u8]) -> Option<LineTa
             .map(|w| w.into_owned())
     });
     let with_dwarf = assembled.ok()?.ok()?;
-    let limits = Limits::default();
-    let (a, b) = (
-        wasmaudit_front::parse_with_limits(plain, &limits).ok()?,
-        wasmaudit_front::parse_with_limits(&with_dwarf, &limits).ok()?,
-    );
-    let same_code = a.code_section_start == b.code_section_start
-        && a.functions.iter().map(|f| &f.body_range).eq(b.functions.iter().map(|f| &f.body_range));
+    let b = wasmaudit_front::parse_with_limits(&with_dwarf, &Limits::default()).ok()?;
+    // The same bytes up to the end of the last function body: every function at the same
+    // offsets (the plain module is parsed once, by the analysis).
+    let end = b.functions.iter().map(|f| f.body_range.end).max().unwrap_or(0);
+    let same_code = plain.get(..end).is_some_and(|p| Some(p) == with_dwarf.get(..end));
     same_code.then(|| LineTable::of(&b))
 }
 
@@ -491,6 +489,10 @@ fn analyze(
         phases::time(d.meta().name, || d.run(&cx, &mut raw));
         check()?;
     }
+    // Equal findings (two detectors' shared analysis, two ways to one sink) are one: removed
+    // before they are checked and resolved, in the order the report uses.
+    raw.sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));
+    raw.dedup();
     let lines = lines.unwrap_or_else(|| LineTable::of(&module));
     let mut chains = trail::Chains::new(&program.calls);
     let verdicts = match smt {
@@ -508,7 +510,7 @@ fn analyze(
         None => vec![None; raw.len()],
     };
     let keep_refuted = smt.is_some_and(|o| o.keep_refuted);
-    let mut findings: Vec<ReportedFinding> = raw
+    let findings: Vec<ReportedFinding> = raw
         .into_iter()
         .zip(verdicts)
         .filter(|(_, v)| keep_refuted || v.as_ref().is_none_or(|v| v.verdict != Verdict::Refuted))
@@ -517,12 +519,6 @@ fn analyze(
             ..phases::time("report", || resolve(&module, &lines, &mut chains, f))
         })
         .collect();
-    findings
-        .sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));
-    // Equal findings are one, whatever time their SMT checks took (the second is a cache hit).
-    findings.dedup_by(|a, b| {
-        ReportedFinding { smt: None, ..a.clone() } == ReportedFinding { smt: None, ..b.clone() }
-    });
     Ok((platform, findings))
 }
 

@@ -122,8 +122,6 @@ pub(crate) struct Exec<'c, 'a> {
     shapes: BTreeMap<u32, std::rc::Rc<Shape>>,
     call_stack: Vec<u32>,
     entry_globals: BTreeMap<u32, BV>,
-    /// Whether the walk starts at an entry point of a fresh instance (globals initialised).
-    fresh_instance: bool,
     fresh: u64,
     guard: Bool,
     live: bool,
@@ -182,7 +180,6 @@ impl<'c, 'a> Exec<'c, 'a> {
             shapes: BTreeMap::new(),
             call_stack: Vec::new(),
             entry_globals: BTreeMap::new(),
-            fresh_instance: false,
             fresh: 0,
             guard: Bool::from_bool(true),
             live: true,
@@ -209,11 +206,10 @@ impl<'c, 'a> Exec<'c, 'a> {
         Array::new_const(format!("mem!{}", self.fresh), &Sort::bitvector(32), &Sort::bitvector(8))
     }
 
-    /// The state at an entry point of a fresh instance: globals hold their initial values, and
-    /// until the first store or havoc a load at a constant address inside an active data
-    /// segment reads the segment's bytes.
+    /// The state at an entry point of a fresh instance: until the first store or havoc, a load at
+    /// a constant address inside an active data segment reads the segment's bytes (immutable
+    /// globals hold their initial values in every state).
     pub fn fresh_instance(&mut self) {
-        self.fresh_instance = true;
         self.st.pristine = true;
     }
 

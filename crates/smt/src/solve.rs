@@ -342,8 +342,8 @@ fn named(x: u64) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn eosio_names_decode() {
-        assert_eq!(wasmaudit_detect::storage::eosio_name(0x5530_EA03_3482_A600), "eosio.token");
-        assert_eq!(wasmaudit_detect::storage::eosio_name(0xCDCD_3C2D_5700_0000), "transfer");
+    fn witness_names_show_the_name_and_the_number() {
+        assert_eq!(super::named(0xCDCD_3C2D_5700_0000), format!("transfer ({})", 0xCDCD_3C2D_5700_0000u64));
+        assert_eq!(super::named(0), "0");
     }
 }
