@@ -8,7 +8,7 @@
 //! it then runs the whole batch on 1 and on N workers and prints the speedup.
 
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use wasmaudit_engine::{BatchOptions, Inputs, ScanOptions};
@@ -29,21 +29,6 @@ pub struct BenchArgs {
     phases: bool,
 }
 
-fn wasm_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        let Ok(kind) = e.file_type() else { continue };
-        if kind.is_dir() {
-            if p.file_name().is_some_and(|n| n != "malformed") {
-                wasm_files(&p, out);
-            }
-        } else if p.extension().is_some_and(|x| x == "wasm") {
-            out.push(p);
-        }
-    }
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -61,9 +46,12 @@ fn process_peak_rss() -> Option<u64> {
 }
 
 pub fn run(args: &BenchArgs) -> ExitCode {
-    let mut paths = Vec::new();
-    wasm_files(&args.dir, &mut paths);
-    paths.sort();
+    // Every `.wasm` under the folder, as a scan collects them, minus the inputs VMs must reject.
+    let (mut paths, _) = wasmaudit_engine::collect_inputs(std::slice::from_ref(&args.dir));
+    paths.retain(|p| {
+        let inside = p.strip_prefix(&args.dir).unwrap_or(p);
+        !inside.components().any(|c| c.as_os_str() == "malformed")
+    });
     if paths.is_empty() {
         eprintln!("error: no .wasm files under {}", args.dir.display());
         return ExitCode::from(crate::EXIT_ERROR);

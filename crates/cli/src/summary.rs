@@ -87,13 +87,14 @@ impl FileRow {
 
 /// The table printed after a batch: findings per class (rows) and platform (columns), with
 /// files and errors per platform, totals, and the time.
+/// The classes reported in any of `rows`, sorted.
+fn class_names(rows: &[FileRow]) -> Vec<String> {
+    let set: std::collections::BTreeSet<&String> = rows.iter().flat_map(|r| r.classes.keys()).collect();
+    set.into_iter().cloned().collect()
+}
+
 pub fn table(rows: &[FileRow], wall: Duration) -> String {
-    let classes: Vec<String> = {
-        let mut c: Vec<String> = rows.iter().flat_map(|r| r.classes.keys().cloned()).collect();
-        c.sort();
-        c.dedup();
-        c
-    };
+    let classes = class_names(rows);
     #[derive(Default, Clone)]
     struct Column {
         files: usize,
@@ -172,12 +173,7 @@ pub fn table(rows: &[FileRow], wall: Duration) -> String {
 
 /// Writes the per-file summary to `path`: JSON when it ends in `.json`, CSV otherwise.
 pub fn write(path: &Path, rows: &[FileRow]) -> Result<(), String> {
-    let classes: Vec<String> = {
-        let mut c: Vec<String> = rows.iter().flat_map(|r| r.classes.keys().cloned()).collect();
-        c.sort();
-        c.dedup();
-        c
-    };
+    let classes = class_names(rows);
     let text = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         let files: Vec<Value> = rows
             .iter()
