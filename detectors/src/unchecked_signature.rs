@@ -41,8 +41,8 @@ pub static META: DetectorMeta = DetectorMeta {
             `require(ok)`, `ensure!`) before any state change, compare a recovered key with the \
             expected signer, and prefer the platform's trapping variants (`assert_recover_key`, \
             Soroban `verify_sig_ed25519`).",
-        known_false_positives: "Taint is flow-insensitive per function: a guard carrying a \
-            verdict from another verification counts. A verdict turned into a `Result` through \
+        known_false_positives: "Taint does not track which write to a slot comes last: a \
+            guard reading a slot that held a verdict from another verification earlier counts. A verdict turned into a `Result` through \
             memory (CosmWasm's `Api::secp256k1_verify` wrapper returning `Ok(false)`) is checked \
             inside the wrapper and the caller's use of the `Result` is not followed, so an ignored \
             `Ok(false)` is missed. A state change that is meant to happen whether or not the \

@@ -6,11 +6,17 @@
 //! argument roles) and, on NEAR, the register it fills. A hash (`crypto` effect) passes on what
 //! it hashed, adding the `crypto` label, to its result and `hash`/`output` buffer, so a digest of
 //! block data is still block data. Taint then flows through arithmetic,
-//! phis, stores and loads of the same slot (flow-insensitive per function), and through calls:
+//! phis, stores and loads of the same slot (a load sees the writes that may run before it: any
+//! earlier one on a path to it, or one round a loop; which write comes last is not tracked),
+//! and through calls:
 //! every function gets a summary of what its result and the memory behind each pointer parameter
 //! depend on ([`Taint::params`] / [`Taint::param_mem`] are symbolic "whatever argument i / the
 //! memory argument i points to carries"), instantiated at each call site. Summaries are computed
 //! bottom-up by repeated rounds until stable or a round cap is reached (recursion).
+//!
+//! A constant address passed on as a value (a static buffer turned into a slice by a callee)
+//! carries what the nearest dominating host call wrote there (ink! reads every host output
+//! into one static buffer, used like a register).
 //!
 //! Memory is modelled as slots `(base, offset)`; writes of unknown length (host output buffers,
 //! callee writes through a pointer) cover [`WINDOW`] bytes. Different bases are taken not to alias;
@@ -18,7 +24,7 @@
 
 use crate::Context;
 use std::collections::BTreeMap;
-use wasmaudit_flow::{Addr, Base, Evaluator, ValueDef, ValueId};
+use wasmaudit_flow::{Addr, Base, Cfg, Evaluator, ValueDef, ValueId};
 use wasmaudit_front::Op;
 use wasmaudit_platform::{Effect, HostFn, Platform};
 
@@ -215,6 +221,42 @@ fn last_register_write(cx: &Context<'_>, ev: &Evaluator<'_>, reg: i64, at: usize
     })
 }
 
+/// An instruction and its function's graph, for flow-sensitive memory reads; `None` reads
+/// every write of the function.
+type At<'c> = Option<(&'c Cfg, usize)>;
+
+/// Whether a write by instruction `w` may be seen at `at` (it may run before it).
+fn may_precede(at: At<'_>, w: usize) -> bool {
+    at.is_none_or(|(cfg, a)| cfg.instr_reaches(w, a))
+}
+
+/// Lowest constant taken for a static buffer's address (below it: counts, lengths, offsets).
+const MIN_STATIC_ADDRESS: i64 = 1024;
+
+/// The absolute address `v` is, when it is a constant at or above [`MIN_STATIC_ADDRESS`].
+fn static_address(ev: &Evaluator<'_>, v: ValueId) -> Option<i64> {
+    ev.constant(v).filter(|c| *c >= MIN_STATIC_ADDRESS)
+}
+
+/// Labels of the nearest host call before instruction `at` of the evaluated function that writes
+/// its output at the constant address `addr` and dominates `at`. SDKs that read every host
+/// output into one static buffer (ink!'s) use it as a register: what it holds at `at` is what
+/// the last call put there, not everything any call ever did.
+fn last_buffer_write(cx: &Context<'_>, ev: &Evaluator<'_>, addr: i64, at: usize) -> Option<u32> {
+    let cfg = cx.program.cfg(ev.func.index)?;
+    let values = cx.program.values(ev.func.index)?;
+    let body = ev.func.body.get(..at)?;
+    body.iter().enumerate().rev().find_map(|(j, ins)| {
+        let Op::Call(c) = ins.op else { return None };
+        let h = cx.host_fn(c)?;
+        let labels = host_labels(h) | if h.has(Effect::Crypto) { label(Effect::Crypto) } else { 0 };
+        let args = values.operands(j);
+        let writes_here =
+            output_args(h).iter().any(|o| args.get(*o as usize).and_then(|v| ev.constant(*v)) == Some(addr));
+        (writes_here && cfg.dominates(j, at)).then_some(labels)
+    })
+}
+
 /// Whether `v` is a boolean: 0 or 1, a comparison, `eqz`, or a merge of booleans.
 fn is_boolean(ev: &Evaluator<'_>, v: ValueId, depth: u32) -> bool {
     if depth > 4 {
@@ -252,12 +294,16 @@ pub struct Summary {
 /// Pointers a merge of pointers stands for, with their offsets ([`FuncTaint::merged_pointers`]).
 type MergedPointers = std::rc::Rc<[(Base, i64)]>;
 
+/// One recorded write: its length, the instruction that makes it, what it writes.
+type SlotWrite = (i64, usize, Taint);
+
 /// Taint facts of one function.
 #[derive(Debug, Default)]
 pub struct FuncTaint {
     pub values: Vec<Taint>,
-    /// Writes by slot start: `(base, offset) → [(length, taint)]`, for range look-ups.
-    writes: BTreeMap<(Base, i64), Vec<(i64, Taint)>>,
+    /// Writes by slot start: `(base, offset) → [(length, writing instruction, taint)]`, for
+    /// range look-ups.
+    writes: BTreeMap<(Base, i64), Vec<SlotWrite>>,
     /// Memo of [`pointer_params`] by base value (indexed by value id).
     pointer_params: std::cell::RefCell<Vec<Option<u64>>>,
     /// Memo of [`FuncTaint::merged_pointers`] by merge (phi) value.
@@ -519,7 +565,8 @@ impl DataFlow {
         for i in f.exits() {
             for v in values.operands(i) {
                 summary.ret.join(ft.value(*v));
-                let mem = self.mem_taint(ev, &ft, ev.address(*v, 0), WINDOW);
+                let mem =
+                    self.mem_taint(ev, &ft, ev.address(*v, 0), WINDOW, cx.program.cfg(func).map(|c| (c, i)));
                 summary.ret_mem.join(mem);
                 returned.push(*v);
             }
@@ -561,7 +608,15 @@ impl DataFlow {
         targets.iter().any(|&t| match cx.host_fn(t) {
             Some(h) => (h.arg("dst").is_some() && h.arg("src").is_some()) || h.has(Effect::Crypto),
             None => self.summaries.get(t as usize).is_some_and(|s| {
-                s.ret.param_mem != 0 || s.ret_mem.param_mem != 0 || s.writes.iter().any(|w| w.param_mem != 0)
+                s.ret.param_mem != 0
+                    || s.ret_mem.param_mem != 0
+                    || s.writes.iter().any(|w| w.param_mem != 0)
+                    || (s.ret.params != 0 || s.writes.iter().any(|w| w.params != 0))
+                        && cx.program.values(func).is_some_and(|vals| {
+                            cx.evaluator(func).is_some_and(|ev| {
+                                vals.operands(i).iter().any(|a| static_address(ev, *a).is_some())
+                            })
+                        })
             }),
         })
     }
@@ -570,15 +625,15 @@ impl DataFlow {
     /// as [`WINDOW`] bytes), including the pointer parameter they belong to ([`Taint::param_mem`]).
     pub fn memory(&self, cx: &Context<'_>, func: u32, ptr: ValueId, len: i64) -> Taint {
         match (cx.evaluator(func), self.funcs.get(func as usize)) {
-            (Some(ev), Some(ft)) => self.mem_taint(ev, ft, ev.address(ptr, 0), len),
+            (Some(ev), Some(ft)) => self.mem_taint(ev, ft, ev.address(ptr, 0), len, None),
             _ => Taint::default(),
         }
     }
 
     /// Taint of the memory `addr` covers for `len` bytes, plus the parameter it points into.
-    fn mem_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64) -> Taint {
+    fn mem_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64, at: At<'_>) -> Taint {
         let mut t = Taint::default();
-        Self::recorded_writes(ev, ft, addr, len, &mut t);
+        Self::recorded_writes(ev, ft, addr, len, at, &mut t);
         if let Base::Value(b) = addr.base {
             let params = ft.pointer_params(ev, b);
             t.param_mem |= params;
@@ -601,26 +656,28 @@ impl DataFlow {
     /// Joins into `t` the writes recorded in the `len` bytes at `addr` and, when the base is a
     /// merge of pointers (a row either found in the cache or freshly read and unpacked, a buffer
     /// on the stack or the heap), the writes at the same offset of each merged pointer.
-    fn recorded_writes(ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64, t: &mut Taint) {
-        Self::writes_at(ft, addr, len, t);
+    fn recorded_writes(ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64, at: At<'_>, t: &mut Taint) {
+        Self::writes_at(ft, addr, len, at, t);
         let Base::Value(b) = addr.base else { return };
         if !matches!(ev.values.def(b), ValueDef::Phi { .. }) {
             return;
         }
         for (base, delta) in ft.merged_pointers(ev, b).iter() {
-            Self::writes_at(ft, Addr { base: *base, offset: delta.saturating_add(addr.offset) }, len, t);
+            Self::writes_at(ft, Addr { base: *base, offset: delta.saturating_add(addr.offset) }, len, at, t);
         }
     }
 
-    /// Joins into `t` the writes recorded in the `len` bytes at `addr` itself.
-    fn writes_at(ft: &FuncTaint, addr: Addr, len: i64, t: &mut Taint) {
+    /// Joins into `t` the writes recorded in the `len` bytes at `addr` itself; with `at`, only
+    /// the writes that may run before instruction `at` (flow-sensitive in the order of the code:
+    /// a slot reused by a later, unrelated part of the function does not flow back).
+    fn writes_at(ft: &FuncTaint, addr: Addr, len: i64, at: At<'_>, t: &mut Taint) {
         // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
         let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
         let to = (addr.base, addr.offset.saturating_add(len));
         if from < to {
             for ((_, start), ws) in ft.writes.range(from..to) {
-                for (wlen, taint) in ws {
-                    if addr.offset < start.saturating_add(*wlen) {
+                for (wlen, w, taint) in ws {
+                    if addr.offset < start.saturating_add(*wlen) && may_precede(at, *w) {
                         t.join(*taint);
                     }
                 }
@@ -631,7 +688,14 @@ impl DataFlow {
     /// What a hash host call's digest carries: what was hashed (the data argument's value and the
     /// memory it points to, over `data_len` bytes when that is a constant), plus the `crypto`
     /// label marking the value as hashed.
-    fn digest_taint(&self, h: &HostFn, ev: &Evaluator<'_>, ft: &FuncTaint, args: &[ValueId]) -> Taint {
+    fn digest_taint(
+        &self,
+        h: &HostFn,
+        ev: &Evaluator<'_>,
+        ft: &FuncTaint,
+        args: &[ValueId],
+        at: At<'_>,
+    ) -> Taint {
         let mut out = Taint::of(label(Effect::Crypto));
         let len = ["data_len", "input_len", "message_len"]
             .iter()
@@ -640,7 +704,7 @@ impl DataFlow {
         for role in ["data", "input", "message"] {
             if let Some(&a) = h.arg(role).and_then(|i| args.get(i as usize)) {
                 out.join(ft.value(a));
-                out.join(self.mem_taint(ev, ft, ev.address(a, 0), len));
+                out.join(self.mem_taint(ev, ft, ev.address(a, 0), len, at));
             }
         }
         out
@@ -661,9 +725,20 @@ impl DataFlow {
         for (i, a) in args.iter().enumerate() {
             if t.params & bit(i) != 0 {
                 out.join(ft.value(*a));
+                // A constant address handed on as a value (a static buffer a host call filled,
+                // turned into a slice by a callee) carries what that buffer holds.
+                if let Some(c) = static_address(ev, *a) {
+                    out.labels |= last_buffer_write(cx, ev, c, at).unwrap_or(0);
+                }
             }
             if t.param_mem & bit(i) != 0 {
-                out.join(self.mem_taint(ev, ft, ev.address(*a, 0), WINDOW));
+                out.join(self.mem_taint(
+                    ev,
+                    ft,
+                    ev.address(*a, 0),
+                    WINDOW,
+                    cx.program.cfg(ev.func.index).map(|c| (c, at)),
+                ));
             }
             if t.param_reg & bit(i) != 0 {
                 out.join(self.register_taint(cx, ev, ft, *a, at));
@@ -709,6 +784,7 @@ impl DataFlow {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn add_write(
         ev: &Evaluator<'_>,
         ft: &mut FuncTaint,
@@ -716,6 +792,7 @@ impl DataFlow {
         addr: Addr,
         len: i64,
         taint: Taint,
+        at: usize,
     ) -> bool {
         if taint.is_empty() {
             return false;
@@ -730,10 +807,10 @@ impl DataFlow {
         }
         let len = len.clamp(1, WINDOW);
         let slot = ft.writes.entry((addr.base, addr.offset)).or_default();
-        if let Some((_, t)) = slot.iter_mut().find(|(l, _)| *l == len) {
+        if let Some((_, _, t)) = slot.iter_mut().find(|(l, w, _)| *l == len && *w == at) {
             return t.join(taint);
         }
-        slot.push((len, taint));
+        slot.push((len, at, taint));
         true
     }
 
@@ -785,14 +862,20 @@ impl DataFlow {
             }
             Op::Load { kind, .. } => {
                 if let Some(addr) = ev.mem_address(i) {
-                    let t = self.mem_taint(ev, ft, addr, i64::from(kind.bytes));
+                    let t = self.mem_taint(
+                        ev,
+                        ft,
+                        addr,
+                        i64::from(kind.bytes),
+                        cx.program.cfg(ev.func.index).map(|c| (c, i)),
+                    );
                     changed |= set_results(ft, t);
                 }
             }
             Op::Store { kind, .. } => {
                 if let (Some(addr), Some(&v)) = (ev.mem_address(i), ops.get(1)) {
                     let t = ft.value(v);
-                    changed |= Self::add_write(ev, ft, summary, addr, i64::from(kind.bytes), t);
+                    changed |= Self::add_write(ev, ft, summary, addr, i64::from(kind.bytes), t, i);
                 }
             }
             Op::Call(callee) | Op::ReturnCall(callee) => {
@@ -811,6 +894,7 @@ impl DataFlow {
     /// `memcpy(dst, src, len)`: each write recorded in the `len` source bytes (at most
     /// [`MAX_COPY`] when `len` is not a constant) is repeated at the same distance from `dst`,
     /// and what the source's own pointer parameters carry goes along.
+    #[allow(clippy::too_many_arguments)]
     fn copy_memory(
         &self,
         ev: &Evaluator<'_>,
@@ -819,6 +903,7 @@ impl DataFlow {
         dst: ValueId,
         src: ValueId,
         len: Option<i64>,
+        at: (Option<&Cfg>, usize),
     ) -> bool {
         let len = len.map_or(MAX_COPY, |n| n.clamp(0, MAX_COPY));
         let (from, to) = (ev.address(src, 0), ev.address(dst, 0));
@@ -827,10 +912,10 @@ impl DataFlow {
         let hi = (from.base, from.offset.saturating_add(len));
         if lo < hi {
             for ((_, start), ws) in ft.writes.range(lo..hi) {
-                for (wlen, taint) in ws {
-                    if from.offset < start.saturating_add(*wlen) {
-                        let at = start.saturating_sub(from.offset).max(0);
-                        copies.push((at, *wlen, *taint));
+                for (wlen, w, taint) in ws {
+                    if from.offset < start.saturating_add(*wlen) && may_precede(at.0.map(|c| (c, at.1)), *w) {
+                        let rel = start.saturating_sub(from.offset).max(0);
+                        copies.push((rel, *wlen, *taint));
                     }
                 }
             }
@@ -841,11 +926,11 @@ impl DataFlow {
             symbolic.labels = ft.value(b).labels & label(Effect::Input);
         }
         let mut changed = false;
-        for (at, wlen, taint) in copies {
-            let addr = Addr { base: to.base, offset: to.offset.saturating_add(at) };
-            changed |= Self::add_write(ev, ft, summary, addr, wlen, taint);
+        for (rel, wlen, taint) in copies {
+            let addr = Addr { base: to.base, offset: to.offset.saturating_add(rel) };
+            changed |= Self::add_write(ev, ft, summary, addr, wlen, taint, at.1);
         }
-        changed | Self::add_write(ev, ft, summary, to, WINDOW, symbolic)
+        changed | Self::add_write(ev, ft, summary, to, WINDOW, symbolic, at.1)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -868,7 +953,8 @@ impl DataFlow {
                     // memcpy/memmove: what the source bytes carry moves to the destination.
                     let len = h.arg("len").and_then(|l| args.get(l as usize)).and_then(|v| ev.constant(*v));
                     if let (Some(&dst), Some(&src)) = (args.get(d as usize), args.get(s as usize)) {
-                        changed |= self.copy_memory(ev, ft, summary, dst, src, len);
+                        let cfg = cx.program.cfg(ev.func.index);
+                        changed |= self.copy_memory(ev, ft, summary, dst, src, len, (cfg, at));
                     }
                     continue;
                 }
@@ -882,7 +968,7 @@ impl DataFlow {
                     }
                     if results.is_empty() {
                         if let Some(&p) = args.first() {
-                            changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), 16, out);
+                            changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), 16, out, at);
                         }
                     }
                     changed |= set_results(ft, out);
@@ -903,11 +989,17 @@ impl DataFlow {
                     }
                 }
                 if h.has(Effect::Crypto) {
-                    out.join(self.digest_taint(h, ev, ft, args));
+                    out.join(self.digest_taint(
+                        h,
+                        ev,
+                        ft,
+                        args,
+                        cx.program.cfg(ev.func.index).map(|c| (c, at)),
+                    ));
                 }
                 for o in output_args(h) {
                     if let Some(&p) = args.get(o as usize) {
-                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, out);
+                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, out, at);
                     }
                 }
                 changed |= set_results(ft, out);
@@ -917,7 +1009,7 @@ impl DataFlow {
                 if !s.ret_mem.is_empty() {
                     let mem = self.instantiate(cx, ev, ft, s.ret_mem, args, at);
                     for r in results {
-                        changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem);
+                        changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem, at);
                     }
                 }
                 for (i, w) in s.writes.iter().enumerate() {
@@ -926,7 +1018,7 @@ impl DataFlow {
                     }
                     if let Some(&p) = args.get(i) {
                         let t = self.instantiate(cx, ev, ft, *w, args, at);
-                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t);
+                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t, at);
                     }
                 }
             }

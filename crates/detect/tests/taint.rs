@@ -169,3 +169,97 @@ fn a_remainder_of_block_data_is_a_draw() {
     let input = arg_of("input_mod");
     assert!(input.has(Effect::Input) && !input.has(Effect::Crypto), "input modulo: {input:?}");
 }
+
+/// A stack slot reused by a later part of the function does not flow back: a read sees only the
+/// writes that may run before it (here the slot first holds the input, and only the other arm,
+/// after the read, puts the caller there).
+#[test]
+fn a_reused_slot_does_not_flow_back() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "read_action_data" (func $read_action_data (param i32 i32) (result i32)))
+          (import "env" "current_receiver" (func $receiver (result i64)))
+          (import "env" "printui" (func $first (param i64)))
+          (import "env" "printi" (func $second (param i64)))
+          (memory 1)
+          (global $sp (mut i32) (i32.const 8192))
+          (func $f (export "apply") (param i64 i64 i64) (local $fp i32)
+            global.get $sp
+            i32.const 64
+            i32.sub
+            local.tee $fp
+            global.set $sp
+            local.get $fp
+            i32.const 8
+            call $read_action_data     ;; input at fp+0
+            drop
+            local.get $fp
+            i64.load                   ;; read before the slot is reused
+            call $first
+            local.get 0
+            i64.eqz
+            if
+              local.get $fp
+              call $receiver
+              i64.store                ;; later: the slot holds the contract's own name
+              local.get $fp
+              i64.load
+              call $second
+            end))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
+    let arg_of = |name: &str| {
+        let callee = module.functions.iter().find(|g| g.name.as_deref() == Some(name)).expect("callee").index;
+        let at = f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call");
+        cx.dataflow().funcs[f.index as usize].value(program.values(f.index).expect("values").operands(at)[0])
+    };
+    let first = arg_of("first");
+    assert!(first.has(Effect::Input) && !first.has(Effect::SelfId), "first read: {first:?}");
+    let second = arg_of("second");
+    assert!(second.has(Effect::SelfId), "second read: {second:?}");
+}
+
+/// ink! reads every host output (the input, the caller, storage, the block number) into one
+/// static buffer and makes a slice of it in a callee: the slice carries what the last host call
+/// before it put there. In the `call` export of a compiled ink! 5 contract, the branch on
+/// `caller() != admin` before `set_code_hash` is a caller check, and the message-selector
+/// branches decoded from the input are not.
+#[test]
+fn ink_static_buffer_holds_what_the_last_host_call_wrote() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus/compiled/ink/unprotected_upgrade");
+    for (module_name, checked) in [("remediated.wasm", true), ("vulnerable.wasm", false)] {
+        let bytes = std::fs::read(dir.join(module_name)).expect("compiled ink! module");
+        let module = wasmaudit_front::parse(&bytes).expect("valid module");
+        let program = Program::build(&module);
+        let cx = Context::new(&module, &program, Platform::Ink);
+        let import = |name: &str| {
+            module
+                .functions
+                .iter()
+                .find(|g| g.import.as_ref().is_some_and(|i| i.1 == name))
+                .expect("import")
+                .index
+        };
+        let upgrade = import("set_code_hash");
+        let call = module.exported_funcs().find(|(n, _)| *n == "call").map(|(_, f)| f).expect("call export");
+        let body = &module.function(call).expect("call").body;
+        let sink = body.iter().position(|i| i.op == Op::Call(upgrade)).expect("set_code_hash call");
+        let cfg = program.cfg(call).expect("cfg");
+        let points = cx.guards().points(call);
+        let caller_check = points
+            .iter()
+            .any(|p| p.is_branch && p.taint.has(Effect::CallerId) && cfg.dominates(p.instr, sink));
+        assert_eq!(caller_check, checked, "{module_name}: caller check before set_code_hash");
+        // The first branch decodes the message selector: input, not the caller.
+        let first = points.iter().find(|p| p.is_branch).expect("a selector branch");
+        assert!(
+            first.taint.has(Effect::Input) && !first.taint.has(Effect::CallerId),
+            "{module_name}: {first:?}"
+        );
+    }
+}

@@ -41,6 +41,24 @@ pub struct Cfg {
     doms: std::sync::OnceLock<Dominators<BlockId>>,
     /// Blocks reachable from the entry, computed on first use (cheaper than dominators).
     reachable: std::sync::OnceLock<Vec<bool>>,
+    /// Which blocks each block reaches, computed on first use ([`Cfg::instr_reaches`]).
+    reach: std::sync::OnceLock<Option<Reach>>,
+}
+
+/// Blocks with more than this many blocks get no reach sets (their size grows with the square).
+const MAX_REACH_BLOCKS: usize = 4096;
+
+/// Reachability between blocks: per strongly connected component, a bit set of the blocks
+/// reachable from it (itself included).
+#[derive(Debug)]
+struct Reach {
+    /// Component of each block.
+    comp: Vec<u32>,
+    /// Whether the component holds a cycle (more than one block, or a block that loops to itself).
+    cyclic: Vec<bool>,
+    /// Per component: bits of the blocks reachable from it, `words` u64 per component.
+    bits: Vec<u64>,
+    words: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -253,6 +271,7 @@ impl Cfg {
             instr_block: b.instr_block,
             doms: std::sync::OnceLock::new(),
             reachable: std::sync::OnceLock::new(),
+            reach: std::sync::OnceLock::new(),
         }
     }
 
@@ -342,6 +361,60 @@ impl Cfg {
 
     pub fn num_blocks(&self) -> usize {
         self.graph.node_count()
+    }
+
+    fn reach(&self) -> Option<&Reach> {
+        self.reach
+            .get_or_init(|| {
+                let n = self.num_blocks();
+                if n > MAX_REACH_BLOCKS {
+                    return None;
+                }
+                // Components come out sinks first, so each one's successors are done before it.
+                let sccs = petgraph::algo::tarjan_scc(&self.graph);
+                let words = n.div_ceil(64);
+                let mut comp = vec![0u32; n];
+                for (c, members) in sccs.iter().enumerate() {
+                    for b in members {
+                        comp[b.index()] = c as u32;
+                    }
+                }
+                let mut bits = vec![0u64; sccs.len() * words];
+                let mut cyclic = vec![false; sccs.len()];
+                for (c, members) in sccs.iter().enumerate() {
+                    let mut row = vec![0u64; words];
+                    for b in members {
+                        row[b.index() / 64] |= 1 << (b.index() % 64);
+                        for s in self.graph.neighbors_directed(*b, Direction::Outgoing) {
+                            let sc = comp[s.index()] as usize;
+                            if sc == c {
+                                cyclic[c] = true;
+                                continue;
+                            }
+                            for (w, x) in row.iter_mut().zip(&bits[sc * words..(sc + 1) * words]) {
+                                *w |= x;
+                            }
+                        }
+                    }
+                    cyclic[c] |= members.len() > 1;
+                    bits[c * words..(c + 1) * words].copy_from_slice(&row);
+                }
+                Some(Reach { comp, cyclic, bits, words })
+            })
+            .as_ref()
+    }
+
+    /// Whether instruction `b` may run after instruction `a` on some path (`a` before `b` in one
+    /// block, or a way from `a`'s block to `b`'s, round a loop for the same block). True when
+    /// unknown (an instruction outside the graph, a function too large for reach sets).
+    pub fn instr_reaches(&self, a: usize, b: usize) -> bool {
+        let (Some(ba), Some(bb)) = (self.block_of(a), self.block_of(b)) else { return true };
+        let Some(r) = self.reach() else { return true };
+        let ca = r.comp[ba.index()] as usize;
+        if ba == bb {
+            return a < b || r.cyclic[ca];
+        }
+        r.bits[ca * r.words + bb.index() / 64] & (1 << (bb.index() % 64)) != 0
     }
 
     /// Whether block `to` is reachable from block `from` (itself included), breadth-first.
