@@ -244,6 +244,10 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// Every way (up to a bound) from instruction `instr` of `func` to an entry point, with what
     /// protects each step. An entry point that other functions also call ends the way there.
     pub fn paths(&self, func: u32, instr: usize) -> Vec<Path> {
+        // A step every way on from which traps is rolled back: no way.
+        if self.cx.doomed(func, instr) {
+            return Vec::new();
+        }
         let first = self.protection(func, instr);
         let mut visiting = Vec::new();
         let ups = self.up(func, &mut visiting);
@@ -288,6 +292,9 @@ impl<'c, 'a> Walker<'c, 'a> {
         visiting.push(func);
         let mut out: Vec<UpPath> = Vec::new();
         'callers: for (caller, site) in cx.program.calls.callers(func) {
+            if cx.doomed(caller, site.instr) {
+                continue;
+            }
             let p = self.protection(caller, site.instr);
             for u in self.up(caller, visiting).iter() {
                 if out.len() >= MAX_PATHS {

@@ -35,6 +35,8 @@ pub struct Context<'a> {
     loops: std::cell::OnceCell<Loops>,
     /// Every direct call of a known host import, in (function, instruction) order.
     host_call_sites: std::cell::OnceCell<Vec<HostCall>>,
+    /// Per function: whether it may end the execution with output ([`Context::doomed`]).
+    finishers: std::cell::OnceCell<Vec<bool>>,
     /// Facts the detectors derive once per module and share (see [`Context::memo`]).
     memo: std::cell::RefCell<Vec<(std::any::TypeId, std::rc::Rc<dyn std::any::Any>)>>,
     /// Asked by analyses that can grow without bound whether to give up (the engine's per-file
@@ -70,6 +72,7 @@ impl<'a> Context<'a> {
             storage: std::cell::OnceCell::new(),
             loops: std::cell::OnceCell::new(),
             host_call_sites: std::cell::OnceCell::new(),
+            finishers: std::cell::OnceCell::new(),
             memo: std::cell::RefCell::new(Vec::new()),
             stop: None,
         };
@@ -140,6 +143,58 @@ impl<'a> Context<'a> {
     }
 
     /// Every direct call of a host import that has effect `e`, in (function, instruction) order.
+    /// Whether every way on from instruction `instr` of `func` traps: the function cannot
+    /// return from there, nor reach a call that may end the execution well (ink!'s
+    /// `seal_return`, EOSIO's `eosio_exit`, directly or in a helper). What such a way did is rolled back with the
+    /// transaction, so a state change on it (a map flushed while a decoding error panics)
+    /// changes nothing.
+    pub fn doomed(&self, func: u32, instr: usize) -> bool {
+        let Some(cfg) = self.program.cfg(func) else { return false };
+        if cfg.reaches_exit(instr) {
+            return false;
+        }
+        let finishers = self.finishers.get_or_init(|| {
+            let n = self.module.functions.len();
+            let mut fin = vec![false; n];
+            // Host calls that may end the execution well: those that set the output, and
+            // imports not known to abort that the code treats as not returning (a call
+            // followed by `unreachable`: EOSIO's `eosio_exit`).
+            let ends_well = |f: u32| {
+                self.module.function(f).is_some_and(|x| x.is_import())
+                    && !self.host_fn(f).is_some_and(|h| h.has(Effect::Abort))
+            };
+            let mut work: Vec<u32> =
+                (0..n as u32).filter(|f| self.host_fn(*f).is_some_and(|h| h.has(Effect::Output))).collect();
+            for f in self.module.functions.iter().filter(|f| !f.is_import()) {
+                for w in f.body.windows(2) {
+                    if let (Op::Call(t), Op::Unreachable) = (&w[0].op, &w[1].op) {
+                        if ends_well(*t) && !work.contains(t) {
+                            work.push(*t);
+                        }
+                    }
+                }
+            }
+            for f in &work {
+                fin[*f as usize] = true;
+            }
+            while let Some(f) = work.pop() {
+                for (caller, _) in self.program.calls.callers(f) {
+                    if let Some(c) = fin.get_mut(caller as usize) {
+                        if !*c {
+                            *c = true;
+                            work.push(caller);
+                        }
+                    }
+                }
+            }
+            fin
+        });
+        !self.program.calls.call_sites(func).iter().any(|(i, targets)| {
+            targets.iter().any(|t| finishers.get(*t as usize).copied().unwrap_or(false))
+                && cfg.instr_reaches(instr, *i)
+        })
+    }
+
     pub fn host_calls(&self, e: Effect) -> Vec<HostCall> {
         let all = self.host_call_sites.get_or_init(|| {
             let mut out = Vec::new();

@@ -56,6 +56,35 @@ impl CallGraph {
         CallGraph { graph, nodes, roots: roots.into_iter().collect(), sites }
     }
 
+    /// The same graph with the targets of some call sites replaced: `(function, instruction,
+    /// targets)`, each a subset of the site's targets.
+    pub(crate) fn with_targets(mut self, replace: Vec<(u32, usize, Vec<u32>)>) -> CallGraph {
+        for (f, instr, targets) in replace {
+            let Some(sites) = self.sites.get_mut(f as usize) else { continue };
+            if let Ok(k) = sites.binary_search_by_key(&instr, |(i, _)| *i) {
+                sites[k].1 = targets;
+            }
+        }
+        let mut graph = DiGraph::default();
+        let nodes: Vec<_> = (0..self.nodes.len()).map(|f| graph.add_node(f as u32)).collect();
+        for (f, sites) in self.sites.iter().enumerate() {
+            for (instr, targets) in sites {
+                for &t in targets {
+                    if let (Some(&from), Some(&to)) = (nodes.get(f), nodes.get(t as usize)) {
+                        let indirect = self
+                            .graph
+                            .edges_connecting(self.nodes[f], self.nodes[t as usize])
+                            .any(|e| e.weight().instr == *instr && e.weight().indirect);
+                        graph.add_edge(from, to, CallSite { instr: *instr, indirect });
+                    }
+                }
+            }
+        }
+        self.graph = graph;
+        self.nodes = nodes;
+        self
+    }
+
     /// Call instructions of `func` with their possible targets, in body order.
     pub fn call_sites(&self, func: u32) -> &[(usize, Vec<u32>)] {
         self.sites.get(func as usize).map(Vec::as_slice).unwrap_or(&[])

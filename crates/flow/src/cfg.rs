@@ -417,6 +417,16 @@ impl Cfg {
         r.bits[ca * r.words + bb.index() / 64] & (1 << (bb.index() % 64)) != 0
     }
 
+    /// Whether instruction `a` may be followed by a normal return of the function (a way from its
+    /// block to the exit). True when unknown.
+    pub fn reaches_exit(&self, a: usize) -> bool {
+        let Some(ba) = self.block_of(a) else { return true };
+        let Some(r) = self.reach() else { return true };
+        let ca = r.comp[ba.index()] as usize;
+        let e = self.exit.index();
+        r.bits[ca * r.words + e / 64] & (1 << (e % 64)) != 0
+    }
+
     /// Whether block `to` is reachable from block `from` (itself included), breadth-first.
     pub fn reaches(&self, from: BlockId, to: BlockId) -> bool {
         let mut seen = vec![false; self.num_blocks()];

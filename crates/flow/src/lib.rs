@@ -8,6 +8,7 @@
 mod callgraph;
 mod cfg;
 pub mod consts;
+mod indirect;
 pub mod values;
 
 pub use callgraph::{CallGraph, CallSite};
@@ -72,7 +73,8 @@ impl Program {
     }
 
     pub fn build_with_budget(module: &Module, budget: &mut Budget) -> Program {
-        let cfgs = module.functions.iter().map(|f| (!f.is_import()).then(|| Cfg::build(&f.body))).collect();
+        let cfgs: Vec<Option<Cfg>> =
+            module.functions.iter().map(|f| (!f.is_import()).then(|| Cfg::build(&f.body))).collect();
         let calls = CallGraph::build(module);
         let stack_pointer = stack_pointer(module);
         let assigned = assigned_globals(module, &calls);
@@ -80,6 +82,7 @@ impl Program {
         let values: Vec<Option<FunctionValues>> =
             module.functions.iter().map(|f| (!f.is_import()).then(|| values::lift(&cx, f, budget))).collect();
         let truncated = values.iter().flatten().any(|v| v.truncated);
+        let calls = indirect::refine(module, &values, &cfgs, calls);
         Program { cfgs, values, calls, stack_pointer, truncated }
     }
 
