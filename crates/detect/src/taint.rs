@@ -982,6 +982,15 @@ impl DataFlow {
                         out.join(ft.value(*a));
                     }
                 }
+                // A comparison of host-held buffers (MultiversX `mBufferEq` on two handles): the
+                // result depends on what they hold, followed like memory behind the handle.
+                for (role, i) in &h.args {
+                    if let (true, Some(&a)) = (role.starts_with("operand"), args.get(*i as usize)) {
+                        out.join(ft.value(a));
+                        let at = cx.program.cfg(ev.func.index).map(|c| (c, at));
+                        out.join(self.mem_taint(ev, ft, ev.address(a, 0), WINDOW, at));
+                    }
+                }
                 if let Some(&r) = h.arg("register").and_then(|r| args.get(r as usize)) {
                     if labels == 0 {
                         // read_register / register_len: the register's contents come out.

@@ -263,3 +263,53 @@ fn ink_static_buffer_holds_what_the_last_host_call_wrote() {
         );
     }
 }
+
+/// MultiversX keeps buffers on the host side, named by i32 handles: `mBufferEq` of the buffer
+/// `managedCaller` filled and the one `managedOwnerAddress` filled is a comparison of the
+/// caller, including when a helper fills the buffer and returns its handle.
+#[test]
+fn a_comparison_of_host_buffers_carries_what_they_hold() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "managedCaller" (func $caller (param i32)))
+          (import "env" "managedOwnerAddress" (func $owner (param i32)))
+          (import "env" "mBufferEq" (func $eq (param i32 i32) (result i32)))
+          (import "env" "signalError" (func $fail (param i32 i32)))
+          (memory 1)
+          (global $next (mut i32) (i32.const -100))
+          (func $new_handle (result i32)
+            global.get $next
+            i32.const 1
+            i32.sub
+            global.set $next
+            global.get $next)
+          (func $get_caller (result i32) (local $h i32)
+            call $new_handle
+            local.tee $h
+            call $caller
+            local.get $h)
+          (func $only_owner (export "only_owner") (local $o i32)
+            call $new_handle
+            local.tee $o
+            call $owner
+            call $get_caller
+            local.get $o
+            call $eq
+            i32.eqz
+            if
+              i32.const 0
+              i32.const 0
+              call $fail
+            end))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Multiversx);
+    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("only_owner")).expect("f");
+    let eq = module.functions.iter().find(|g| g.name.as_deref() == Some("eq")).expect("eq").index;
+    let at = f.body.iter().position(|i| i.op == Op::Call(eq)).expect("call");
+    let verdict = program.values(f.index).expect("values").results(at)[0];
+    let t = cx.dataflow().funcs[f.index as usize].value(verdict);
+    assert!(t.has(Effect::CallerId), "mBufferEq(caller, owner): {t:?}");
+}
