@@ -20,7 +20,9 @@ pub static META: DetectorMeta = DetectorMeta {
             host randomness as predictable as block data (ink! `seal_random`, MultiversX's block \
             random seed) or block and ledger data (EOSIO `current_time`/`tapos_block_prefix`/`tapos_block_num`, NEAR \
             `block_timestamp`/`block_index`, Soroban ledger timestamp and sequence, ...) that went \
-            through a hash or a modulo. Block data only compared (a deadline, a \
+            through a hash or a modulo (a constant modulus, or the low bits `& (2^k - 1)`, k at \
+            most 6, that `% 2` compiles to, of a 64-bit value or a 32-bit call result; not of a byte \
+            or word read from memory, which is mostly a flag or a tag). Block data only compared (a deadline, a \
             lock period) is not randomness and is left alone, and so is the output of a randomness \
             service meant for contracts (NEAR `random_seed`, the block's VRF output; Soroban \
             `prng_*`), even mixed with block data: it is the remediation of this flaw. The branch is reported when some side \
@@ -121,7 +123,7 @@ fn chance(cx: &Context<'_>, func: u32, c: ValueId, t: Taint) -> Option<String> {
         return None;
     }
     if t.has(Effect::Crypto) {
-        // `crypto` on block data: hashed, or drawn by a remainder (see the taint analysis).
+        // `crypto` on block data: hashed, or drawn by a remainder or low bits (see the taint analysis).
         return Some("a hash or a modulo draw of block data (time, height, tapos)".into());
     }
     let op = mixing(cx, func, &[c], 0)?;
@@ -147,6 +149,10 @@ fn mixing(cx: &Context<'_>, func: u32, roots: &[ValueId], depth: usize) -> Optio
             ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
             ValueDef::Result { instr, .. } => {
                 let Some(op) = f.body.get(*instr).map(|i| &i.op) else { continue };
+                let ops = values.operands(*instr);
+                if wasmaudit_detect::taint::is_draw(ev, op, ops, |o| ft.value(o).has(Effect::BlockInfo)) {
+                    return Some(if matches!(op, Op::Binary(_, BinOp::And)) { "&" } else { "%" });
+                }
                 match op {
                     Op::Binary(_, BinOp::RemU | BinOp::RemS) => return Some("%"),
                     Op::Binary(..) | Op::Compare(..) | Op::Unary(..) | Op::Convert(_) | Op::Select => {

@@ -393,6 +393,64 @@ fn is_draw_modulus(m: i64) -> bool {
     n != 1
 }
 
+/// Whether `op` on `ops` draws one of N outcomes from a value `chance` accepts: a remainder by
+/// a constant modulus ([`is_draw_modulus`]), or the low bits of it (`x & (2^k - 1)`, k at most
+/// [`MAX_DRAW_BITS`]: `% 2` on an unsigned value compiles to `& 1`). Wider masks take bytes or
+/// 7-bit groups of a number being encoded (LEB128, little-endian bytes), not a draw.
+pub fn is_draw(ev: &Evaluator<'_>, op: &Op, ops: &[ValueId], chance: impl Fn(ValueId) -> bool) -> bool {
+    use wasmaudit_front::BinOp;
+    match op {
+        Op::Binary(_, BinOp::RemU | BinOp::RemS) => {
+            ops.first().is_some_and(|d| chance(*d))
+                && ops.get(1).and_then(|m| ev.constant(*m)).is_some_and(is_draw_modulus)
+        }
+        Op::Binary(_, BinOp::And) => {
+            let (Some(&a), Some(&b)) = (ops.first(), ops.get(1)) else { return false };
+            let low_mask = |m: i64| m > 0 && m < (1 << MAX_DRAW_BITS) && (m & (m + 1)) == 0;
+            // A flag byte or halfword (libc++'s short-string bit, a packed bool) is not a draw,
+            // even where imprecise memory taint puts block data near it.
+            let narrow = |v: ValueId| match ev.values.def(v) {
+                ValueDef::Result { instr, .. } => {
+                    matches!(ev.func.body.get(*instr).map(|i| &i.op), Some(Op::Load { kind, .. }) if kind.bytes < 4)
+                }
+                _ => false,
+            };
+            // A 32-bit value is a draw only when it is computed from a call's result without
+            // passing memory (`tapos_block_prefix() & 1`): the low bits of a 32-bit word read
+            // from memory are mostly a tag (an enum or a tagged pointer dispatched by a
+            // `br_table`) that imprecise memory taint put block data on.
+            let wide = matches!(op, Op::Binary(wasmaudit_front::Width::I64, _));
+            let drawn = |v: ValueId| !narrow(v) && (wide || from_call(ev, v, 0)) && chance(v);
+            match (ev.constant(a), ev.constant(b)) {
+                (None, Some(m)) => low_mask(m) && drawn(a),
+                (Some(m), None) => low_mask(m) && drawn(b),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether `v` is computed from a call's result by arithmetic alone (no load, no merge).
+fn from_call(ev: &Evaluator<'_>, v: ValueId, depth: u32) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    let ValueDef::Result { instr, .. } = ev.values.def(v) else { return false };
+    match ev.func.body.get(*instr).map(|i| &i.op) {
+        Some(Op::Call(_)) => true,
+        Some(Op::Binary(..) | Op::Unary(..) | Op::Convert(_)) => ev
+            .values
+            .operands(*instr)
+            .iter()
+            .any(|o| ev.constant(*o).is_none() && from_call(ev, *o, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Widest low-bit mask taken as a draw (`& 63`).
+const MAX_DRAW_BITS: u32 = 6;
+
 pub fn host_labels(h: &HostFn) -> u32 {
     SOURCE_EFFECTS.iter().filter(|e| h.has(**e)).fold(0, |acc, e| acc | label(*e))
 }
@@ -852,10 +910,7 @@ impl DataFlow {
                 // carries the `crypto` label, as a hash of the same data would, so detectors tell
                 // it from a deadline (block time compared with a stored time). Remainders by
                 // powers of ten take decimal digits (a timestamp formatted as text) and are none.
-                if matches!(op, Op::Binary(_, wasmaudit_front::BinOp::RemU | wasmaudit_front::BinOp::RemS))
-                    && ops.first().is_some_and(|d| ft.value(*d).has_any(DRAWN))
-                    && ops.get(1).and_then(|m| ev.constant(*m)).is_some_and(is_draw_modulus)
-                {
+                if is_draw(ev, op, ops, |v| ft.value(v).has_any(DRAWN)) {
                     t.labels |= label(Effect::Crypto);
                 }
                 changed |= set_results(ft, t);

@@ -313,3 +313,59 @@ fn a_comparison_of_host_buffers_carries_what_they_hold() {
     let t = cx.dataflow().funcs[f.index as usize].value(verdict);
     assert!(t.has(Effect::CallerId), "mBufferEq(caller, owner): {t:?}");
 }
+
+/// `% 2` on an unsigned value compiles to `& 1`: the low bits of block data are a draw, of a
+/// 64-bit value or of a 32-bit call result (`tapos_block_prefix() & 1`); the low bits of a byte
+/// or a 32-bit word read from memory (a flag, a tag) are not, nor is a wide mask (`& 127`, a
+/// LEB128 group).
+#[test]
+fn low_bits_of_block_data_are_a_draw() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "current_time" (func $current_time (result i64)))
+          (import "env" "tapos_block_prefix" (func $prefix (result i32)))
+          (import "env" "printui" (func $coin (param i64)))
+          (import "env" "printi" (func $coin32 (param i32)))
+          (import "env" "printn" (func $flag (param i32)))
+          (import "env" "prints" (func $leb (param i64)))
+          (memory 1)
+          (func $f (export "apply") (param i64 i64 i64)
+            call $current_time
+            i64.const 1
+            i64.and
+            call $coin
+            call $prefix
+            i32.const 1
+            i32.and
+            call $coin32
+            i32.const 64
+            call $current_time
+            i64.store
+            i32.const 64
+            i32.load8_u
+            i32.const 1
+            i32.and
+            call $flag
+            call $current_time
+            i64.const 127
+            i64.and
+            call $leb))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
+    let values = program.values(f.index).expect("values");
+    let ft = &cx.dataflow().funcs[f.index as usize];
+    let arg_of = |name: &str| {
+        let callee = module.functions.iter().find(|g| g.name.as_deref() == Some(name)).expect("callee").index;
+        let at = f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call");
+        ft.value(values.operands(at)[0])
+    };
+    for (name, draw) in [("coin", true), ("coin32", true), ("flag", false), ("leb", false)] {
+        let t = arg_of(name);
+        assert!(t.has(Effect::BlockInfo), "{name}: {t:?}");
+        assert_eq!(t.has(Effect::Crypto), draw, "{name}: {t:?}");
+    }
+}
