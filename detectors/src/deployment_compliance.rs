@@ -27,7 +27,9 @@ pub static META: DetectorMeta = DetectorMeta {
             (Soroban `contractenvmetav0`, and `contractspecv0` that clients need) and post-MVP \
             features the VM's validator or gatekeeper disables (bulk memory, sign extension, \
             saturating float-to-int, SIMD, threads, reference types, tail calls, exceptions, \
-            multi-value, multi-memory, memory64). Floats are left to the `nondeterminism` detector. \
+            multi-value, multi-memory, memory64); a feature a later VM release accepts (NEAR: bulk \
+            memory since nearcore 2.12's Wasmtime runtime) is a low-impact compatibility note that \
+            names the release. Floats are left to the `nondeterminism` detector. \
             Location convention: an unsupported import is reported at its first direct call (in \
             function index order); a feature at its first use; a start function at its first \
             instruction; a forbidden exported function at its first instruction. Findings about \
@@ -108,7 +110,11 @@ struct Check<'c, 'a> {
 }
 
 impl Check<'_, '_> {
-    fn report(&mut self, (function, instr): Loc, message: String) {
+    fn report(&mut self, loc: Loc, message: String) {
+        self.report_with(loc, message, META.impact);
+    }
+
+    fn report_with(&mut self, (function, instr): Loc, message: String, impact: Impact) {
         let offset = self.cx.offset_of(function, instr);
         self.out.push(Finding {
             detector: &META,
@@ -117,7 +123,7 @@ impl Check<'_, '_> {
             offset,
             message,
             confidence: META.confidence,
-            impact: META.impact,
+            impact,
         });
     }
 
@@ -383,11 +389,23 @@ impl Check<'_, '_> {
                 }
                 None => (self.anchor, used.declaration.unwrap_or_default()),
             };
-            let msg = format!(
-                "uses the {feature} proposal ({what}); {} does not enable it, so the upload is rejected",
-                self.vm()
-            );
-            self.report(loc, msg);
+            match self.rules.features_accepted_since.get(&feature) {
+                Some(since) => {
+                    let msg = format!(
+                        "uses the {feature} proposal ({what}); {} accepts it only since {since}, so \
+                         chains running an older release reject the upload",
+                        self.vm()
+                    );
+                    self.report_with(loc, msg, Impact::Low);
+                }
+                None => {
+                    let msg = format!(
+                        "uses the {feature} proposal ({what}); {} does not enable it, so the upload is rejected",
+                        self.vm()
+                    );
+                    self.report(loc, msg);
+                }
+            }
         }
     }
 }

@@ -552,6 +552,10 @@ pub struct DeployRules {
     /// Post-MVP features the VM rejects.
     #[serde(default)]
     pub rejected_features: Vec<WasmFeature>,
+    /// Rejected features that a later VM release accepts, with that release (for messages):
+    /// the module deploys on chains that run it, so the rejection is a compatibility note.
+    #[serde(default)]
+    pub features_accepted_since: std::collections::BTreeMap<WasmFeature, String>,
     #[serde(default)]
     pub floats: FloatPolicy,
     /// Export patterns (trailing `*` matches any suffix) that declare the module needs a VM
