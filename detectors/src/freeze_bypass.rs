@@ -2,6 +2,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
+use wasmaudit_front::Op;
 
 pub struct FreezeBypass;
 
@@ -19,7 +20,10 @@ pub static META: DetectorMeta = DetectorMeta {
             after such a check (`when_not_paused()`) counts as the check at its call. Keys with a \
             name (key bytes, EOSIO table names, Soroban symbols) must name a pause-like flag \
             (paused, frozen, halted, stopped, locked, emergency, suspended, disabled, enabled, kill \
-            switch). Then, for every storage key S written under a constant key, it follows the call \
+            switch), unless the check fails with a message that says so (`check(!cfg.paused, \
+            \"pool is paused\")` on a `config` row: the assert's message, an aborting call's \
+            message shortly after the branch, or a constant string on a way that can only trap; \
+            paused, frozen, halted, suspended, emergency, circuit breaker). Then, for every storage key S written under a constant key, it follows the call \
             graph from the entry points to each write of S: when some path to a write of S passes \
             the check of flag K and another path to a write of S does not, the unchecked path is \
             reported where it leaves the checked ones (the write itself, or the call on that path \
@@ -84,6 +88,52 @@ fn flag_like(cx: &Context<'_>, key: &Key) -> bool {
     other_word || (lower.contains("lock") && !lock_is_block)
 }
 
+/// Words a failure message uses for a paused or frozen contract (narrower than [`FLAG_WORDS`]:
+/// "locked", "disabled" or "stopped" in a message also describe time locks and closed sales).
+const PAUSED_WORDS: [&str; 7] = ["paus", "freez", "frozen", "halt", "suspend", "emergenc", "circuit"];
+
+/// Longest failure message read, in bytes.
+const MAX_MESSAGE: usize = 96;
+/// Instructions after a branch searched for the failure message.
+const MESSAGE_WINDOW: usize = 48;
+
+/// Whether the check at `instr` of `func` fails with a message saying the contract is paused:
+/// the `message` argument of an asserting host call (the check itself, or one shortly after the
+/// branch: `if (paused) eosio_assert(false, "paused")`), or a constant string used on a way
+/// after the branch that can only trap (a panic message).
+fn failure_says_paused(cx: &Context<'_>, func: u32, instr: usize, is_branch: bool) -> bool {
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    else {
+        return false;
+    };
+    let says = |addr: i64| {
+        let Some(bytes) = u64::try_from(addr).ok().and_then(|a| cx.module.data_at(a, 1).map(|_| a)) else {
+            return false;
+        };
+        let text: Vec<u8> = (0..MAX_MESSAGE as u64)
+            .map_while(|k| cx.module.data_at(bytes + k, 1).map(|b| b[0]))
+            .take_while(|b| b.is_ascii_graphic() || *b == b' ')
+            .collect();
+        let lower = String::from_utf8_lossy(&text).to_ascii_lowercase();
+        text.len() >= 4 && PAUSED_WORDS.iter().any(|w| lower.contains(w))
+    };
+    // The message an aborting host call at `j` fails with.
+    let abort_message = |j: usize| {
+        let Some(Op::Call(c)) = f.body.get(j).map(|i| &i.op) else { return false };
+        let h = cx.host_fn(*c).filter(|h| h.has(wasmaudit_platform::Effect::Abort));
+        let arg = h.and_then(|h| h.arg("message")).and_then(|a| values.operands(j).get(a as usize));
+        arg.and_then(|m| ev.constant(*m)).is_some_and(says)
+    };
+    if !is_branch {
+        return abort_message(instr);
+    }
+    (instr + 1..f.body.len().min(instr + 1 + MESSAGE_WINDOW)).any(|j| match f.body[j].op {
+        Op::I32Const(c) => cx.doomed(func, j) && says(i64::from(c)),
+        _ => abort_message(j),
+    })
+}
+
 /// A check of stored flags in one function.
 #[derive(Debug, Clone)]
 struct FlagGuard {
@@ -100,10 +150,16 @@ fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
     for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
         for (instr, is_branch, cond) in crate::upgrade_without_migration_check::conditions(cx, f.index) {
             let Some(keys) = storage.value_keys(cx, f.index, cond) else { continue };
+            // A check whose failure message says the contract is paused tests a flag whatever
+            // the key is called (a `paused` field of a `config` row).
+            let says_paused = std::cell::OnceCell::new();
             let keys: BTreeSet<KeyRef> = keys
                 .into_iter()
                 .filter(|k| match k {
-                    KeyRef::Known(key) => flag_like(cx, key),
+                    KeyRef::Known(key) => {
+                        flag_like(cx, key)
+                            || *says_paused.get_or_init(|| failure_says_paused(cx, f.index, instr, is_branch))
+                    }
                     KeyRef::Unknown => false,
                     _ => true,
                 })
