@@ -131,3 +131,25 @@ fn expectation_markers_parse() {
         ("x-y", "f", "call $g")
     );
 }
+
+/// Rollback needs chance: the guessing game of `corpus/rollback/eosio-3` with the tapos prefix
+/// taken out of its roll decides the payout by the stored seed alone, which anyone can read before
+/// guessing, and calls nothing that reads chance: no rollback finding.
+#[test]
+fn rollback_without_any_chance_source_is_not_reported() {
+    let path = common::repo_root().join("corpus/rollback/eosio-3/vulnerable.wat");
+    let wat = std::fs::read_to_string(&path).expect("example");
+    let no_chance: String = wat
+        .lines()
+        .filter(|l| {
+            !l.contains("tapos_block_prefix") && !l.contains("i64.extend_i32_u") && l.trim() != "i64.xor"
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!no_chance.contains("call $tapos"), "the chance source is taken out");
+    let wasm = wat::parse_str(&no_chance).expect("valid WAT without the chance source");
+    let report = scan("rollback/eosio-3 without chance", &wasm);
+    assert!(report.findings.iter().all(|f| f.detector.name != "rollback"), "{:#?}", report.findings);
+    let with = scan("rollback/eosio-3", &wat::parse_str(&wat).expect("valid WAT"));
+    assert!(with.findings.iter().any(|f| f.detector.name == "rollback"), "the example itself is reported");
+}

@@ -33,7 +33,9 @@ pub static META: DetectorMeta = DetectorMeta {
             decides a branch without being hashed is a deadline, not an outcome. A finding whose \
             outcome includes chance (host randomness, or block data together with a hash) has \
             medium confidence; one decided by stored state alone keeps the detector's low \
-            confidence.",
+            confidence. A contract that calls no host function reading chance at all (block data, \
+            randomness or a hash) gets no finding: every outcome it sends is fixed by state the \
+            caller can read first.",
         why_bad: "Inline actions run inside the transaction that triggered them, and a failing action \
             reverts the whole transaction. A player who triggers the game from a contract of his own \
             can look at the outcome (the inline transfer, the notification, the changed balance) in \
@@ -75,6 +77,14 @@ impl Detector for Rollback {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // A contract that reads no chance at all (no block data, no randomness, no hash) decides
+        // every outcome by state anyone can read before sending: nothing to roll back for.
+        if [Effect::BlockInfo, Effect::Randomness, Effect::Crypto]
+            .iter()
+            .all(|e| cx.host_calls(*e).is_empty())
+        {
+            return;
+        }
         for call in cx.host_calls(Effect::ExternalCall) {
             if !is_inline_action(call.host) {
                 continue;

@@ -1,6 +1,7 @@
-;; EOSIO guessing game (eosio.cdt layout). The house stores a secret roll in its table; `reveal(guess)`
+;; EOSIO guessing game (eosio.cdt layout). The house stores a seed in its table; `reveal(guess)`
 ;; looks the row up through `multi_index::find`, which returns the row cached in the table object
-;; or reads and unpacks it into a fresh object, and pays the player at once with an inline
+;; or reads and unpacks it into a fresh object, mixes it with the block's tapos prefix into the
+;; roll, and pays the player at once with an inline
 ;; `eosio.token::transfer` when the roll is under the guess. A player who reveals from a contract
 ;; of his own asserts unless he was paid: every losing guess is rolled back.
 (module
@@ -19,6 +20,7 @@
   (import "env" "db_get_i64" (func $db_get_i64 (type $t_iii_i)))
   (import "env" "memcpy" (func $memcpy (type $t_iii_i)))
   (import "env" "send_inline" (func $send_inline (type $t_ii)))
+  (import "env" "tapos_block_prefix" (func $tapos_block_prefix (result i32)))
   (memory 1)
   (global $__stack_pointer (mut i32) (i32.const 8192))
   (global $heap (mut i32) (i32.const 16384))
@@ -159,11 +161,14 @@
     local.get $sp
     i32.const 0
     i32.store offset=24
-    ;; if (secret() < guess) pay(self, player, PRIZE)
+    ;; if ((secret() ^ tapos_block_prefix()) < guess) pay(self, player, PRIZE)
     local.get $sp
     i32.const 16
     i32.add
     call $secret
+    call $tapos_block_prefix
+    i64.extend_i32_u
+    i64.xor
     local.get $sp
     i64.load offset=8
     i64.lt_u
