@@ -30,7 +30,8 @@ pub static META: DetectorMeta = DetectorMeta {
             EOSIO `asset` range assertions all count; so does a caller comparing the result of a \
             helper (compiler-rt `__multi3` under `checked_mul`). A carry that only feeds the next \
             limb of a multi-limb addition (through arithmetic or a select between comparisons) is \
-            not a check. Compiler-rt's wide multiplication (`__multi3`, recognised by its shape) \
+            not a check by itself; it is when the next limb's overflow test, computed from it, \
+            decides a branch (Rust's `checked_add`/`checked_sub` on `i128`). Compiler-rt's wide multiplication (`__multi3`, recognised by its shape) \
             wraps by design and is skipped.",
         why_bad: "Balances and amounts wrap silently in WebAssembly: a subtraction below zero yields a \
             huge balance, an addition past the maximum yields a tiny one, and the result is stored \
@@ -364,7 +365,10 @@ impl Analysis<'_, '_> {
     fn checked(&self, func: u32, instr: usize, r: ValueId, x: ValueId, y: ValueId) -> bool {
         let Some(values) = self.cx.program.values(func) else { return false };
         let Some(f) = self.cx.module.function(func) else { return false };
-        let desc = self.derived(func, &[r], 4);
+        // The result and its carry (a wide addition checks the high limb, which the low limb's
+        // carry flows into: `checked_add` on i128).
+        let seeds: Vec<ValueId> = self.carried(func, r).into_iter().collect();
+        let desc = self.derived(func, &seeds, 4);
         let anc = self.ancestors(func, &[x, y], 3);
         let near_anc = self.derived(func, &anc.iter().copied().collect::<Vec<_>>(), 1);
         for (c, ins) in f.body.iter().enumerate() {
@@ -383,6 +387,18 @@ impl Analysis<'_, '_> {
             }
             let Some(&cr) = values.results(c).first() else { continue };
             if self.decides_control(func, cr) {
+                return true;
+            }
+            // A borrow or carry of the low limb (`a_lo < b_lo`) that the high limb's checked
+            // operation takes in, and whose overflow test decides a branch.
+            let flows = self.derived(func, &[cr], 4);
+            let tested = f.body.iter().enumerate().any(|(k, ins)| {
+                k != c
+                    && matches!(ins.op, Op::Compare(..))
+                    && values.operands(k).iter().any(|o| flows.contains(o))
+                    && values.results(k).first().is_some_and(|r| self.decides_control(func, *r))
+            });
+            if tested {
                 return true;
             }
         }
