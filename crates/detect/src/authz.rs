@@ -141,6 +141,8 @@ struct WalkerMemo {
     indirect_index: RefCell<BTreeMap<IndirectSite, Option<i64>>>,
     /// Per table, its slots when nothing can change them at run time.
     fixed_tables: std::cell::OnceCell<Vec<Option<Vec<Option<u32>>>>>,
+    /// `(callee, instruction, caller, call site)` → whether the way fails through the return.
+    doomed_returns: RefCell<BTreeMap<(u32, usize, u32, usize), bool>>,
 }
 
 /// Walks up the call graph from instructions to entry points, memoized per function.
@@ -252,6 +254,7 @@ impl<'c, 'a> Walker<'c, 'a> {
         let mut visiting = Vec::new();
         let ups = self.up(func, &mut visiting);
         ups.iter()
+            .filter(|u| !self.doomed_way(func, instr, &u.sites))
             .map(|u| {
                 let mut chain = vec![(func, instr)];
                 chain.extend(u.sites.iter());
@@ -267,6 +270,27 @@ impl<'c, 'a> Walker<'c, 'a> {
                 }
             })
             .collect()
+    }
+
+    /// Whether the way from `instr` of `func` up through `sites` passes a step that fails
+    /// through its caller: the function returns an error tag there that the caller can only trap
+    /// on ([`crate::doom::doomed_through_return`]).
+    fn doomed_way(&self, func: u32, instr: usize, sites: &Steps) -> bool {
+        let mut below = (func, instr);
+        for (caller, site) in sites.iter() {
+            let key = (below.0, below.1, caller, site);
+            let known = self.memo.doomed_returns.borrow().get(&key).copied();
+            let doomed = known.unwrap_or_else(|| {
+                let d = crate::doom::doomed_through_return(self.cx, below.0, below.1, caller, site);
+                self.memo.doomed_returns.borrow_mut().insert(key, d);
+                d
+            });
+            if doomed {
+                return true;
+            }
+            below = (caller, site);
+        }
+        false
     }
 
     fn up(&self, func: u32, visiting: &mut Vec<u32>) -> Rc<Vec<UpPath>> {

@@ -8,6 +8,7 @@
 pub mod authz;
 mod class;
 mod context;
+pub mod doom;
 pub mod eosio_dispatch;
 pub mod guards;
 pub mod loops;
