@@ -22,6 +22,9 @@ pub fn doomed_through_return(cx: &Context<'_>, func: u32, instr: usize, caller: 
     traps_on_tag(cx, caller, site, tag)
 }
 
+/// A store to a slot behind a parameter: its instruction and the constant it stores, if any.
+type SlotStore = (usize, Option<i64>);
+
 /// A constant written through a pointer parameter on the way out.
 #[derive(Debug, Clone, Copy)]
 struct Tag {
@@ -37,9 +40,7 @@ struct Tag {
 fn returned_tag(cx: &Context<'_>, func: u32, instr: usize) -> Option<Tag> {
     let (f, values, ev, cfg) =
         (cx.module.function(func)?, cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
-    // (param, offset) -> [(store instruction, stored constant)]
-    let mut slots: std::collections::BTreeMap<(u32, i64), Vec<(usize, Option<i64>)>> =
-        std::collections::BTreeMap::new();
+    let mut slots: std::collections::BTreeMap<(u32, i64), Vec<SlotStore>> = std::collections::BTreeMap::new();
     for (i, ins) in f.body.iter().enumerate() {
         let Op::Store { kind, .. } = ins.op else { continue };
         if kind.bytes > 4 {
@@ -52,8 +53,7 @@ fn returned_tag(cx: &Context<'_>, func: u32, instr: usize) -> Option<Tag> {
         slots.entry((*p, addr.offset)).or_default().push((i, stored));
     }
     slots.into_iter().find_map(|((param, offset), stores)| {
-        let after: Vec<&(usize, Option<i64>)> =
-            stores.iter().filter(|(i, _)| cfg.instr_reaches(instr, *i)).collect();
+        let after: Vec<&SlotStore> = stores.iter().filter(|(i, _)| cfg.instr_reaches(instr, *i)).collect();
         let value = if after.is_empty() {
             let before = stores
                 .iter()
