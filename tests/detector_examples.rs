@@ -153,3 +153,39 @@ fn rollback_without_any_chance_source_is_not_reported() {
     let with = scan("rollback/eosio-3", &wat::parse_str(&wat).expect("valid WAT"));
     assert!(with.findings.iter().any(|f| f.detector.name == "rollback"), "the example itself is reported");
 }
+
+/// An upgrade to code fixed in the module (a hash of constant bytes) is not an open door: whoever
+/// triggers it cannot choose the code. The same upgrade to a hash the caller passes is reported.
+#[test]
+fn an_upgrade_to_fixed_code_is_not_reported() {
+    let module = |hash: &str| {
+        format!(
+            r#"(module
+              (import "b" "3" (func $bytes_new (param i64 i64) (result i64)))
+              (import "c" "_" (func $sha256 (param i64) (result i64)))
+              (import "l" "6" (func $update_wasm (param i64) (result i64)))
+              (memory 1)
+              (export "memory" (memory 0))
+              (data (i32.const 1048576) "v2wasm")
+              (func $upgrade (export "upgrade") (param $hash i64) (result i64)
+                {hash}
+                call $update_wasm)
+              (@custom "contractenvmetav0" "\00\00\00\00")
+              (@custom "contractspecv0" "\00\00\00\00"))"#
+        )
+    };
+    let fixed = module("i64.const 4503599627370500 i64.const 25769803780 call $bytes_new call $sha256");
+    let report = scan("fixed upgrade", &wat::parse_str(fixed).expect("valid WAT"));
+    assert!(
+        report.findings.iter().all(|f| f.detector.name != "unprotected-upgrade"),
+        "{:#?}",
+        report.findings
+    );
+    let chosen = module("local.get $hash");
+    let report = scan("chosen upgrade", &wat::parse_str(chosen).expect("valid WAT"));
+    assert!(
+        report.findings.iter().any(|f| f.detector.name == "unprotected-upgrade"),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -14,7 +14,9 @@ pub static META: DetectorMeta = DetectorMeta {
     docs: Docs {
         what_it_does: "Finds every call of a host function that replaces the running contract's code \
             (ink! `set_code_hash`, Soroban `update_current_contract_wasm`, NEAR \
-            `promise_batch_action_deploy_contract`, MultiversX `upgradeContract`, ...) and asks, for each \
+            `promise_batch_action_deploy_contract`, MultiversX `upgradeContract`, ...) whose new code \
+            is not fixed in the module (a constant hash, or a hash of data no source or parameter \
+            reaches, cannot be chosen by whoever triggers it), and asks, for each \
             exported entry point that reaches it through the call graph (direct calls and `call_indirect` \
             targets), whether a guard protects it: a conditional branch or assertion whose condition \
             depends on the caller's identity or an authorization verdict (taint from `caller-id` or \
@@ -63,12 +65,40 @@ impl Detector for UnprotectedUpgrade {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        out.extend(lifecycle_findings(
-            cx,
-            Effect::CodeUpgrade,
-            &META,
-            "replaces the contract code",
-            names_upgrade,
-        ));
+        out.extend(
+            lifecycle_findings(cx, Effect::CodeUpgrade, &META, "replaces the contract code", names_upgrade)
+                .into_iter()
+                .filter(|f| !fixed_code(cx, f.function, f.instr)),
+        );
     }
+}
+
+/// Whether the new code the upgrade call at `instr` of `func` installs is fixed in the module: its
+/// code or hash argument is a constant, or a hash of data nothing outside chose (no source, no
+/// parameter: `update_current_contract_wasm(sha256(constant bytes))`). Whoever triggers it cannot
+/// pick the code, so the path is not an open door to replace it.
+fn fixed_code(cx: &Context<'_>, func: u32, instr: usize) -> bool {
+    let (Some(values), Some(ev)) = (cx.program.values(func), cx.evaluator(func)) else { return false };
+    let Some(wasmaudit_front::Op::Call(callee)) =
+        cx.module.function(func).and_then(|f| f.body.get(instr)).map(|i| &i.op)
+    else {
+        return false;
+    };
+    let Some(h) = cx.host_fn(*callee) else { return false };
+    let Some(&arg) = ["code_hash", "code"]
+        .iter()
+        .find_map(|r| h.arg(r))
+        .and_then(|a| values.operands(instr).get(a as usize))
+    else {
+        return false;
+    };
+    if ev.constant(arg).is_some() && h.arg("code_len").is_none() {
+        return true;
+    }
+    let t = cx.dataflow().funcs.get(func as usize).map(|ft| ft.value(arg)).unwrap_or_default();
+    t.labels == wasmaudit_detect::taint::label(Effect::Crypto)
+        && t.params == 0
+        && t.param_mem == 0
+        && t.param_reg == 0
+        && t.entry_reg == 0
 }
