@@ -29,7 +29,8 @@ pub static META: DetectorMeta = DetectorMeta {
             saturating float-to-int, SIMD, threads, reference types, tail calls, exceptions, \
             multi-value, multi-memory, memory64); a feature a later VM release accepts (NEAR: bulk \
             memory since nearcore 2.12's Wasmtime runtime) is a low-impact compatibility note that \
-            names the release. Floats are left to the `nondeterminism` detector. \
+            names the release, and so is an import only some chains of the platform add (WAX's \
+            `verify_rsa_sha256_sig`). Floats are left to the `nondeterminism` detector. \
             Location convention: an unsupported import is reported at its first direct call (in \
             function index order); a feature at its first use; a start function at its first \
             instruction; a forbidden exported function at its first instruction. Findings about \
@@ -140,6 +141,15 @@ impl Check<'_, '_> {
                     continue;
                 }
                 let loc = first_direct_call(module, f.index).unwrap_or(self.anchor);
+                if let Some(chains) = self.rules.extension_imports.get(&format!("{m}.{n}")) {
+                    let msg = format!(
+                        "imports `{m}.{n}`, an intrinsic only {chains} adds to {}: the upload fails \
+                         on chains without it",
+                        self.vm()
+                    );
+                    self.report_with(loc, msg, Impact::Low);
+                    continue;
+                }
                 let msg = format!(
                     "imports `{m}.{n}`, which {} does not provide: the upload or instantiation fails \
                      with an unresolved import",

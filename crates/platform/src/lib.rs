@@ -556,6 +556,10 @@ pub struct DeployRules {
     /// the module deploys on chains that run it, so the rejection is a compatibility note.
     #[serde(default)]
     pub features_accepted_since: std::collections::BTreeMap<WasmFeature, String>,
+    /// Imports (`module.name`) outside the VM's own host interface that some chains of the
+    /// platform add, with those chains (for messages): a compatibility note, not a rejection.
+    #[serde(default)]
+    pub extension_imports: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub floats: FloatPolicy,
     /// Export patterns (trailing `*` matches any suffix) that declare the module needs a VM
