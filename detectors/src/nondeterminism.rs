@@ -50,8 +50,8 @@ pub static META: DetectorMeta = DetectorMeta {
             Take time and randomness only from the platform's host functions (block time, VRF or \
             commit-reveal) and build for the platform's target instead of WASI.",
         known_false_positives: "Floats on CosmWasm are reported unless the module declares a \
-            capability of cosmwasm-vm 2.0 or later; a module deployed only to chains on \
-            cosmwasm-vm 1.5.x uses floats safely but is still reported. Float code that is never \
+            capability of cosmwasm-vm 2.0 or later, at low impact: cosmwasm-vm 1.5.0 and later \
+            accept them (a note for chains still on an older VM). Float code that is never \
             reached (dead formatting code from a dependency) still makes the upload fail, so it is \
             reported. Imports are matched by name, so a platform host function with the same name \
             as a libc time function is excluded only if the platform model lists it.",
@@ -127,7 +127,12 @@ fn float_finding(cx: &Context<'_>, rules: &DeployRules) -> Option<Finding> {
         }
     };
     let message = format!("uses floating point ({what}): {note}");
-    Some(Finding::at(cx, &META, function, instr, message))
+    let finding = Finding::at(cx, &META, function, instr, message);
+    // A VM release that accepts floats deterministically makes this a compatibility note.
+    Some(match rules.floats_accepted_since {
+        Some(_) => finding.with_impact(wasmaudit_detect::Impact::Low),
+        None => finding,
+    })
 }
 
 /// The first defined function (with a body) whose signature or locals use `f32`/`f64`.

@@ -570,6 +570,10 @@ pub struct DeployRules {
     /// One sentence on why floats are rejected, for messages.
     #[serde(default)]
     pub float_note: String,
+    /// The VM release since which floats are accepted (deterministically), when a later release
+    /// lifts the rejection: float code is then a low-impact compatibility note.
+    #[serde(default)]
+    pub floats_accepted_since: Option<String>,
 }
 
 impl DeployRules {
