@@ -189,3 +189,43 @@ fn an_upgrade_to_fixed_code_is_not_reported() {
         report.findings
     );
 }
+
+/// A dropped `try_call` status matters only when the transaction commits something that assumed
+/// success: an entry point that changes no state leaves nothing behind on the failure. The same
+/// call followed by a storage write is reported.
+#[test]
+fn an_ignored_status_with_nothing_committed_is_not_reported() {
+    let module = |after: &str| {
+        format!(
+            r#"(module
+              (import "d" "0" (func $try_call (param i64 i64 i64) (result i64)))
+              (import "l" "_" (func $put (param i64 i64 i64) (result i64)))
+              (memory 1)
+              (export "memory" (memory 0))
+              (func $add_with_try (export "add_with_try") (param $c i64) (param $f i64) (param $a i64) (result i64)
+                local.get $c
+                local.get $f
+                local.get $a
+                call $try_call
+                drop
+                {after}
+                i64.const 2)
+              (@custom "contractenvmetav0" "\00\00\00\00")
+              (@custom "contractspecv0" "\00\00\00\00"))"#
+        )
+    };
+    let pure = module("");
+    let report = scan("pure try_call", &wat::parse_str(pure).expect("valid WAT"));
+    assert!(
+        report.findings.iter().all(|f| f.detector.name != "unhandled-call-result"),
+        "{:#?}",
+        report.findings
+    );
+    let commits = module("local.get $c local.get $a i64.const 2 call $put drop");
+    let report = scan("try_call then write", &wat::parse_str(commits).expect("valid WAT"));
+    assert!(
+        report.findings.iter().any(|f| f.detector.name == "unhandled-call-result"),
+        "{:#?}",
+        report.findings
+    );
+}

@@ -1,4 +1,7 @@
-use wasmaudit_detect::authz::{host_calls_any, live_functions, near_callbacks, reachable, value_decides};
+use std::collections::BTreeSet;
+use wasmaudit_detect::authz::{
+    host_calls_any, live_functions, near_callbacks, reachable, value_decides, Walker,
+};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_platform::{Effect, Platform};
 
@@ -26,7 +29,9 @@ pub static META: DetectorMeta = DetectorMeta {
             and are skipped. The status is followed forward through \
             arithmetic, comparisons, locals, frame slots, callee parameters and returns to callers; \
             it is handled when it reaches the condition of a branch, a `select` or an assertion. A \
-            status that is dropped or never decides anything is reported at the call. NEAR: a \
+            status that is dropped or never decides anything is reported at the call, unless every \
+            entry point that reaches it changes no state (no storage write and no other transfer \
+            anywhere it reaches): then nothing commits on the failure. NEAR: a \
             callback the contract schedules on itself by name that never reads `promise_result` \
             (nor `promise_results_count`) yet writes storage or transfers is reported at its first \
             such state change: it assumes the awaited call succeeded.",
@@ -83,10 +88,24 @@ impl Detector for UnhandledCallResult {
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let calls = host_calls_any(cx, &[Effect::ExternalCall, Effect::ValueTransfer, Effect::CallResult]);
         let live = live_functions(cx);
+        let changes = host_calls_any(cx, &[Effect::StorageWrite, Effect::ValueTransfer]);
+        let walker = Walker::new(cx);
         for c in calls.iter().filter(|c| live.contains(&c.func) && returns_status(cx, c)) {
             let Some(values) = cx.program.values(c.func) else { continue };
             let decided = values.results(c.instr).iter().any(|r| value_decides(cx, c.func, *r));
             if decided {
+                continue;
+            }
+            // Nothing commits on the failure: every entry point that reaches the call changes no
+            // state (no storage write, no transfer besides the call itself), so the ignored
+            // failure only reaches the caller as the call's own (unchanged) outcome.
+            let entries: BTreeSet<u32> = walker.paths(c.func, c.instr).iter().map(|p| p.entry).collect();
+            let stateless = !entries.is_empty()
+                && entries.iter().all(|e| {
+                    let reach = reachable(cx, *e);
+                    !changes.iter().any(|s| (s.func, s.instr) != (c.func, c.instr) && reach.contains(&s.func))
+                });
+            if stateless {
                 continue;
             }
             out.push(Finding::at(
