@@ -4,7 +4,8 @@
 //! class, entry, method) and its built modules.
 //!
 //! Each module is scanned twice, with its name section and stripped. A vulnerable module counts
-//! as found when a finding of the case's class is reported on it; a remediated module is a false
+//! as found when a finding of the case's class is reported in a function its case's `entry`
+//! export reaches; a remediated module is a false
 //! alarm when a finding of the case's class at medium impact or above is reported on it; a benign
 //! module is a false alarm for every class reported on it at medium impact or above, except the
 //! `build_flaws` its case.toml lists (true of the build, outside the case's intent: they must
@@ -26,6 +27,8 @@ struct Case {
     platform: String,
     kind: String,
     class: String,
+    /// The export from which the flaw is reachable.
+    entry: String,
     /// Classes that are true of this build though outside the case's intent (`build_flaws` in
     /// case.toml, with its `build_flaws_reason`): they must be reported, and count neither way.
     build_flaws: Vec<String>,
@@ -62,6 +65,7 @@ fn cases(root: &Path) -> Vec<Case> {
                 platform: c.get("platform").cloned().unwrap_or_default(),
                 kind: c.get("kind").cloned().unwrap_or_default(),
                 class: c.get("class").cloned().unwrap_or_default(),
+                entry: c.get("entry").cloned().unwrap_or_default(),
                 build_flaws: c
                     .get("build_flaws")
                     .map(|l| l.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
@@ -86,6 +90,16 @@ impl Tally {
         let f1 = if r + p == 0.0 { 0.0 } else { 2.0 * r * p / (r + p) };
         format!("{name:<34} {:>4} {:>4} {:>4} {r:>7.2} {p:>9.2} {f1:>5.2}", self.tp, self.fn_, self.fp)
     }
+}
+
+/// Functions the export `entry` reaches through the call graph (itself included).
+fn entry_reach(bytes: &[u8], entry: &str) -> BTreeSet<u32> {
+    let Ok(module) = wasmaudit_front::parse(bytes) else { return BTreeSet::new() };
+    let program = wasmaudit_flow::Program::build_control_flow(&module);
+    let Some(root) = module.exported_funcs().find(|(n, _)| *n == entry).map(|(_, f)| f) else {
+        panic!("entry {entry:?} is not an export");
+    };
+    program.calls.reachable_from(root).into_iter().collect()
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -138,7 +152,13 @@ fn compiled_corpus_recall_and_precision() {
                     .filter(|f| f.impact >= Impact::Medium)
                     .map(|f| f.detector.class.as_str())
                     .collect();
-                let of_class = report.findings.iter().any(|f| f.detector.class.as_str() == case.class);
+                // Found: a finding of the class in a function the case's entry point reaches
+                // (the flaw's way), not anywhere in the module.
+                let on_way = entry_reach(&b, &case.entry);
+                let of_class = report
+                    .findings
+                    .iter()
+                    .any(|f| f.detector.class.as_str() == case.class && on_way.contains(&f.function_index));
                 let outcome = if *module == "vulnerable.wasm" {
                     let t = if of_class { "found" } else { "missed" };
                     let tally = |m: &mut Tally| {
