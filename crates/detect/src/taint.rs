@@ -208,16 +208,30 @@ pub fn entry_param_labels(cx: &Context<'_>, func: u32) -> Vec<u32> {
 /// register `reg` (a constant register argument) and dominates `at`: its source labels, or
 /// `crypto` for a hash.
 fn last_register_write(cx: &Context<'_>, ev: &Evaluator<'_>, reg: i64, at: usize) -> Option<u32> {
+    last_host_write(cx, ev, at, true, |h, args| {
+        h.arg("register").and_then(|r| args.get(r as usize)).is_some_and(|a| ev.constant(*a) == Some(reg))
+    })
+}
+
+/// Labels of the nearest host call before instruction `at` of the evaluated function for which
+/// `writes(host, arguments)` holds and that dominates `at`; with `sources_only`, the nearest
+/// one with source labels (or a hash).
+fn last_host_write(
+    cx: &Context<'_>,
+    ev: &Evaluator<'_>,
+    at: usize,
+    sources_only: bool,
+    writes: impl Fn(&HostFn, &[ValueId]) -> bool,
+) -> Option<u32> {
     let cfg = cx.program.cfg(ev.func.index)?;
     let body = ev.func.body.get(..at)?;
     body.iter().enumerate().rev().find_map(|(j, ins)| {
         let Op::Call(c) = ins.op else { return None };
         let h = cx.host_fn(c)?;
-        // A digest put in the register is marked as hashed (what was hashed is not followed).
+        // A digest put there is marked as hashed (what was hashed is not followed).
         let labels = host_labels(h) | if h.has(Effect::Crypto) { label(Effect::Crypto) } else { 0 };
-        let r = h.arg("register")?;
-        let arg = *ev.values.operands(j).get(r as usize)?;
-        (labels != 0 && ev.constant(arg) == Some(reg) && cfg.dominates(j, at)).then_some(labels)
+        ((labels != 0 || !sources_only) && writes(h, ev.values.operands(j)) && cfg.dominates(j, at))
+            .then_some(labels)
     })
 }
 
@@ -243,17 +257,9 @@ fn static_address(ev: &Evaluator<'_>, v: ValueId) -> Option<i64> {
 /// output into one static buffer (ink!'s) use it as a register: what it holds at `at` is what
 /// the last call put there, not everything any call ever did.
 fn last_buffer_write(cx: &Context<'_>, ev: &Evaluator<'_>, addr: i64, at: usize) -> Option<u32> {
-    let cfg = cx.program.cfg(ev.func.index)?;
-    let values = cx.program.values(ev.func.index)?;
-    let body = ev.func.body.get(..at)?;
-    body.iter().enumerate().rev().find_map(|(j, ins)| {
-        let Op::Call(c) = ins.op else { return None };
-        let h = cx.host_fn(c)?;
-        let labels = host_labels(h) | if h.has(Effect::Crypto) { label(Effect::Crypto) } else { 0 };
-        let args = values.operands(j);
-        let writes_here =
-            output_args(h).iter().any(|o| args.get(*o as usize).and_then(|v| ev.constant(*v)) == Some(addr));
-        (writes_here && cfg.dominates(j, at)).then_some(labels)
+    // The nearest writer decides, source or not (a call value put there hides the caller).
+    last_host_write(cx, ev, at, false, |h, args| {
+        output_args(h).iter().any(|o| args.get(*o as usize).and_then(|v| ev.constant(*v)) == Some(addr))
     })
 }
 

@@ -1,9 +1,29 @@
 //! Taint through host library routines on hand-written WAT.
 
+use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
-use wasmaudit_front::Op;
+use wasmaudit_front::{Module, Op};
 use wasmaudit_platform::{Effect, Platform};
+
+/// What the first call of `callee` in function `func` takes as its first argument (or, with
+/// `result`, gives back).
+fn at_call(
+    cx: &Context<'_>,
+    module: &Module,
+    program: &Program,
+    func: &str,
+    callee: &str,
+    result: bool,
+) -> Taint {
+    let named =
+        |name: &str| module.functions.iter().find(|f| f.name.as_deref() == Some(name)).expect("function");
+    let (f, callee) = (named(func), named(callee).index);
+    let at = f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call");
+    let values = program.values(f.index).expect("values");
+    let v = if result { values.results(at)[0] } else { values.operands(at)[0] };
+    cx.dataflow().funcs[f.index as usize].value(v)
+}
 
 /// EOSIO's `memcpy` is a host import: the bytes it copies keep what they carry, at the same
 /// distance from the destination as from the source; a soft-float routine's result carries its
@@ -105,11 +125,7 @@ fn a_read_through_merged_pointers_sees_each_pointers_writes() {
     let module = wasmaudit_front::parse(&bytes).expect("valid module");
     let program = Program::build(&module);
     let cx = Context::new(&module, &program, Platform::Eosio);
-    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
-    let sink = module.functions.iter().find(|g| g.name.as_deref() == Some("sink")).expect("sink").index;
-    let at = f.body.iter().position(|i| i.op == Op::Call(sink)).expect("call");
-    let field = program.values(f.index).expect("values").operands(at)[0];
-    let t = cx.dataflow().funcs[f.index as usize].value(field);
+    let t = at_call(&cx, &module, &program, "f", "sink", false);
     assert!(t.has(Effect::StorageRead), "field of the merged row: {t:?}");
 }
 
@@ -211,12 +227,7 @@ fn a_reused_slot_does_not_flow_back() {
     let module = wasmaudit_front::parse(&bytes).expect("valid module");
     let program = Program::build(&module);
     let cx = Context::new(&module, &program, Platform::Eosio);
-    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
-    let arg_of = |name: &str| {
-        let callee = module.functions.iter().find(|g| g.name.as_deref() == Some(name)).expect("callee").index;
-        let at = f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call");
-        cx.dataflow().funcs[f.index as usize].value(program.values(f.index).expect("values").operands(at)[0])
-    };
+    let arg_of = |name: &str| at_call(&cx, &module, &program, "f", name, false);
     let first = arg_of("first");
     assert!(first.has(Effect::Input) && !first.has(Effect::SelfId), "first read: {first:?}");
     let second = arg_of("second");
@@ -306,11 +317,7 @@ fn a_comparison_of_host_buffers_carries_what_they_hold() {
     let module = wasmaudit_front::parse(&bytes).expect("valid module");
     let program = Program::build(&module);
     let cx = Context::new(&module, &program, Platform::Multiversx);
-    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("only_owner")).expect("f");
-    let eq = module.functions.iter().find(|g| g.name.as_deref() == Some("eq")).expect("eq").index;
-    let at = f.body.iter().position(|i| i.op == Op::Call(eq)).expect("call");
-    let verdict = program.values(f.index).expect("values").results(at)[0];
-    let t = cx.dataflow().funcs[f.index as usize].value(verdict);
+    let t = at_call(&cx, &module, &program, "only_owner", "eq", true);
     assert!(t.has(Effect::CallerId), "mBufferEq(caller, owner): {t:?}");
 }
 
@@ -355,14 +362,7 @@ fn low_bits_of_block_data_are_a_draw() {
     let module = wasmaudit_front::parse(&bytes).expect("valid module");
     let program = Program::build(&module);
     let cx = Context::new(&module, &program, Platform::Eosio);
-    let f = module.functions.iter().find(|f| f.name.as_deref() == Some("f")).expect("f");
-    let values = program.values(f.index).expect("values");
-    let ft = &cx.dataflow().funcs[f.index as usize];
-    let arg_of = |name: &str| {
-        let callee = module.functions.iter().find(|g| g.name.as_deref() == Some(name)).expect("callee").index;
-        let at = f.body.iter().position(|i| i.op == Op::Call(callee)).expect("call");
-        ft.value(values.operands(at)[0])
-    };
+    let arg_of = |name: &str| at_call(&cx, &module, &program, "f", name, false);
     for (name, draw) in [("coin", true), ("coin32", true), ("flag", false), ("leb", false)] {
         let t = arg_of(name);
         assert!(t.has(Effect::BlockInfo), "{name}: {t:?}");
