@@ -859,6 +859,16 @@ impl Walker<'_, '_> {
             }
             _ => Sym::Unknown,
         };
+        // An expression of `apply`'s arguments that always equals one of them or a constant
+        // (a mixed boolean-arithmetic identity, an opaque predicate), whatever its shape.
+        let out = match (out, op, results.first()) {
+            (
+                Sym::Unknown,
+                Op::Binary(..) | Op::Compare(..) | Op::Unary(..) | Op::Convert(_) | Op::Select,
+                Some(r),
+            ) => opaque(fr, self.cx.evaluator(fr.func), *r).unwrap_or(Sym::Unknown),
+            (out, ..) => out,
+        };
         for r in results {
             // `local.get` and friends "produce" an existing value: leave it as it is.
             if matches!(fr.values.def(r), ValueDef::Result { instr, .. } if *instr == i) {
@@ -1670,6 +1680,141 @@ fn extend(c: i64, kind: wasmaudit_front::LoadKind) -> i64 {
     } else {
         v
     }
+}
+
+/// Nodes of an expression [`opaque`] evaluates.
+const MAX_OPAQUE_NODES: usize = 64;
+/// Inputs each expression is evaluated on.
+const OPAQUE_SAMPLES: usize = 48;
+
+/// What the pure expression `v` of the frame's function always equals, when it is computed from
+/// one of `apply`'s arguments (or `current_receiver`) and constants only, through arithmetic,
+/// comparisons, conversions and selects of at least three operations: that argument, when the
+/// expression returns it for every input tried, or a constant, when it returns the same value
+/// for every input. The expression is evaluated on [`OPAQUE_SAMPLES`] inputs (edge values and a
+/// fixed pseudo-random sequence), which needs no solver; the SMT checks can prove it.
+fn opaque(fr: &Frame<'_>, ev: Option<&wasmaudit_flow::Evaluator<'_>>, v: ValueId) -> Option<Sym> {
+    let ev = ev?;
+    let body = ev.func.body.as_slice();
+    // Post-order nodes; the single symbolic input.
+    let mut order: Vec<ValueId> = Vec::new();
+    let mut seen: BTreeSet<ValueId> = BTreeSet::new();
+    let mut input: Option<(ValueId, Sym)> = None;
+    let mut stack = vec![(v, false)];
+    while let Some((x, expanded)) = stack.pop() {
+        if expanded {
+            order.push(x);
+            continue;
+        }
+        if !seen.insert(x) {
+            continue;
+        }
+        if seen.len() > MAX_OPAQUE_NODES {
+            return None;
+        }
+        if ev.constant(x).is_some() {
+            order.push(x);
+            continue;
+        }
+        if let Some(Some(sym @ (Sym::Receiver | Sym::Code | Sym::Action | Sym::SelfId))) =
+            fr.vals.get(x as usize)
+        {
+            match input {
+                Some((y, _)) if y != x => return None,
+                _ => input = Some((x, *sym)),
+            }
+            order.push(x);
+            continue;
+        }
+        let ValueDef::Result { instr, index: 0 } = fr.values.def(x) else { return None };
+        if !matches!(
+            body.get(*instr).map(|i| &i.op),
+            Some(Op::Binary(..) | Op::Compare(..) | Op::Unary(..) | Op::Convert(_) | Op::Select)
+        ) {
+            return None;
+        }
+        stack.push((x, true));
+        stack.extend(fr.values.operands(*instr).iter().map(|o| (*o, false)));
+    }
+    let (leaf, sym) = input?;
+    if order.len() < 4 {
+        return None;
+    }
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut samples: Vec<i64> = vec![0, 1, -1, i64::MIN, i64::MAX, 0x5530_ea03_3482_a600];
+    while samples.len() < OPAQUE_SAMPLES {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        samples.push(state as i64);
+    }
+    let mut first: Option<i64> = None;
+    let (mut identity, mut constant) = (true, true);
+    for x in samples {
+        let mut env: BTreeMap<ValueId, i64> = BTreeMap::new();
+        for &n in &order {
+            let value = if n == leaf {
+                x
+            } else if let Some(c) = ev.constant(n) {
+                c
+            } else {
+                let ValueDef::Result { instr, .. } = fr.values.def(n) else { return None };
+                let ops: Vec<i64> =
+                    fr.values.operands(*instr).iter().map(|o| env.get(o).copied()).collect::<Option<_>>()?;
+                concrete(&body.get(*instr)?.op, &ops)?
+            };
+            env.insert(n, value);
+        }
+        let r = *env.get(&v)?;
+        identity &= r == x;
+        constant &= *first.get_or_insert(r) == r;
+        if !identity && !constant {
+            return None;
+        }
+    }
+    if identity {
+        return Some(sym);
+    }
+    first.filter(|_| constant).map(Sym::Const)
+}
+
+/// One operation on concrete operands (`i32` values sign-extended in `i64`).
+fn concrete(op: &Op, ops: &[i64]) -> Option<i64> {
+    Some(match (op, ops) {
+        (Op::Binary(w, b), [x, y]) => fold(*w, *b, *x, *y)?,
+        (Op::Compare(w, c), [x, y]) => i64::from(wasmaudit_flow::compare(*w, *c, *x, *y)),
+        (Op::Unary(w, u), [x]) => {
+            let bits = |v: i64| match w {
+                Width::I32 => u64::from(v as u32),
+                Width::I64 => v as u64,
+            };
+            let n = match w {
+                Width::I32 => 32,
+                Width::I64 => 64,
+            };
+            let r = match u {
+                UnOp::Eqz => i64::from(bits(*x) == 0),
+                UnOp::Popcnt => i64::from(bits(*x).count_ones()),
+                UnOp::Clz => i64::from(bits(*x).leading_zeros()) - (64 - n),
+                UnOp::Ctz => i64::from(bits(*x).trailing_zeros().min(n as u32)),
+                UnOp::Extend8S => i64::from(*x as i8),
+                UnOp::Extend16S => i64::from(*x as i16),
+                UnOp::Extend32S => i64::from(*x as i32),
+            };
+            truncate(*w, r)
+        }
+        (Op::Convert(ConvOp::I32WrapI64), [x]) => i64::from(*x as i32),
+        (Op::Convert(ConvOp::I64ExtendI32U), [x]) => i64::from(*x as u32),
+        (Op::Convert(ConvOp::I64ExtendI32S), [x]) => i64::from(*x as i32),
+        (Op::Select, [a, b, c]) => {
+            if *c as i32 != 0 {
+                *a
+            } else {
+                *b
+            }
+        }
+        _ => return None,
+    })
 }
 
 fn truncate(w: Width, c: i64) -> i64 {

@@ -1,0 +1,62 @@
+//! EOSIO dispatch recovery through expressions that hide `apply`'s arguments.
+
+use wasmaudit_detect::Context;
+use wasmaudit_flow::Program;
+use wasmaudit_front::Op;
+use wasmaudit_platform::Platform;
+
+/// `transfer` as an `eosio::name`.
+const TRANSFER: i64 = 0xcdcd_3c2d_5700_0000_u64 as i64;
+
+/// The action reaches its comparison through a mixed boolean-arithmetic identity
+/// (`(x | k) + (x & k) - k` is `x` in wrapping arithmetic), and an opaque predicate
+/// (`(x * (x + 1)) & 1 == 0`, always true) guards the call: the handler is still known to run for
+/// `transfer` only, whatever the shape of the expressions.
+#[test]
+fn an_identity_of_the_action_names_the_handler() {
+    let src = format!(
+        r#"(module
+          (import "env" "prints" (func $handler (param i32)))
+          (memory 1)
+          (func $apply (export "apply") (param $receiver i64) (param $code i64) (param $action i64)
+            (local $x i64)
+            local.get $action
+            i64.const 12345
+            i64.or
+            local.get $action
+            i64.const 12345
+            i64.and
+            i64.add
+            i64.const 12345
+            i64.sub
+            local.set $x
+            local.get $x
+            i64.const {TRANSFER}
+            i64.eq
+            if
+              local.get $code
+              local.get $code
+              i64.const 1
+              i64.add
+              i64.mul
+              i64.const 1
+              i64.and
+              i64.eqz
+              if
+                i32.const 0
+                call $handler
+              end
+            end))"#
+    );
+    let bytes = wat::parse_str(src).expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let apply = module.functions.iter().find(|f| f.name.as_deref() == Some("apply")).expect("apply");
+    let handler =
+        module.functions.iter().find(|f| f.name.as_deref() == Some("handler")).expect("handler").index;
+    let site = apply.body.iter().position(|i| i.op == Op::Call(handler)).expect("call");
+    let dispatch = wasmaudit_detect::eosio_dispatch::dispatch(&cx);
+    let actions = dispatch.call_actions.get(&(apply.index, site)).cloned().unwrap_or_default();
+    assert_eq!(actions, vec![TRANSFER as u64], "{:?}", dispatch.call_actions);
+}
