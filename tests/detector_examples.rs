@@ -229,3 +229,53 @@ fn an_ignored_status_with_nothing_committed_is_not_reported() {
         report.findings
     );
 }
+
+/// A verdict that is tested but does not gate the state change is reported, unless a check of
+/// the caller already protects that change (the signature is then defense in depth).
+#[test]
+fn a_non_gating_verdict_behind_a_caller_check_is_not_reported() {
+    let module = |guard: &str| {
+        format!(
+            r#"(module
+              (import "env" "ed25519_verify" (func $verify (param i64 i64 i64 i64 i64 i64) (result i64)))
+              (import "env" "log_utf8" (func $log (param i64 i64)))
+              (import "env" "storage_write" (func $write (param i64 i64 i64 i64 i64) (result i64)))
+              (import "env" "predecessor_account_id" (func $pred (param i64)))
+              (import "env" "read_register" (func $read_register (param i64 i64)))
+              (import "env" "panic_utf8" (func $panic (param i64 i64)))
+              (memory 1)
+              (export "memory" (memory 0))
+              (func $execute (export "execute_signed")
+                i64.const 64 i64.const 0 i64.const 32 i64.const 256 i64.const 32 i64.const 512
+                call $verify
+                i64.eqz
+                if                      ;; an invalid signature is only logged
+                  i64.const 7
+                  i64.const 1024
+                  call $log
+                end
+                {guard}
+                i64.const 4 i64.const 2048 i64.const 8 i64.const 4096 i64.const 0
+                call $write
+                drop))"#
+        )
+    };
+    let open = module("");
+    let report = scan("verdict not gating", &wat::parse_str(open).expect("valid WAT"));
+    assert!(
+        report.findings.iter().any(|f| f.detector.name == "unchecked-signature"),
+        "{:#?}",
+        report.findings
+    );
+    let owner_only = module(
+        "i64.const 0 call $pred i64.const 0 i64.const 128 call $read_register \
+         i32.const 128 i64.load i32.const 160 i64.load i64.ne \
+         if i64.const 5 i64.const 1024 call $panic unreachable end",
+    );
+    let report = scan("verdict behind an owner check", &wat::parse_str(owner_only).expect("valid WAT"));
+    assert!(
+        report.findings.iter().all(|f| f.detector.name != "unchecked-signature"),
+        "{:#?}",
+        report.findings
+    );
+}

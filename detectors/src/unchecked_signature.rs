@@ -28,7 +28,8 @@ pub static META: DetectorMeta = DetectorMeta {
             (dropped), and a verdict that decides a guard while a state change after the \
             verification in the same function (a storage write, transfer, external call, upgrade, \
             termination or key action, directly or through a call) is not protected by any guard \
-            carrying the verdict.",
+            carrying the verdict, nor by a check of the caller (`require_auth`, an asserted \
+            `has_auth`, a caller comparison: the signature is then defense in depth).",
         why_bad: "A signature check whose outcome is not enforced accepts every signature. \
             Meta-transactions, permits, oracle reports and multisig approvals then execute for \
             anyone, which breaks the key-management requirement that only the key holder can \
@@ -106,7 +107,9 @@ impl Checker<'_, '_> {
                 }
                 let Some(&callee) = targets.iter().find(|t| self.changes_state.contains(t)) else { continue };
                 changes = true;
-                if guards.labels_protecting(cx, func, *s) & sv == 0 {
+                // A state change already behind a check of the caller (`require_auth`, an
+                // asserted `has_auth`) does not rest on the signature: it is defense in depth.
+                if guards.labels_protecting(cx, func, *s) & (sv | wasmaudit_detect::taint::IDENTITY) == 0 {
                     return Verdict::NotGating { func, callee };
                 }
             }
