@@ -132,6 +132,12 @@ fn expectation_markers_parse() {
     );
 }
 
+/// Whether `detector` reports anything on the WAT module `src` (`label` names it in failures).
+fn reports(label: &str, src: &str, detector: &str) -> bool {
+    let report = scan(label, &wat::parse_str(src).unwrap_or_else(|e| panic!("{label}: invalid WAT: {e}")));
+    report.findings.iter().any(|f| f.detector.name == detector)
+}
+
 /// Rollback needs chance: the guessing game of `corpus/rollback/eosio-3` with the tapos prefix
 /// taken out of its roll decides the payout by the stored seed alone, which anyone can read before
 /// guessing, and calls nothing that reads chance: no rollback finding.
@@ -147,11 +153,8 @@ fn rollback_without_any_chance_source_is_not_reported() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(!no_chance.contains("call $tapos"), "the chance source is taken out");
-    let wasm = wat::parse_str(&no_chance).expect("valid WAT without the chance source");
-    let report = scan("rollback/eosio-3 without chance", &wasm);
-    assert!(report.findings.iter().all(|f| f.detector.name != "rollback"), "{:#?}", report.findings);
-    let with = scan("rollback/eosio-3", &wat::parse_str(&wat).expect("valid WAT"));
-    assert!(with.findings.iter().any(|f| f.detector.name == "rollback"), "the example itself is reported");
+    assert!(!reports("rollback/eosio-3 without chance", &no_chance, "rollback"));
+    assert!(reports("rollback/eosio-3", &wat, "rollback"), "the example itself is reported");
 }
 
 /// An upgrade to code fixed in the module (a hash of constant bytes) is not an open door: whoever
@@ -175,19 +178,9 @@ fn an_upgrade_to_fixed_code_is_not_reported() {
         )
     };
     let fixed = module("i64.const 4503599627370500 i64.const 25769803780 call $bytes_new call $sha256");
-    let report = scan("fixed upgrade", &wat::parse_str(fixed).expect("valid WAT"));
-    assert!(
-        report.findings.iter().all(|f| f.detector.name != "unprotected-upgrade"),
-        "{:#?}",
-        report.findings
-    );
+    assert!(!reports("fixed upgrade", &fixed, "unprotected-upgrade"));
     let chosen = module("local.get $hash");
-    let report = scan("chosen upgrade", &wat::parse_str(chosen).expect("valid WAT"));
-    assert!(
-        report.findings.iter().any(|f| f.detector.name == "unprotected-upgrade"),
-        "{:#?}",
-        report.findings
-    );
+    assert!(reports("chosen upgrade", &chosen, "unprotected-upgrade"));
 }
 
 /// A dropped `try_call` status matters only when the transaction commits something that assumed
@@ -215,19 +208,9 @@ fn an_ignored_status_with_nothing_committed_is_not_reported() {
         )
     };
     let pure = module("");
-    let report = scan("pure try_call", &wat::parse_str(pure).expect("valid WAT"));
-    assert!(
-        report.findings.iter().all(|f| f.detector.name != "unhandled-call-result"),
-        "{:#?}",
-        report.findings
-    );
+    assert!(!reports("pure try_call", &pure, "unhandled-call-result"));
     let commits = module("local.get $c local.get $a i64.const 2 call $put drop");
-    let report = scan("try_call then write", &wat::parse_str(commits).expect("valid WAT"));
-    assert!(
-        report.findings.iter().any(|f| f.detector.name == "unhandled-call-result"),
-        "{:#?}",
-        report.findings
-    );
+    assert!(reports("try_call then write", &commits, "unhandled-call-result"));
 }
 
 /// A verdict that is tested but does not gate the state change is reported, unless a check of
@@ -261,21 +244,11 @@ fn a_non_gating_verdict_behind_a_caller_check_is_not_reported() {
         )
     };
     let open = module("");
-    let report = scan("verdict not gating", &wat::parse_str(open).expect("valid WAT"));
-    assert!(
-        report.findings.iter().any(|f| f.detector.name == "unchecked-signature"),
-        "{:#?}",
-        report.findings
-    );
+    assert!(reports("verdict not gating", &open, "unchecked-signature"));
     let owner_only = module(
         "i64.const 0 call $pred i64.const 0 i64.const 128 call $read_register \
          i32.const 128 i64.load i32.const 160 i64.load i64.ne \
          if i64.const 5 i64.const 1024 call $panic unreachable end",
     );
-    let report = scan("verdict behind an owner check", &wat::parse_str(owner_only).expect("valid WAT"));
-    assert!(
-        report.findings.iter().all(|f| f.detector.name != "unchecked-signature"),
-        "{:#?}",
-        report.findings
-    );
+    assert!(!reports("verdict behind an owner check", &owner_only, "unchecked-signature"));
 }
