@@ -391,14 +391,7 @@ impl Analysis<'_, '_> {
             }
             // A borrow or carry of the low limb (`a_lo < b_lo`) that the high limb's checked
             // operation takes in, and whose overflow test decides a branch.
-            let flows = self.derived(func, &[cr], 4);
-            let tested = f.body.iter().enumerate().any(|(k, ins)| {
-                k != c
-                    && matches!(ins.op, Op::Compare(..))
-                    && values.operands(k).iter().any(|o| flows.contains(o))
-                    && values.results(k).first().is_some_and(|r| self.decides_control(func, *r))
-            });
-            if tested {
+            if self.compared(func, &[cr], &[]) {
                 return true;
             }
         }

@@ -1761,7 +1761,7 @@ fn opaque(fr: &Frame<'_>, ev: Option<&wasmaudit_flow::Evaluator<'_>>, v: ValueId
                 let ValueDef::Result { instr, .. } = fr.values.def(n) else { return None };
                 let ops: Vec<i64> =
                     fr.values.operands(*instr).iter().map(|o| env.get(o).copied()).collect::<Option<_>>()?;
-                concrete(&body.get(*instr)?.op, &ops)?
+                wasmaudit_flow::eval_op(&body.get(*instr)?.op, &ops)?
             };
             env.insert(n, value);
         }
@@ -1776,45 +1776,6 @@ fn opaque(fr: &Frame<'_>, ev: Option<&wasmaudit_flow::Evaluator<'_>>, v: ValueId
         return Some(sym);
     }
     first.filter(|_| constant).map(Sym::Const)
-}
-
-/// One operation on concrete operands (`i32` values sign-extended in `i64`).
-fn concrete(op: &Op, ops: &[i64]) -> Option<i64> {
-    Some(match (op, ops) {
-        (Op::Binary(w, b), [x, y]) => fold(*w, *b, *x, *y)?,
-        (Op::Compare(w, c), [x, y]) => i64::from(wasmaudit_flow::compare(*w, *c, *x, *y)),
-        (Op::Unary(w, u), [x]) => {
-            let bits = |v: i64| match w {
-                Width::I32 => u64::from(v as u32),
-                Width::I64 => v as u64,
-            };
-            let n = match w {
-                Width::I32 => 32,
-                Width::I64 => 64,
-            };
-            let r = match u {
-                UnOp::Eqz => i64::from(bits(*x) == 0),
-                UnOp::Popcnt => i64::from(bits(*x).count_ones()),
-                UnOp::Clz => i64::from(bits(*x).leading_zeros()) - (64 - n),
-                UnOp::Ctz => i64::from(bits(*x).trailing_zeros().min(n as u32)),
-                UnOp::Extend8S => i64::from(*x as i8),
-                UnOp::Extend16S => i64::from(*x as i16),
-                UnOp::Extend32S => i64::from(*x as i32),
-            };
-            truncate(*w, r)
-        }
-        (Op::Convert(ConvOp::I32WrapI64), [x]) => i64::from(*x as i32),
-        (Op::Convert(ConvOp::I64ExtendI32U), [x]) => i64::from(*x as u32),
-        (Op::Convert(ConvOp::I64ExtendI32S), [x]) => i64::from(*x as i32),
-        (Op::Select, [a, b, c]) => {
-            if *c as i32 != 0 {
-                *a
-            } else {
-                *b
-            }
-        }
-        _ => return None,
-    })
 }
 
 fn truncate(w: Width, c: i64) -> i64 {
@@ -1836,58 +1797,11 @@ fn binary(w: Width, op: BinOp, x: Sym, y: Sym) -> Sym {
         }
         (BinOp::Sub, Sym::DataPtr(k), Sym::Const(c)) => Sym::DataPtr(k.wrapping_sub(c)),
         (BinOp::Sub, Sym::DataPtr(a), Sym::DataPtr(b)) => Sym::Const(truncate(w, a.wrapping_sub(b))),
-        (_, Sym::Const(a), Sym::Const(b)) => fold(w, op, a, b).map_or(Sym::Unknown, Sym::Const),
+        (_, Sym::Const(a), Sym::Const(b)) => {
+            wasmaudit_flow::eval_op(&Op::Binary(w, op), &[a, b]).map_or(Sym::Unknown, Sym::Const)
+        }
         _ => Sym::Unknown,
     }
-}
-
-fn fold(w: Width, op: BinOp, a: i64, b: i64) -> Option<i64> {
-    let shift = match w {
-        Width::I32 => (b & 31) as u32,
-        Width::I64 => (b & 63) as u32,
-    };
-    let r = match op {
-        BinOp::Add => a.wrapping_add(b),
-        BinOp::Sub => a.wrapping_sub(b),
-        BinOp::Mul => a.wrapping_mul(b),
-        BinOp::And => a & b,
-        BinOp::Or => a | b,
-        BinOp::Xor => a ^ b,
-        BinOp::Shl => a.wrapping_shl(shift),
-        BinOp::ShrU => match w {
-            Width::I32 => i64::from((a as u32).wrapping_shr(shift)),
-            Width::I64 => (a as u64).wrapping_shr(shift) as i64,
-        },
-        BinOp::ShrS => match w {
-            Width::I32 => i64::from((a as i32).wrapping_shr(shift)),
-            Width::I64 => a.wrapping_shr(shift),
-        },
-        BinOp::Rotl => match w {
-            Width::I32 => i64::from((a as u32).rotate_left(shift)),
-            Width::I64 => (a as u64).rotate_left(shift) as i64,
-        },
-        BinOp::Rotr => match w {
-            Width::I32 => i64::from((a as u32).rotate_right(shift)),
-            Width::I64 => (a as u64).rotate_right(shift) as i64,
-        },
-        BinOp::DivU => match w {
-            Width::I32 => i64::from((a as u32).checked_div(b as u32)?),
-            Width::I64 => (a as u64).checked_div(b as u64)? as i64,
-        },
-        BinOp::RemU => match w {
-            Width::I32 => i64::from((a as u32).checked_rem(b as u32)?),
-            Width::I64 => (a as u64).checked_rem(b as u64)? as i64,
-        },
-        BinOp::DivS => match w {
-            Width::I32 => i64::from((a as i32).checked_div(b as i32)?),
-            Width::I64 => a.checked_div(b)?,
-        },
-        BinOp::RemS => match w {
-            Width::I32 => i64::from((a as i32).checked_rem(b as i32)?),
-            Width::I64 => a.checked_rem(b)?,
-        },
-    };
-    Some(truncate(w, r))
 }
 
 fn compare(w: Width, op: CmpOp, x: Sym, y: Sym) -> Sym {

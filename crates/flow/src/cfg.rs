@@ -427,8 +427,13 @@ impl Cfg {
         r.bits[ca * r.words + e / 64] & (1 << (e % 64)) != 0
     }
 
-    /// Whether block `to` is reachable from block `from` (itself included), breadth-first.
+    /// Whether block `to` is reachable from block `from` (itself included): by the reach sets,
+    /// or breadth-first in a function too large for them.
     pub fn reaches(&self, from: BlockId, to: BlockId) -> bool {
+        if let Some(r) = self.reach() {
+            let (cf, t) = (r.comp[from.index()] as usize, to.index());
+            return r.bits[cf * r.words + t / 64] & (1 << (t % 64)) != 0;
+        }
         let mut seen = vec![false; self.num_blocks()];
         let mut queue = std::collections::VecDeque::from([from]);
         while let Some(b) = queue.pop_front() {

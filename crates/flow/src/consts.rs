@@ -197,12 +197,10 @@ impl<'a> Evaluator<'a> {
         let ops = self.values.operands(instr);
         let c = |k: usize| ops.get(k).and_then(|o| self.constant_at(*o, depth + 1));
         match self.op(instr)? {
-            Op::Binary(w, op) => binary(*w, *op, c(0)?, c(1)?),
-            Op::Compare(w, op) => Some(compare(*w, *op, c(0)?, c(1)?) as i64),
-            Op::Unary(w, op) => unary(*w, *op, c(0)?),
-            Op::Convert(ConvOp::I32WrapI64) => Some(i64::from(c(0)? as i32)),
-            Op::Convert(ConvOp::I64ExtendI32U) => Some(i64::from(c(0)? as u32)),
-            Op::Convert(ConvOp::I64ExtendI32S) => Some(i64::from(c(0)? as i32)),
+            op @ (Op::Binary(..) | Op::Compare(..) | Op::Unary(..) | Op::Convert(_)) => {
+                let args: Vec<i64> = (0..ops.len()).map(c).collect::<Option<_>>()?;
+                eval_op(op, &args)
+            }
             Op::Select => {
                 if c(2)? != 0 {
                     c(0)
@@ -352,6 +350,22 @@ fn binary(w: Width, op: BinOp, a: i64, b: i64) -> Option<i64> {
                 BinOp::Rotr => ua.rotate_right((ub % 64) as u32) as i64,
             })
         }
+    }
+}
+
+/// One pure integer operation (arithmetic, comparison, unary, integer conversion, `select`) on
+/// concrete operands; `i32` values are sign-extended in `i64`. `None` for anything else, or a
+/// trapping division.
+pub fn eval_op(op: &Op, args: &[i64]) -> Option<i64> {
+    match (op, args) {
+        (Op::Binary(w, op), [a, b]) => binary(*w, *op, *a, *b),
+        (Op::Compare(w, op), [a, b]) => Some(compare(*w, *op, *a, *b) as i64),
+        (Op::Unary(w, op), [a]) => unary(*w, *op, *a),
+        (Op::Convert(ConvOp::I32WrapI64), [a]) => Some(i64::from(*a as i32)),
+        (Op::Convert(ConvOp::I64ExtendI32U), [a]) => Some(i64::from(*a as u32)),
+        (Op::Convert(ConvOp::I64ExtendI32S), [a]) => Some(i64::from(*a as i32)),
+        (Op::Select, [a, b, c]) => Some(if *c as i32 != 0 { *a } else { *b }),
+        _ => None,
     }
 }
 

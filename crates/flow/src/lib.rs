@@ -13,7 +13,7 @@ pub mod values;
 
 pub use callgraph::{CallGraph, CallSite};
 pub use cfg::{Block, BlockId, Cfg, EdgeKind};
-pub use consts::{compare, extend, Addr, Base, Evaluator};
+pub use consts::{compare, eval_op, extend, Addr, Base, Evaluator};
 pub use values::{FunctionValues, LiftContext, ValueDef, ValueId};
 
 use std::collections::{BTreeMap, BTreeSet};
