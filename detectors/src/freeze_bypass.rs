@@ -108,13 +108,11 @@ fn failure_says_paused(cx: &Context<'_>, func: u32, instr: usize, is_branch: boo
         return false;
     };
     let says = |addr: i64| {
-        let Some(bytes) = u64::try_from(addr).ok().and_then(|a| cx.module.data_at(a, 1).map(|_| a)) else {
+        let Some(bytes) = u64::try_from(addr).ok().and_then(|a| cx.module.data_from(a, MAX_MESSAGE)) else {
             return false;
         };
-        let text: Vec<u8> = (0..MAX_MESSAGE as u64)
-            .map_while(|k| cx.module.data_at(bytes + k, 1).map(|b| b[0]))
-            .take_while(|b| b.is_ascii_graphic() || *b == b' ')
-            .collect();
+        let text: Vec<u8> =
+            bytes.iter().copied().take_while(|b| b.is_ascii_graphic() || *b == b' ').collect();
         let lower = String::from_utf8_lossy(&text).to_ascii_lowercase();
         text.len() >= 4 && PAUSED_WORDS.iter().any(|w| lower.contains(w))
     };

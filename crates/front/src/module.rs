@@ -246,6 +246,15 @@ impl Module {
     }
 
     /// Whether any custom section with this name exists.
+    /// The data-segment bytes from `addr` to the end of its segment, at most `max` of them.
+    pub fn data_from(&self, addr: u64, max: usize) -> Option<&[u8]> {
+        self.data.iter().find_map(|d| {
+            let rel = usize::try_from(addr.checked_sub(d.offset?)?).ok()?;
+            let rest = d.bytes.get(rel..).filter(|r| !r.is_empty())?;
+            Some(&rest[..rest.len().min(max)])
+        })
+    }
+
     pub fn has_custom_section(&self, name: &str) -> bool {
         self.custom_sections.iter().any(|c| c.name == name)
     }
