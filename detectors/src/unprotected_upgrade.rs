@@ -96,9 +96,5 @@ fn fixed_code(cx: &Context<'_>, func: u32, instr: usize) -> bool {
         return true;
     }
     let t = cx.dataflow().funcs.get(func as usize).map(|ft| ft.value(arg)).unwrap_or_default();
-    t.labels == wasmaudit_detect::taint::label(Effect::Crypto)
-        && t.params == 0
-        && t.param_mem == 0
-        && t.param_reg == 0
-        && t.entry_reg == 0
+    t == wasmaudit_detect::taint::Taint::of(wasmaudit_detect::taint::label(Effect::Crypto))
 }
