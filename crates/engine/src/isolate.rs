@@ -1,6 +1,6 @@
 //! Running one file's analysis so that nothing it does can take the batch down: a panic becomes
-//! a value, and with a time limit the analysis runs on a thread of its own that is abandoned when
-//! the limit passes.
+//! a value, and with a time limit the analysis runs on an analysis thread (one per calling
+//! thread, reused from file to file) that is abandoned when the limit passes.
 //!
 //! An abandoned thread cannot be stopped from outside (Rust has no safe thread cancellation), so
 //! it keeps running until its analysis ends or the process exits. The analyses also carry their
@@ -52,33 +52,75 @@ pub(crate) fn run_inline<T>(job: impl FnOnce() -> T) -> Result<T, Interrupted> {
     catch_unwind(AssertUnwindSafe(job)).map_err(|p| Interrupted::Panicked(panic_message(p.as_ref())))
 }
 
-/// Runs `job` on a fresh thread and waits at most `limit` for it. On time-out the thread is
-/// left to finish on its own and its result is dropped.
+/// A job handed to an analysis thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+std::thread_local! {
+    /// The analysis thread that serves jobs from this thread: kept between jobs, so a batch does
+    /// not start a thread (and warm a fresh allocator heap) per file; replaced after a time-out.
+    static LANE: std::cell::RefCell<Option<mpsc::Sender<Job>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts an analysis thread that runs the jobs sent to it, one at a time, until the sender is
+/// dropped.
+fn start_lane() -> std::io::Result<mpsc::Sender<Job>> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new().name("wasmaudit-analysis".to_string()).stack_size(ANALYSIS_STACK).spawn(
+        move || {
+            while let Ok(job) = rx.recv() {
+                job();
+            }
+        },
+    )?;
+    Ok(tx)
+}
+
+/// Runs `job` on this thread's analysis thread and waits at most `limit` for it. On time-out
+/// the thread is left to finish on its own (its result is dropped, then it ends) and the next
+/// job gets a new one.
 pub(crate) fn run_with_time_limit<T: Send + 'static>(
     limit: Duration,
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Interrupted> {
     let start = std::time::Instant::now();
     let (tx, rx) = mpsc::sync_channel(1);
-    let spawned = std::thread::Builder::new()
-        .name("wasmaudit-analysis".to_string())
-        .stack_size(ANALYSIS_STACK)
-        .spawn(move || {
-            // The receiver is gone when the caller gave up waiting: nobody wants the result.
-            let _ = tx.send(run_inline(job));
-        });
-    if let Err(e) = spawned {
-        return Err(Interrupted::NoThread(e.to_string()));
-    }
+    let mut job: Option<Job> = Some(Box::new(move || {
+        // The receiver is gone when the caller gave up waiting: nobody wants the result.
+        let _ = tx.send(run_inline(job));
+    }));
+    let sent = LANE.with(|lane| {
+        let mut lane = lane.borrow_mut();
+        // A lane whose thread is gone gives the job back: start another once.
+        for _ in 0..2 {
+            let sender = match lane.take() {
+                Some(s) => s,
+                None => start_lane().map_err(|e| Interrupted::NoThread(e.to_string()))?,
+            };
+            match sender.send(job.take().ok_or_else(|| Interrupted::NoThread("no job".to_string()))?) {
+                Ok(()) => {
+                    *lane = Some(sender);
+                    return Ok(());
+                }
+                Err(mpsc::SendError(back)) => job = Some(back),
+            }
+        }
+        Err(Interrupted::NoThread("the analysis thread is gone".to_string()))
+    });
+    sent?;
+    let abandon = || LANE.with(|lane| lane.borrow_mut().take());
     match rx.recv_timeout(limit) {
         // A result that came in after the limit had passed is over the limit too (on a loaded
         // machine a quick job can be done before the wait even starts): the outcome does not
         // depend on scheduling.
         Ok(_) if start.elapsed() > limit => Err(Interrupted::TimedOut(limit)),
         Ok(result) => result,
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(Interrupted::TimedOut(limit)),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            abandon();
+            Err(Interrupted::TimedOut(limit))
+        }
         // The thread ended without sending: only possible if it died outside `catch_unwind`.
         Err(mpsc::RecvTimeoutError::Disconnected) => {
+            abandon();
             Err(Interrupted::Panicked("the analysis thread ended without a result".to_string()))
         }
     }
@@ -102,6 +144,11 @@ mod tests {
         assert_eq!(run_with_time_limit(Duration::from_secs(5), || 7), Ok(7));
         let r: Result<(), _> = run_with_time_limit(Duration::from_secs(5), || panic!("boom"));
         assert_eq!(r, Err(Interrupted::Panicked("boom".to_string())));
+        // The thread that caught the panic serves the next job.
+        let name = || std::thread::current().id();
+        let (a, b) = (run_with_time_limit(Duration::from_secs(5), name), run_with_time_limit(Duration::from_secs(5), name));
+        assert_eq!(a, b);
+        assert_ne!(a, Ok(std::thread::current().id()));
         let r: Result<(), _> = run_inline(|| panic!("inline {}", 1));
         assert_eq!(r, Err(Interrupted::Panicked("inline 1".to_string())));
     }
@@ -115,6 +162,9 @@ mod tests {
         });
         assert_eq!(r, Err(Interrupted::TimedOut(Duration::from_millis(100))));
         assert!(start.elapsed() < Duration::from_secs(2), "did not wait for the job");
+        // The abandoned thread is still busy: the next job gets a thread of its own.
+        assert_eq!(run_with_time_limit(Duration::from_secs(1), || 2), Ok(2));
+        assert!(start.elapsed() < Duration::from_secs(2), "the next job waited for the abandoned one");
         assert_eq!(
             Interrupted::TimedOut(Duration::from_secs(30)).message(),
             "analysis exceeded the per-file time limit of 30 s"
