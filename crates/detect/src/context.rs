@@ -196,7 +196,19 @@ impl<'a> Context<'a> {
     }
 
     pub fn host_calls(&self, e: Effect) -> Vec<HostCall> {
-        let all = self.host_call_sites.get_or_init(|| {
+        self.all_host_calls().iter().filter(|c| c.host.has(e)).copied().collect()
+    }
+
+    /// Every direct call of a known host import in `func`, in instruction order.
+    pub fn host_calls_in(&self, func: u32) -> &[HostCall] {
+        let all = self.all_host_calls();
+        let start = all.partition_point(|c| c.func < func);
+        let end = start + all[start..].partition_point(|c| c.func == func);
+        &all[start..end]
+    }
+
+    fn all_host_calls(&self) -> &[HostCall] {
+        self.host_call_sites.get_or_init(|| {
             let mut out = Vec::new();
             for f in self.module.functions.iter().filter(|f| !f.is_import()) {
                 for (instr, callee) in self.direct_calls(f.index) {
@@ -206,8 +218,7 @@ impl<'a> Context<'a> {
                 }
             }
             out
-        });
-        all.iter().filter(|c| c.host.has(e)).copied().collect()
+        })
     }
 
     /// `(instruction index, callee)` of each direct `call` in `func`.

@@ -224,10 +224,14 @@ fn last_host_write(
     writes: impl Fn(&HostFn, &[ValueId]) -> bool,
 ) -> Option<u32> {
     let cfg = cx.program.cfg(ev.func.index)?;
-    let body = ev.func.body.get(..at)?;
-    body.iter().enumerate().rev().find_map(|(j, ins)| {
-        let Op::Call(c) = ins.op else { return None };
-        let h = cx.host_fn(c)?;
+    let calls = cx.host_calls_in(ev.func.index);
+    let before = calls.partition_point(|c| c.instr < at);
+    calls[..before].iter().rev().find_map(|c| {
+        let j = c.instr;
+        if !matches!(ev.func.body.get(j).map(|i| &i.op), Some(Op::Call(_))) {
+            return None;
+        }
+        let h = c.host;
         // A digest put there is marked as hashed (what was hashed is not followed).
         let labels = host_labels(h) | if h.has(Effect::Crypto) { label(Effect::Crypto) } else { 0 };
         ((labels != 0 || !sources_only) && writes(h, ev.values.operands(j)) && cfg.dominates(j, at))
@@ -310,6 +314,8 @@ pub struct FuncTaint {
     /// Writes by slot start: `(base, offset) → [(length, writing instruction, taint)]`, for
     /// range look-ups.
     writes: BTreeMap<(Base, i64), Vec<SlotWrite>>,
+    /// Changes made to `writes` so far (a write added or one's taint grown).
+    write_count: u64,
     /// Memo of [`pointer_params`] by base value (indexed by value id).
     pointer_params: std::cell::RefCell<Vec<Option<u64>>>,
     /// Memo of [`FuncTaint::merged_pointers`] by merge (phi) value.
@@ -562,13 +568,15 @@ impl DataFlow {
         }
         // Passes are incremental: an instruction (or phi) runs again only when something it reads
         // changed since it last ran: one of its operands, or, for an instruction that reads
-        // memory, anything at all. Skipped instructions would only have joined facts already
-        // there, so each pass ends with the facts a full pass would give.
+        // memory, a recorded write. (What a read sees besides the writes is the taint of its
+        // address's base, which reaches the address operand through constant offsets.) Skipped
+        // instructions would only have joined facts already there, so each pass ends with the
+        // facts a full pass would give.
         let stale = |stamp: &[u32], v: &ValueId, ran: u32| stamp.get(*v as usize).is_some_and(|s| *s > ran);
         let reads_memory: Vec<bool> =
             f.body.iter().enumerate().map(|(i, ins)| self.reads_memory(cx, func, i, &ins.op)).collect();
         let mut clock: u32 = 0;
-        let mut last_change: u32 = 0;
+        let mut last_write: u32 = 0;
         let mut stamp = vec![0u32; values.len()];
         let mut phi_ran: Vec<Option<u32>> = vec![None; values.len()];
         let mut ran: Vec<Option<u32>> = vec![None; f.body.len()];
@@ -588,17 +596,14 @@ impl DataFlow {
                     if ft.values[v].join(t) {
                         clock += 1;
                         stamp[v] = clock;
-                        last_change = clock;
                         changed = true;
                     }
                 }
             }
             for (i, ins) in f.body.iter().enumerate() {
                 if let Some(r) = ran[i] {
-                    let due = match reads_memory[i] {
-                        true => last_change > r,
-                        false => values.operands(i).iter().any(|o| stale(&stamp, o, r)),
-                    };
+                    let due = (reads_memory[i] && last_write > r)
+                        || values.operands(i).iter().any(|o| stale(&stamp, o, r));
                     if !due {
                         continue;
                     }
@@ -607,9 +612,12 @@ impl DataFlow {
                 let results = values.results(i);
                 before.clear();
                 before.extend(results.iter().map(|r| ft.value(*r)));
+                let writes_before = ft.write_count;
                 if self.transfer(cx, ev, values, &mut ft, &mut summary, i, &ins.op) {
                     clock += 1;
-                    last_change = clock;
+                    if ft.write_count != writes_before {
+                        last_write = clock;
+                    }
                     changed = true;
                     for (r, b) in results.iter().zip(&before) {
                         if ft.value(*r) != *b {
@@ -865,11 +873,17 @@ impl DataFlow {
         }
         let len = len.clamp(1, WINDOW);
         let slot = ft.writes.entry((addr.base, addr.offset)).or_default();
-        if let Some((_, _, t)) = slot.iter_mut().find(|(l, w, _)| *l == len && *w == at) {
-            return t.join(taint);
+        let grew = match slot.iter_mut().find(|(l, w, _)| *l == len && *w == at) {
+            Some((_, _, t)) => t.join(taint),
+            None => {
+                slot.push((len, at, taint));
+                true
+            }
+        };
+        if grew {
+            ft.write_count = ft.write_count.wrapping_add(1);
         }
-        slot.push((len, at, taint));
-        true
+        grew
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -150,7 +150,7 @@ pub enum Op {
     Convert(ConvOp),
     /// Any other instruction, with its operand-stack arity.
     Other {
-        name: Box<str>,
+        name: &'static str,
         pops: u32,
         pushes: u32,
         class: OtherClass,

@@ -73,6 +73,7 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
     let mut m = Module { size: bytes.len(), ..Module::default() };
     let mut defined_types: Vec<u32> = Vec::new();
     let mut next_body = 0usize;
+    let mut others: OtherKinds<'_> = Vec::new();
     let mut validator = Validator::new_with_features(WasmFeatures::all());
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
     let mut name_section = None;
@@ -247,7 +248,7 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
                 })?;
                 let index = m.num_imported_funcs + next_body as u32;
                 next_body += 1;
-                let f = lower_body(&body, index, type_index, &m.types, limits)?;
+                let f = lower_body(&body, index, type_index, &m.types, limits, &mut others)?;
                 m.functions.push(f);
             }
             Payload::CustomSection(c) => {
@@ -379,12 +380,17 @@ fn ref_func(expr: &ConstExpr<'_>) -> Option<u32> {
     }
 }
 
-fn lower_body(
-    body: &wasmparser::FunctionBody<'_>,
+/// Name and class of each kind of [`Op::Other`] operator met so far in a module (the name is
+/// taken from the operator's debug text, too slow to format per instruction).
+type OtherKinds<'a> = Vec<(std::mem::Discriminant<Operator<'a>>, &'static str, OtherClass)>;
+
+fn lower_body<'a>(
+    body: &wasmparser::FunctionBody<'a>,
     index: u32,
     type_index: u32,
     types: &[FuncSig],
     limits: &Limits,
+    others: &mut OtherKinds<'a>,
 ) -> Result<Function, FrontError> {
     let declared = count_locals(body)?;
     if declared > limits.max_locals as u64 {
@@ -399,7 +405,8 @@ fn lower_body(
         locals.push((count, val_type(ty)));
     }
     let mut ops = body.get_operators_reader()?;
-    let mut instrs = Vec::new();
+    // About one instruction per two bytes of code: one allocation for most bodies.
+    let mut instrs = Vec::with_capacity((body.range().len() / 2).min(limits.max_body_instructions));
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
         if instrs.len() >= limits.max_body_instructions {
@@ -408,7 +415,7 @@ fn lower_body(
                 format!("function {index} has more than {} instructions", limits.max_body_instructions),
             ));
         }
-        instrs.push(Instr { op: lower_op(&op, types), offset: offset as u32 });
+        instrs.push(Instr { op: lower_op(&op, types, others), offset: offset as u32 });
     }
     Ok(Function {
         index,
@@ -440,7 +447,7 @@ fn store(bytes: u8, value: ValType, memarg: &wasmparser::MemArg) -> Op {
     Op::Store { kind: StoreKind { bytes, value }, offset: memarg.offset, memory: memarg.memory }
 }
 
-fn lower_op(op: &Operator<'_>, types: &[FuncSig]) -> Op {
+fn lower_op<'a>(op: &Operator<'a>, types: &[FuncSig], others: &mut OtherKinds<'a>) -> Op {
     use ValType::*;
     use Width::{I32 as W32, I64 as W64};
     match op {
@@ -567,7 +574,7 @@ fn lower_op(op: &Operator<'_>, types: &[FuncSig]) -> Op {
         Operator::I32WrapI64 => Op::Convert(ConvOp::I32WrapI64),
         Operator::I64ExtendI32S => Op::Convert(ConvOp::I64ExtendI32S),
         Operator::I64ExtendI32U => Op::Convert(ConvOp::I64ExtendI32U),
-        other => lower_other(other),
+        other => lower_other(other, others),
     }
 }
 
@@ -600,10 +607,14 @@ impl wasmparser::ModuleArity for NoContext {
     }
 }
 
-fn lower_other(op: &Operator<'_>) -> Op {
-    let debug = format!("{op:?}");
-    let name = debug.split([' ', '{', '(']).next().unwrap_or("unknown").to_string();
+fn lower_other<'a>(op: &Operator<'a>, others: &mut OtherKinds<'a>) -> Op {
     let (pops, pushes) = op.operator_arity(&NoContext).unwrap_or((0, 0));
+    let kind = std::mem::discriminant(op);
+    if let Some((_, name, class)) = others.iter().find(|(k, _, _)| *k == kind) {
+        return Op::Other { name, pops, pushes, class: *class };
+    }
+    let debug = format!("{op:?}");
+    let name = intern(debug.split([' ', '{', '(']).next().unwrap_or("unknown"));
     let class =
         if name.starts_with("F32") || name.starts_with("F64") || name.contains("F32") || name.contains("F64")
         {
@@ -623,7 +634,22 @@ fn lower_other(op: &Operator<'_>) -> Op {
         } else {
             OtherClass::Misc
         };
-    Op::Other { name: name.into_boxed_str(), pops, pushes, class }
+    others.push((kind, name, class));
+    Op::Other { name, pops, pushes, class }
+}
+
+/// The one static copy of an operator name: the names are wasmparser's operator kinds, a fixed
+/// set of a few hundred, so keeping each once for the process is bounded.
+fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let Ok(mut names) = NAMES.lock() else { return "unknown" };
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(n);
+    n
 }
 
 #[cfg(test)]
