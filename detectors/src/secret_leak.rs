@@ -130,13 +130,17 @@ fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet) 
 fn secret_readers(cx: &Context<'_>) -> BTreeMap<u32, String> {
     let storage = cx.storage();
     let mut out = BTreeMap::new();
+    // The same keys recur at every call of a storage helper: each is named once.
+    let mut named: BTreeMap<&Key, Option<String>> = BTreeMap::new();
     for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
         for (_, accesses) in storage.instrs(f.index) {
             for a in accesses.iter().filter(|a| a.access == Access::Read) {
-                if let Some(text) = a.key.known().and_then(|k| key_text(cx.platform, k)) {
-                    if names_secret(&text) {
-                        out.entry(f.index).or_insert(text);
-                    }
+                let Some(k) = a.key.known() else { continue };
+                let secret = named.entry(k).or_insert_with(|| {
+                    key_text(cx.platform, k).filter(|text| names_secret(text))
+                });
+                if let Some(text) = secret {
+                    out.entry(f.index).or_insert_with(|| text.clone());
                 }
             }
         }
