@@ -429,7 +429,15 @@ fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return Vec::new();
     }
-    (0..=hay.len() - needle.len()).filter(|&i| &hay[i..i + needle.len()] == needle).collect()
+    // Overlapping occurrences too: the next search starts one byte after the last match.
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = hay.get(from..).and_then(|h| finder.find(h)) {
+        out.push(from + i);
+        from += i + 1;
+    }
+    out
 }
 
 #[cfg(test)]

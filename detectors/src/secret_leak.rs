@@ -136,9 +136,9 @@ fn secret_readers(cx: &Context<'_>) -> BTreeMap<u32, String> {
         for (_, accesses) in storage.instrs(f.index) {
             for a in accesses.iter().filter(|a| a.access == Access::Read) {
                 let Some(k) = a.key.known() else { continue };
-                let secret = named.entry(k).or_insert_with(|| {
-                    key_text(cx.platform, k).filter(|text| names_secret(text))
-                });
+                let secret = named
+                    .entry(k)
+                    .or_insert_with(|| key_text(cx.platform, k).filter(|text| names_secret(text)));
                 if let Some(text) = secret {
                     out.entry(f.index).or_insert_with(|| text.clone());
                 }

@@ -161,10 +161,12 @@ impl Guards {
                 instrs.last().is_some_and(|i| i.op == Op::Unreachable) && cfg.successors(b).next().is_none();
             traps[b.index()] = calls_trap || ends_in_trap;
         }
-        // A block whose every successor traps traps too.
+        // A block whose every successor traps traps too. Blocks are numbered in code order, so
+        // going backwards settles most of them in one pass.
+        let blocks: Vec<_> = cfg.blocks().collect();
         loop {
             let mut changed = false;
-            for (b, block) in cfg.blocks() {
+            for &(b, block) in blocks.iter().rev() {
                 if traps[b.index()] || block.is_exit {
                     continue;
                 }

@@ -382,7 +382,9 @@ impl Cfg {
                 let mut bits = vec![0u64; sccs.len() * words];
                 let mut cyclic = vec![false; sccs.len()];
                 for (c, members) in sccs.iter().enumerate() {
-                    let mut row = vec![0u64; words];
+                    // Rows of earlier components (this one's successors) are complete.
+                    let (done, rest) = bits.split_at_mut(c * words);
+                    let row = &mut rest[..words];
                     for b in members {
                         row[b.index() / 64] |= 1 << (b.index() % 64);
                         for s in self.graph.neighbors_directed(*b, Direction::Outgoing) {
@@ -391,13 +393,14 @@ impl Cfg {
                                 cyclic[c] = true;
                                 continue;
                             }
-                            for (w, x) in row.iter_mut().zip(&bits[sc * words..(sc + 1) * words]) {
-                                *w |= x;
+                            if let Some(succ) = done.get(sc * words..(sc + 1) * words) {
+                                for (w, x) in row.iter_mut().zip(succ) {
+                                    *w |= x;
+                                }
                             }
                         }
                     }
                     cyclic[c] |= members.len() > 1;
-                    bits[c * words..(c + 1) * words].copy_from_slice(&row);
                 }
                 Some(Reach { comp, cyclic, bits, words })
             })

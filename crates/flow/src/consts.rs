@@ -36,6 +36,8 @@ pub struct Evaluator<'a> {
     /// Constant of each value once evaluated (`None` before; `Some(None)`: not a constant, or
     /// under evaluation), indexed by value id.
     memo: RefCell<Vec<Option<Option<i64>>>>,
+    /// Split address of each value once asked ([`Evaluator::address`]), indexed by value id.
+    splits: RefCell<Vec<Option<Addr>>>,
     /// Stores by slot: address → (store instruction, stored value, width in bytes).
     stores: BTreeMap<Addr, Vec<(usize, ValueId, u8)>>,
     /// Stores whose address could not be split (any of them may alias any slot).
@@ -53,6 +55,7 @@ impl<'a> Evaluator<'a> {
             func,
             values,
             memo: RefCell::new(vec![None; values.len()]),
+            splits: RefCell::new(Vec::new()),
             stores: BTreeMap::new(),
             opaque_stores: 0,
             mem_addrs: vec![None; func.body.len()],
@@ -98,7 +101,21 @@ impl<'a> Evaluator<'a> {
 
     /// The address `v + offset` as base and constant offset.
     pub fn address(&self, v: ValueId, offset: u64) -> Addr {
-        let mut a = self.split(v, 0);
+        let known = self.splits.borrow().get(v as usize).copied().flatten();
+        let mut a = match known {
+            Some(a) => a,
+            None => {
+                let a = self.split(v, 0);
+                let mut splits = self.splits.borrow_mut();
+                if let Some(slot) = splits.get_mut(v as usize) {
+                    *slot = Some(a);
+                } else if (v as usize) < self.values.len() {
+                    splits.resize(self.values.len(), None);
+                    splits[v as usize] = Some(a);
+                }
+                a
+            }
+        };
         a.offset = a.offset.wrapping_add(offset as i64);
         a
     }
