@@ -156,7 +156,10 @@ pub enum Arg {
     Mem(Vec<(i64, Option<i64>, u8)>),
     /// Parameter `p` of the enclosing function plus `offset` (a symbolic key: resolved at each
     /// call site).
-    Param { p: u32, offset: i64 },
+    Param {
+        p: u32,
+        offset: i64,
+    },
     /// Not known.
     Any,
 }
@@ -173,7 +176,9 @@ pub enum Evaluated {
 /// then are keys computed by calls evaluated.
 pub fn module_builds(cx: &Context<'_>) -> bool {
     cx.memo(|cx| {
-        ModuleBuilds(cx.module.functions.iter().any(|f| cx.host_fn(f.index).is_some_and(|h| h.builds().is_some())))
+        ModuleBuilds(
+            cx.module.functions.iter().any(|f| cx.host_fn(f.index).is_some_and(|h| h.builds().is_some())),
+        )
     })
     .0
 }
