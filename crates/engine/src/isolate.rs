@@ -146,10 +146,7 @@ mod tests {
         assert_eq!(r, Err(Interrupted::Panicked("boom".to_string())));
         // The thread that caught the panic serves the next job.
         let name = || std::thread::current().id();
-        let (a, b) = (
-            run_with_time_limit(Duration::from_secs(5), name),
-            run_with_time_limit(Duration::from_secs(5), name),
-        );
+        let (a, b) = (run_with_time_limit(Duration::from_secs(5), name), run_with_time_limit(Duration::from_secs(5), name));
         assert_eq!(a, b);
         assert_ne!(a, Ok(std::thread::current().id()));
         let r: Result<(), _> = run_inline(|| panic!("inline {}", 1));
