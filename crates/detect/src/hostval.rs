@@ -187,7 +187,10 @@ struct ModuleBuilds(bool);
 
 /// Evaluations already made, by callee and arguments.
 #[derive(Default)]
-struct EvalCache(std::cell::RefCell<BTreeMap<(u32, Vec<Arg>), Option<Evaluated>>>);
+struct EvalCache(std::cell::RefCell<BTreeMap<EvalKey, Option<Evaluated>>>);
+
+/// A call evaluated: callee and arguments.
+type EvalKey = (u32, Vec<Arg>);
 
 /// The value of call `func(args)` in `cx`'s module, when it runs to a constant or a built key.
 /// [`Arg::Param`] arguments are taken as unknown.
@@ -322,19 +325,22 @@ impl Machine<'_, '_> {
     }
 
     fn load(&self, at: u64, width: u8, signed: bool, is_i32: bool) -> V {
+        // Either every byte is known, or the bytes are the 8 bytes of one object handle in order.
         let mut c: u64 = 0;
         let mut obj: Option<Rc<Built>> = None;
-        let mut known = true;
         for k in 0..u64::from(width) {
             let byte = match self.mem.get(&at.saturating_add(k)) {
                 Some(b) => b.clone(),
                 None => self.initial(at.saturating_add(k)),
             };
             match byte {
-                Byte::Known(b) => c |= u64::from(b) << (8 * k),
+                Byte::Known(b) if obj.is_none() => c |= u64::from(b) << (8 * k),
                 Byte::Obj(o, i) if width == 8 && u64::from(i) == k => {
-                    known = false;
-                    if obj.as_ref().is_some_and(|x| !Rc::ptr_eq(x, &o)) || (k > 0 && obj.is_none()) {
+                    let same = match &obj {
+                        Some(x) => Rc::ptr_eq(x, &o),
+                        None => k == 0,
+                    };
+                    if !same {
                         return V::Top;
                     }
                     obj = Some(o);
@@ -343,8 +349,7 @@ impl Machine<'_, '_> {
             }
         }
         match obj {
-            Some(o) if !known => V::Obj(o),
-            Some(_) => V::Top,
+            Some(o) => V::Obj(o),
             None => V::C(extend(c as i64, width, signed, is_i32)),
         }
     }
