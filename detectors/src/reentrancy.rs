@@ -547,6 +547,7 @@ fn describe(cx: &Context<'_>, k: &KeyRef) -> String {
         KeyRef::ParamBytes { ptr, .. } | KeyRef::ParamValue(ptr) => {
             format!("entry whose key is parameter {ptr} of this function")
         }
+        KeyRef::Call { .. } => "entry whose key this function builds from its parameters".into(),
         KeyRef::Unknown => "entry".into(),
     }
 }

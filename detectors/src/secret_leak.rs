@@ -67,7 +67,7 @@ fn key_text(platform: Platform, k: &Key) -> Option<String> {
     match k {
         Key::Bytes(_) => k.text().map(str::to_string),
         Key::Value(v) if platform == Platform::Eosio => Some(name_string(*v as u64)),
-        Key::Value(_) => None,
+        Key::Value(_) | Key::Built(_) => None,
     }
 }
 

@@ -1262,6 +1262,7 @@ pub fn is_root_state_key(k: &Key) -> bool {
     match k {
         Key::Bytes(b) => b.as_slice() == b"STATE" || b.iter().all(|x| *x == 0),
         Key::Value(v) => *v == 0,
+        Key::Built(_) => false,
     }
 }
 
@@ -1330,6 +1331,7 @@ fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> K
                 Len::Param(_) => KeyRef::Unknown,
             }
         }
+        KeyRef::Call { .. } => cx.storage().instantiate_at(cx, func, instr, key),
         other => other.clone(),
     }
 }

@@ -11,6 +11,7 @@ mod context;
 pub mod doom;
 pub mod eosio_dispatch;
 pub mod guards;
+pub mod hostval;
 pub mod loops;
 mod meta;
 pub mod methods;

@@ -9,8 +9,16 @@
 //! a pointer and a length (`key`/`key_len` argument roles; 32 bytes when there is no length
 //! role, as ink! `seal0` and Stylus keys), a CosmWasm region (pointer to `{offset, capacity,
 //! length}`), or the key value itself (a Soroban `Val`, an EOSIO table name: [`Key::Value`]).
-//! Keys built at run time (hashes of a mapping key, serialized composite keys) are
-//! [`KeyRef::Unknown`] and equal to nothing.
+//! A key value the code builds by a call, in a module that imports host value constructors
+//! (Soroban `contracttype` keys: `vec_new_from_linear_memory` over a symbol and the variant's
+//! fields), is evaluated with the call's constant arguments and the constant memory behind its
+//! pointer arguments ([`crate::hostval`]): the same constructor over the same constant contents
+//! is the same [`Key::Built`]; fields that are not constant make it a family
+//! ([`Key::is_family`], `Balance(_)`), equal to the same family and never to an exact key. When
+//! the evaluation needs the enclosing function's parameters the key stays symbolic
+//! ([`KeyRef::Call`]) and is evaluated again at each call site. Other keys built at run time
+//! (hashes of a mapping key, serialized composite keys) are [`KeyRef::Unknown`] and equal to
+//! nothing.
 //!
 //! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
 //! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
@@ -18,6 +26,7 @@
 //! storage read (including NEAR registers and buffers a callee fills), host calls that return a
 //! stored value, and calls of functions whose result is such a value.
 
+use crate::hostval::{self, Arg, Built, Evaluated};
 use crate::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -54,9 +63,18 @@ pub enum Key {
     Bytes(Vec<u8>),
     /// A constant key value (Soroban `Val`, EOSIO table name).
     Value(i64),
+    /// A host value the code builds from constants (a Soroban `contracttype` key), or a family
+    /// of them when some part is not constant.
+    Built(Built),
 }
 
 impl Key {
+    /// Whether the key names a family of entries (a built key with a part that is not
+    /// constant: `Balance(_)`) rather than one entry.
+    pub fn is_family(&self) -> bool {
+        matches!(self, Key::Built(b) if b.is_family())
+    }
+
     /// The key as text, when it is printable ASCII (`"STATE"`, `"contract_info"`).
     pub fn text(&self) -> Option<&str> {
         match self {
@@ -76,6 +94,7 @@ impl Key {
             (Key::Value(v), Platform::Eosio) => Some(eosio_name(*v as u64)),
             (Key::Value(v), Platform::Soroban) => soroban_symbol(*v as u64),
             (Key::Bytes(_), _) => self.text().map(str::to_string),
+            (Key::Built(b), _) => b.name(),
             _ => None,
         }
     }
@@ -83,14 +102,14 @@ impl Key {
     /// The key for messages: its name when it has one, else its bytes or value.
     pub fn describe(&self, platform: Platform) -> String {
         match (self, self.name(platform)) {
-            (Key::Value(_), Some(name)) => format!("`{name}`"),
+            (Key::Value(_) | Key::Built(_), Some(name)) => format!("`{name}`"),
             _ => self.to_string(),
         }
     }
 }
 
 /// A Soroban `SymbolSmall` value (tag 14, six bits per character) as text.
-fn soroban_symbol(v: u64) -> Option<String> {
+pub(crate) fn soroban_symbol(v: u64) -> Option<String> {
     const TAG_SYMBOL_SMALL: u64 = 14;
     if v & 0xff != TAG_SYMBOL_SMALL {
         return None;
@@ -146,6 +165,7 @@ impl fmt::Display for Key {
                 }
             },
             Key::Value(v) => write!(f, "{v:#x}"),
+            Key::Built(b) => write!(f, "{b}"),
         }
     }
 }
@@ -168,6 +188,12 @@ pub enum KeyRef {
     },
     /// The value of parameter `p` is the key.
     ParamValue(u32),
+    /// The key is the value call `func(args)` returns, and some argument is taken from the
+    /// enclosing function's parameters ([`Arg::Param`]): evaluated at each call site.
+    Call {
+        func: u32,
+        args: Vec<Arg>,
+    },
     Unknown,
 }
 
@@ -181,7 +207,7 @@ impl KeyRef {
 
     /// Whether the key is symbolic in the enclosing function's parameters.
     pub fn is_param(&self) -> bool {
-        matches!(self, KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_))
+        matches!(self, KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. })
     }
 }
 
@@ -547,6 +573,61 @@ impl Resolver<'_, '_> {
         }
         match self.param_of(v) {
             Some(p) => KeyRef::ParamValue(p),
+            None if hostval::module_builds(self.cx) => self.call_key(v),
+            None => KeyRef::Unknown,
+        }
+    }
+
+    /// A key value the result of a call computes: a host constructor, or a function that builds
+    /// and returns one, evaluated with the call's arguments ([`crate::hostval`]).
+    fn call_key(&self, v: ValueId) -> KeyRef {
+        let ValueDef::Result { instr, index: 0 } = self.values.def(v) else { return KeyRef::Unknown };
+        let Some(Op::Call(c)) = self.op(*instr) else { return KeyRef::Unknown };
+        if self.cx.host_fn(*c).is_some_and(|h| h.builds().is_none()) {
+            return KeyRef::Unknown;
+        }
+        let r = Resolver { cx: self.cx, ev: self.ev, values: self.values, cfg: self.cfg, at: *instr };
+        let args = self.values.operands(*instr).iter().map(|a| r.arg(*a, 0)).collect();
+        self.evaluate(*c, args)
+    }
+
+    /// An argument of a key-building call at `self.at`: `a + offset` as a constant, a parameter
+    /// of this function, or a pointer to memory this function stored into before the call.
+    fn arg(&self, a: ValueId, offset: i64) -> Arg {
+        if let Some(c) = self.ev.constant(a) {
+            return Arg::Const(c.wrapping_add(offset));
+        }
+        let addr = self.ev.address(a, 0);
+        let Base::Value(b) = addr.base else { return Arg::Any };
+        let offset = addr.offset.saturating_add(offset);
+        if let ValueDef::Param(p) = self.values.def(b) {
+            return Arg::Param { p: *p, offset };
+        }
+        // The stores that dominate the call in the window behind the pointer, in body order.
+        let lo = Addr { base: addr.base, offset };
+        let hi = Addr { base: addr.base, offset: offset.saturating_add(hostval::MEM_WINDOW) };
+        let mut stores: Vec<(usize, i64, Option<i64>, u8)> = Vec::new();
+        for (slot, at) in self.ev.store_slots().range(lo..hi) {
+            for &(i, val, width) in at {
+                if i != self.at && self.cfg.dominates(i, self.at) {
+                    stores.push((i, slot.offset - offset, self.ev.constant(val), width));
+                }
+            }
+        }
+        if stores.is_empty() {
+            return Arg::Any;
+        }
+        stores.sort_unstable();
+        Arg::Mem(stores.into_iter().map(|(_, off, val, width)| (off, val, width)).collect())
+    }
+
+    /// The key call `func(args)` computes: known when the evaluation gives a constant or a built
+    /// key, symbolic when it fails and some argument is a parameter.
+    fn evaluate(&self, func: u32, args: Vec<Arg>) -> KeyRef {
+        match hostval::eval_call(self.cx, func, &args) {
+            Some(Evaluated::Value(c)) => KeyRef::Known(Key::Value(c)),
+            Some(Evaluated::Built(b)) => KeyRef::Known(Key::Built(b)),
+            None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => KeyRef::Call { func, args },
             None => KeyRef::Unknown,
         }
     }
@@ -675,6 +756,19 @@ impl Resolver<'_, '_> {
     fn instantiate(&self, key: &KeyRef, args: &[ValueId]) -> KeyRef {
         match key {
             KeyRef::Known(_) | KeyRef::Unknown => key.clone(),
+            KeyRef::Call { func, args: cargs } => {
+                let mut out = Vec::with_capacity(cargs.len());
+                for a in cargs {
+                    out.push(match a {
+                        Arg::Param { p, offset } => match args.get(*p as usize) {
+                            Some(v) => self.arg(self.strip(*v), *offset),
+                            None => Arg::Any,
+                        },
+                        other => other.clone(),
+                    });
+                }
+                self.evaluate(*func, out)
+            }
             KeyRef::ParamValue(p) => {
                 args.get(*p as usize).map(|a| self.value_key(*a)).unwrap_or(KeyRef::Unknown)
             }

@@ -309,6 +309,41 @@ pub struct HostFn {
     /// someone else owns.
     #[serde(default)]
     create_only: bool,
+    /// A constructor of a host value from linear memory (Soroban `vec_new_from_linear_memory`,
+    /// `symbol_new_from_linear_memory`, ...): the call returns a new value whose contents are
+    /// the memory its position and length arguments name (roles `vals_pos`/`keys_pos`/`lm_pos`
+    /// and `len`). Two calls over the same contents build equal values.
+    #[serde(default)]
+    builds: Option<Builds>,
+}
+
+/// The kind of host value a constructor builds ([`HostFn::builds`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Builds {
+    /// A vector of `len` 8-byte values at `vals_pos`.
+    Vec,
+    /// A map of `len` keys (symbols as `{ptr: u32, len: u32}` slices at `keys_pos`) to 8-byte
+    /// values at `vals_pos`.
+    Map,
+    /// A symbol of `len` bytes at `lm_pos`.
+    Symbol,
+    /// A byte string of `len` bytes at `lm_pos`.
+    Bytes,
+    /// A string of `len` bytes at `lm_pos`.
+    String,
+}
+
+impl Builds {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Builds::Vec => "vec",
+            Builds::Map => "map",
+            Builds::Symbol => "symbol",
+            Builds::Bytes => "bytes",
+            Builds::String => "string",
+        }
+    }
 }
 
 impl HostFn {
@@ -334,6 +369,11 @@ impl HostFn {
     /// Whether the call is a storage write that only creates new entries (see the model field).
     pub fn create_only(&self) -> bool {
         self.create_only
+    }
+
+    /// The kind of value the call builds from linear memory, when it is such a constructor.
+    pub fn builds(&self) -> Option<Builds> {
+        self.builds
     }
 
     /// The descriptive name: `function` when present, else the import name.

@@ -1,0 +1,640 @@
+//! Host values a contract builds from constants: the identity of a Soroban `contracttype` key.
+//!
+//! A Soroban storage key is a `Val`. A `#[contracttype] enum DataKey` variant is a host object
+//! the contract builds at run time: `DataKey::Paused` a vector of one symbol,
+//! `DataKey::Balance(a)` a vector of the symbol and `a`, through the host constructors the
+//! platform model marks with `builds` (`vec_new_from_linear_memory`, `map_new_from_linear_memory`,
+//! `symbol_new_from_linear_memory`, ...). [`eval_call`] runs the call that computes such a key
+//! concretely: the callee and its callees, from the call's constant arguments, the constant
+//! contents of the caller's memory behind pointer arguments ([`Arg::Mem`]) and the data segments
+//! (bytes no store at a constant address writes). A constructor yields a [`Built`] value of the
+//! contents it reads, so two calls over the same constant contents build equal keys. Contents
+//! that are not constant (an `Address` field) are [`Part::Any`]: the key is then a family with a
+//! constant prefix ([`Built::is_family`]); a built value whose first part is not constant is no
+//! key. A branch on a value that is not constant, an indirect call, a host call that writes
+//! linear memory, a step budget or the call depth exceeded end the run without a value.
+
+use crate::Context;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+use wasmaudit_flow::{eval_op, extend};
+use wasmaudit_front::{Op, OtherClass, ValType};
+use wasmaudit_platform::{Builds, HostFn};
+
+/// Instructions one evaluation may run.
+const MAX_STEPS: usize = 20_000;
+/// Nesting of calls one evaluation may follow.
+const MAX_DEPTH: u32 = 8;
+/// Values a vector or map key may hold.
+const MAX_PARTS: u64 = 16;
+/// Bytes a symbol, byte or string key may hold.
+const MAX_BYTES: u64 = 64;
+/// Declared locals of a function the evaluation runs.
+const MAX_LOCALS: u64 = 4096;
+/// Bytes of the caller's memory behind a pointer argument the evaluation sees.
+pub const MEM_WINDOW: i64 = 64;
+/// Where the caller's memory behind the `i`-th pointer argument is placed: far from the data
+/// segments and the shadow stack of compiled contracts.
+const MEM_BASE: u64 = 0x7000_0000;
+const MEM_STRIDE: u64 = 0x0010_0000;
+/// The pc of a branch that leaves the function.
+const RETURN: usize = usize::MAX;
+/// Soroban `U32Val` tag: a position or length argument is `value << 32 | 4`.
+const TAG_U32: i64 = 4;
+
+/// A host value built from linear memory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Built {
+    pub kind: Builds,
+    /// Vector elements; map keys and values alternating; symbol, bytes and string bytes.
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// A constant `Val` (or byte).
+    Val(i64),
+    /// A value built by a constructor.
+    Built(Built),
+    /// Not constant: any value.
+    Any,
+}
+
+impl Part {
+    fn is_exact(&self) -> bool {
+        match self {
+            Part::Val(_) => true,
+            Part::Built(b) => !b.is_family(),
+            Part::Any => false,
+        }
+    }
+}
+
+impl Built {
+    /// Whether some part is not constant: the key names a family of entries (`Balance(_)`),
+    /// never equal to an exact key.
+    pub fn is_family(&self) -> bool {
+        !self.parts.iter().all(Part::is_exact)
+    }
+
+    /// Whether the value can serve as a key identity: its first part (the variant's symbol) is
+    /// constant, and its bytes are when it is a symbol or byte string.
+    fn is_key(&self) -> bool {
+        match self.kind {
+            Builds::Vec | Builds::Map => self.parts.first().is_some_and(Part::is_exact),
+            Builds::Symbol | Builds::Bytes | Builds::String => !self.is_family(),
+        }
+    }
+
+    /// The `contracttype` spelling: `Paused`, `Balance(_)`, `Allowance(_, _)`, when the first
+    /// part is a symbol.
+    pub fn name(&self) -> Option<String> {
+        match self.kind {
+            Builds::Vec => {
+                let head = part_symbol(self.parts.first()?)?;
+                if self.parts.len() == 1 {
+                    return Some(head);
+                }
+                let rest: Vec<String> = self.parts.iter().skip(1).map(part_text).collect();
+                Some(format!("{head}({})", rest.join(", ")))
+            }
+            Builds::Symbol => self.text(),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Option<String> {
+        let bytes: Option<Vec<u8>> = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Val(b) => u8::try_from(*b).ok().filter(|c| c.is_ascii_graphic()),
+                _ => None,
+            })
+            .collect();
+        bytes.and_then(|b| String::from_utf8(b).ok())
+    }
+}
+
+fn part_symbol(p: &Part) -> Option<String> {
+    match p {
+        Part::Val(v) => crate::storage::soroban_symbol(*v as u64),
+        Part::Built(b) if b.kind == Builds::Symbol => b.text(),
+        _ => None,
+    }
+}
+
+fn part_text(p: &Part) -> String {
+    match p {
+        Part::Any => "_".into(),
+        Part::Built(b) => b.to_string(),
+        Part::Val(v) => part_symbol(p).unwrap_or_else(|| format!("{v:#x}")),
+    }
+}
+
+impl fmt::Display for Built {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(n) = self.name() {
+            return f.write_str(&n);
+        }
+        if let Some(t) = self.text() {
+            return write!(f, "{}(\"{t}\")", self.kind.as_str());
+        }
+        let parts: Vec<String> = self.parts.iter().map(part_text).collect();
+        write!(f, "{}[{}]", self.kind.as_str(), parts.join(", "))
+    }
+}
+
+/// An argument of the call evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Arg {
+    Const(i64),
+    /// A pointer to the caller's memory, with what the caller stored there before the call:
+    /// (offset from the pointer, constant value or `None` when not constant, width in bytes), in
+    /// store order.
+    Mem(Vec<(i64, Option<i64>, u8)>),
+    /// Parameter `p` of the enclosing function plus `offset` (a symbolic key: resolved at each
+    /// call site).
+    Param {
+        p: u32,
+        offset: i64,
+    },
+    /// Not known.
+    Any,
+}
+
+/// What the evaluation of a key-building call gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evaluated {
+    /// A constant `Val` (a small symbol key computed by code).
+    Value(i64),
+    Built(Built),
+}
+
+/// Whether the module imports a host value constructor (`builds` in the platform model): only
+/// then are keys computed by calls evaluated.
+pub fn module_builds(cx: &Context<'_>) -> bool {
+    cx.memo(|cx| {
+        ModuleBuilds(
+            cx.module.functions.iter().any(|f| cx.host_fn(f.index).is_some_and(|h| h.builds().is_some())),
+        )
+    })
+    .0
+}
+
+struct ModuleBuilds(bool);
+
+/// Evaluations already made, by callee and arguments.
+#[derive(Default)]
+struct EvalCache(std::cell::RefCell<BTreeMap<EvalKey, Option<Evaluated>>>);
+
+/// A call evaluated: callee and arguments.
+type EvalKey = (u32, Vec<Arg>);
+
+/// The value of call `func(args)` in `cx`'s module, when it runs to a constant or a built key.
+/// [`Arg::Param`] arguments are taken as unknown.
+pub fn eval_call(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated> {
+    let cache = cx.memo(|_| EvalCache::default());
+    let key = (func, args.to_vec());
+    if let Some(v) = cache.0.borrow().get(&key) {
+        return v.clone();
+    }
+    let v = eval_uncached(cx, func, args);
+    cache.0.borrow_mut().insert(key, v.clone());
+    v
+}
+
+fn eval_uncached(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated> {
+    let mut m = Machine {
+        cx,
+        mem: BTreeMap::new(),
+        globals: Vec::new(),
+        steps: 0,
+        jumps: BTreeMap::new(),
+        written: cx.memo(AbsoluteWrites::compute),
+    };
+    m.globals = cx
+        .module
+        .globals
+        .iter()
+        .map(|g| match g.init {
+            Some(c) if !g.imported => V::C(c),
+            _ => V::Top,
+        })
+        .collect();
+    let mut vals = Vec::with_capacity(args.len());
+    for (i, a) in args.iter().enumerate() {
+        vals.push(match a {
+            Arg::Const(c) => V::C(*c),
+            Arg::Mem(stores) => {
+                let base = MEM_BASE + MEM_STRIDE * i as u64;
+                for (off, val, width) in stores {
+                    let at = base.checked_add_signed(*off)?;
+                    let v = val.map(V::C).unwrap_or(V::Top);
+                    m.store(at, &v, *width);
+                }
+                V::C(base as i64)
+            }
+            Arg::Param { .. } | Arg::Any => V::Top,
+        });
+    }
+    let out = m.run(func, vals, 0)?;
+    match out.into_iter().next()? {
+        V::C(c) => Some(Evaluated::Value(c)),
+        V::Obj(b) if b.is_key() => Some(Evaluated::Built((*b).clone())),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone)]
+enum V {
+    C(i64),
+    Obj(Rc<Built>),
+    Top,
+}
+
+#[derive(Debug, Clone)]
+enum Byte {
+    Known(u8),
+    /// Byte `k` of an 8-byte object handle.
+    Obj(Rc<Built>, u8),
+    Top,
+}
+
+/// Matching `end` (and `else`) of each structured instruction of one body.
+#[derive(Default)]
+struct Jumps {
+    end: BTreeMap<usize, usize>,
+    els: BTreeMap<usize, usize>,
+}
+
+fn jumps(body: &[wasmaudit_front::Instr]) -> Jumps {
+    let mut j = Jumps::default();
+    let mut open: Vec<usize> = Vec::new();
+    for (i, ins) in body.iter().enumerate() {
+        match ins.op {
+            Op::Block(_) | Op::Loop(_) | Op::If(_) => open.push(i),
+            Op::Else => {
+                if let Some(&s) = open.last() {
+                    j.els.insert(s, i);
+                }
+            }
+            Op::End => {
+                if let Some(s) = open.pop() {
+                    j.end.insert(s, i);
+                    if let Some(&e) = j.els.get(&s) {
+                        j.end.insert(e, i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    j
+}
+
+struct Label {
+    start: usize,
+    is_loop: bool,
+    /// Operand-stack height below the block's parameters.
+    height: usize,
+    /// Values a branch to the label carries.
+    arity: usize,
+}
+
+struct Machine<'a, 'c> {
+    cx: &'a Context<'c>,
+    mem: BTreeMap<u64, Byte>,
+    globals: Vec<V>,
+    steps: usize,
+    jumps: BTreeMap<u32, Rc<Jumps>>,
+    written: Rc<AbsoluteWrites>,
+}
+
+impl Machine<'_, '_> {
+    fn store(&mut self, at: u64, v: &V, width: u8) {
+        for k in 0..u64::from(width) {
+            let b = match v {
+                V::C(c) => Byte::Known((*c >> (8 * k)) as u8),
+                V::Obj(o) if width == 8 => Byte::Obj(o.clone(), k as u8),
+                _ => Byte::Top,
+            };
+            self.mem.insert(at.saturating_add(k), b);
+        }
+    }
+
+    fn load(&self, at: u64, width: u8, signed: bool, is_i32: bool) -> V {
+        // Either every byte is known, or the bytes are the 8 bytes of one object handle in order.
+        let mut c: u64 = 0;
+        let mut obj: Option<Rc<Built>> = None;
+        for k in 0..u64::from(width) {
+            let byte = match self.mem.get(&at.saturating_add(k)) {
+                Some(b) => b.clone(),
+                None => self.initial(at.saturating_add(k)),
+            };
+            match byte {
+                Byte::Known(b) if obj.is_none() => c |= u64::from(b) << (8 * k),
+                Byte::Obj(o, i) if width == 8 && u64::from(i) == k => {
+                    let same = match &obj {
+                        Some(x) => Rc::ptr_eq(x, &o),
+                        None => k == 0,
+                    };
+                    if !same {
+                        return V::Top;
+                    }
+                    obj = Some(o);
+                }
+                _ => return V::Top,
+            }
+        }
+        match obj {
+            Some(o) => V::Obj(o),
+            None => V::C(extend(c as i64, width, signed, is_i32)),
+        }
+    }
+
+    /// A byte no store of the evaluation wrote: a data-segment byte no store at a constant
+    /// address in the module writes, else unknown.
+    fn initial(&self, at: u64) -> Byte {
+        if self.written.covers(at) {
+            return Byte::Top;
+        }
+        match self.cx.module.data_at(at, 1).and_then(|b| b.first()) {
+            Some(b) => Byte::Known(*b),
+            None => Byte::Top,
+        }
+    }
+
+    fn jumps_of(&mut self, func: u32, body: &[wasmaudit_front::Instr]) -> Rc<Jumps> {
+        self.jumps.entry(func).or_insert_with(|| Rc::new(jumps(body))).clone()
+    }
+
+    fn host(&mut self, h: &HostFn, args: &[V], results: usize) -> Option<Vec<V>> {
+        let Some(kind) = h.builds() else {
+            // A host call whose effect on linear memory is not modelled.
+            if h.display_name().contains("linear_memory") || !h.effects.is_empty() {
+                return None;
+            }
+            return Some(vec![V::Top; results]);
+        };
+        let u32_arg = |role: &str| -> Option<u64> {
+            match args.get(h.arg(role)? as usize)? {
+                V::C(v) if v & 0xff == TAG_U32 => Some(u64::from((*v >> 32) as u32)),
+                _ => None,
+            }
+        };
+        let len = u32_arg("len")?;
+        let part = |v: V| match v {
+            V::C(c) => Part::Val(c),
+            V::Obj(o) => Part::Built((*o).clone()),
+            V::Top => Part::Any,
+        };
+        let parts = match kind {
+            Builds::Vec => {
+                if len > MAX_PARTS {
+                    return None;
+                }
+                let pos = u32_arg("vals_pos")?;
+                (0..len).map(|i| part(self.load(pos + 8 * i, 8, false, false))).collect()
+            }
+            Builds::Map => {
+                if len > MAX_PARTS {
+                    return None;
+                }
+                let (keys, vals) = (u32_arg("keys_pos")?, u32_arg("vals_pos")?);
+                let mut parts = Vec::new();
+                for i in 0..len {
+                    let ptr = self.load(keys + 8 * i, 4, false, true);
+                    let n = self.load(keys + 8 * i + 4, 4, false, true);
+                    let key = match (ptr, n) {
+                        (V::C(p), V::C(n)) if (n as u32 as u64) <= MAX_BYTES => Part::Built(Built {
+                            kind: Builds::Symbol,
+                            parts: self.bytes(u64::from(p as u32), u64::from(n as u32)),
+                        }),
+                        _ => Part::Any,
+                    };
+                    parts.push(key);
+                    parts.push(part(self.load(vals + 8 * i, 8, false, false)));
+                }
+                parts
+            }
+            Builds::Symbol | Builds::Bytes | Builds::String => {
+                if len > MAX_BYTES {
+                    return None;
+                }
+                self.bytes(u32_arg("lm_pos")?, len)
+            }
+        };
+        let mut out = vec![V::Top; results];
+        if let Some(first) = out.first_mut() {
+            *first = V::Obj(Rc::new(Built { kind, parts }));
+        }
+        Some(out)
+    }
+
+    fn bytes(&self, pos: u64, len: u64) -> Vec<Part> {
+        (0..len)
+            .map(|i| match self.load(pos + i, 1, false, true) {
+                V::C(b) => Part::Val(b),
+                _ => Part::Any,
+            })
+            .collect()
+    }
+
+    fn run(&mut self, func: u32, args: Vec<V>, depth: u32) -> Option<Vec<V>> {
+        let cx = self.cx;
+        let sig = cx.module.func_sig(func)?;
+        let nresults = sig.results.len();
+        if let Some(h) = cx.host_fn(func) {
+            return self.host(h, &args, nresults);
+        }
+        let f = cx.module.function(func)?;
+        if f.is_import() {
+            return Some(vec![V::Top; nresults]);
+        }
+        if depth > MAX_DEPTH || f.num_locals() > MAX_LOCALS {
+            return None;
+        }
+        let mut locals = args;
+        locals.resize(sig.params.len(), V::Top);
+        for (n, _) in &f.locals {
+            locals.extend(std::iter::repeat_n(V::C(0), *n as usize));
+        }
+        let jumps = self.jumps_of(func, &f.body);
+        let mut stack: Vec<V> = Vec::new();
+        let mut labels: Vec<Label> = Vec::new();
+        let mut pc = 0usize;
+        loop {
+            self.steps += 1;
+            if self.steps > MAX_STEPS {
+                return None;
+            }
+            let ins = f.body.get(pc)?;
+            let mut next = pc + 1;
+            // A branch to the label `d` levels up: the new pc (`RETURN` past the outermost).
+            let branch = |d: u32, stack: &mut Vec<V>, labels: &mut Vec<Label>| -> Option<usize> {
+                if d as usize == labels.len() {
+                    return Some(RETURN);
+                }
+                let idx = labels.len().checked_sub(1 + d as usize)?;
+                let l = labels.get(idx)?;
+                let carried = stack.split_off(stack.len().checked_sub(l.arity)?);
+                stack.truncate(l.height);
+                stack.extend(carried);
+                labels.truncate(idx + 1);
+                let l = labels.get(idx)?;
+                if l.is_loop {
+                    Some(l.start + 1)
+                } else {
+                    jumps.end.get(&l.start).copied()
+                }
+            };
+            match &ins.op {
+                Op::Nop => {}
+                Op::Unreachable => return None,
+                Op::Block(s) | Op::Loop(s) => {
+                    labels.push(Label {
+                        start: pc,
+                        is_loop: matches!(ins.op, Op::Loop(_)),
+                        height: stack.len().checked_sub(s.params as usize)?,
+                        arity: if matches!(ins.op, Op::Loop(_)) { s.params } else { s.results } as usize,
+                    });
+                }
+                Op::If(s) => {
+                    let c = const_of(stack.pop()?)?;
+                    labels.push(Label {
+                        start: pc,
+                        is_loop: false,
+                        height: stack.len().checked_sub(s.params as usize)?,
+                        arity: s.results as usize,
+                    });
+                    if c as i32 == 0 {
+                        next = match jumps.els.get(&pc) {
+                            Some(e) => e + 1,
+                            None => *jumps.end.get(&pc)?,
+                        };
+                    }
+                }
+                Op::Else => next = *jumps.end.get(&pc)?,
+                Op::End => {
+                    if labels.pop().is_none() {
+                        return results(stack, nresults);
+                    }
+                }
+                Op::Br(d) => next = branch(*d, &mut stack, &mut labels)?,
+                Op::BrIf(d) => {
+                    if const_of(stack.pop()?)? as i32 != 0 {
+                        next = branch(*d, &mut stack, &mut labels)?;
+                    }
+                }
+                Op::BrTable { targets, default } => {
+                    let i = const_of(stack.pop()?)? as u32;
+                    let d = targets.get(i as usize).copied().unwrap_or(*default);
+                    next = branch(d, &mut stack, &mut labels)?;
+                }
+                Op::Return => return results(stack, nresults),
+                Op::Call(c) | Op::ReturnCall(c) => {
+                    let n = cx.module.func_sig(*c)?.params.len();
+                    let args = stack.split_off(stack.len().checked_sub(n)?);
+                    let out = self.run(*c, args, depth + 1)?;
+                    if matches!(ins.op, Op::ReturnCall(_)) {
+                        return results(out, nresults);
+                    }
+                    stack.extend(out);
+                }
+                Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => return None,
+                Op::Drop => {
+                    stack.pop()?;
+                }
+                Op::Select => {
+                    let c = stack.pop()?;
+                    let b = stack.pop()?;
+                    let a = stack.pop()?;
+                    stack.push(match c {
+                        V::C(c) if c as i32 != 0 => a,
+                        V::C(_) => b,
+                        _ => V::Top,
+                    });
+                }
+                Op::LocalGet(l) => stack.push(locals.get(*l as usize)?.clone()),
+                Op::LocalSet(l) => *locals.get_mut(*l as usize)? = stack.pop()?,
+                Op::LocalTee(l) => *locals.get_mut(*l as usize)? = stack.last()?.clone(),
+                Op::GlobalGet(g) => stack.push(self.globals.get(*g as usize)?.clone()),
+                Op::GlobalSet(g) => *self.globals.get_mut(*g as usize)? = stack.pop()?,
+                Op::Load { kind, offset, .. } => {
+                    let at = address(stack.pop()?, *offset)?;
+                    stack.push(self.load(at, kind.bytes, kind.signed, kind.result == ValType::I32));
+                }
+                Op::Store { kind, offset, .. } => {
+                    let v = stack.pop()?;
+                    let at = address(stack.pop()?, *offset)?;
+                    self.store(at, &v, kind.bytes);
+                }
+                Op::MemorySize(_) => stack.push(V::Top),
+                Op::MemoryGrow(_) => return None,
+                Op::I32Const(c) => stack.push(V::C(i64::from(*c))),
+                Op::I64Const(c) => stack.push(V::C(*c)),
+                op @ (Op::Unary(..) | Op::Binary(..) | Op::Compare(..) | Op::Convert(_)) => {
+                    let n = if matches!(op, Op::Binary(..) | Op::Compare(..)) { 2 } else { 1 };
+                    let operands = stack.split_off(stack.len().checked_sub(n)?);
+                    let cs: Option<Vec<i64>> = operands.into_iter().map(const_of).collect();
+                    stack.push(cs.and_then(|cs| eval_op(op, &cs)).map(V::C).unwrap_or(V::Top));
+                }
+                Op::Other { pops, pushes, class, .. } => {
+                    if matches!(class, OtherClass::BulkMemory | OtherClass::Atomic | OtherClass::Simd) {
+                        return None;
+                    }
+                    stack.truncate(stack.len().checked_sub(*pops as usize)?);
+                    stack.extend(std::iter::repeat_n(V::Top, *pushes as usize));
+                }
+            }
+            if next == RETURN {
+                return results(stack, nresults);
+            }
+            pc = next;
+        }
+    }
+}
+
+fn const_of(v: V) -> Option<i64> {
+    match v {
+        V::C(c) => Some(c),
+        _ => None,
+    }
+}
+
+fn address(v: V, offset: u64) -> Option<u64> {
+    u64::from(const_of(v)? as u32).checked_add(offset)
+}
+
+fn results(mut stack: Vec<V>, n: usize) -> Option<Vec<V>> {
+    let out = stack.split_off(stack.len().checked_sub(n)?);
+    Some(out)
+}
+
+/// Byte ranges that some store at a constant address in the module writes.
+struct AbsoluteWrites(Vec<(u64, u64)>);
+
+impl AbsoluteWrites {
+    fn compute(cx: &Context<'_>) -> AbsoluteWrites {
+        let mut out = Vec::new();
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            let Some(ev) = cx.evaluator(f.index) else { continue };
+            for (addr, (_, _, width)) in ev.stores() {
+                if addr.base == wasmaudit_flow::Base::Absolute {
+                    if let Ok(a) = u64::try_from(addr.offset) {
+                        out.push((a, a.saturating_add(u64::from(*width))));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        AbsoluteWrites(out)
+    }
+
+    fn covers(&self, at: u64) -> bool {
+        self.0.iter().any(|(s, e)| (*s..*e).contains(&at))
+    }
+}

@@ -1,0 +1,74 @@
+//! Soroban `contracttype` keys built at run time get a symbolic identity: the same variant built
+//! in different functions is the same key, other variants are other keys, and a variant with an
+//! `Address` field is a family. On the compiled `paused-transfer-from` token (soroban-sdk 23),
+//! where `DataKey::Paused` is a vector of one symbol built by `vec_new_from_linear_memory` inside
+//! `IntoVal::into_val`, from a `DataKey` in a data segment or on the caller's stack.
+
+use std::collections::BTreeSet;
+use wasmaudit_detect::storage::{Access, Key, KeyRef};
+use wasmaudit_detect::Context;
+use wasmaudit_flow::Program;
+use wasmaudit_platform::Platform;
+
+fn module() -> wasmaudit_front::Module {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../corpus/compiled/soroban/paused-transfer-from/vulnerable.wasm"
+    );
+    let bytes = std::fs::read(path).expect("compiled corpus module");
+    wasmaudit_front::parse(&bytes).expect("valid module")
+}
+
+fn export(module: &wasmaudit_front::Module, name: &str) -> u32 {
+    module.exported_funcs().find(|(n, _)| *n == name).map(|(_, f)| f).expect("export")
+}
+
+/// Keys `func` (transitively) accesses this way, resolved in `func`.
+fn keys(cx: &Context<'_>, func: u32, access: Access) -> BTreeSet<Key> {
+    cx.storage()
+        .instrs(func)
+        .flat_map(|(_, a)| a.iter().filter(|a| a.access == access).map(|a| a.key.clone()).collect::<Vec<_>>())
+        .filter_map(|k| match k {
+            KeyRef::Known(k) => Some(k),
+            _ => None,
+        })
+        .collect()
+}
+
+fn named(keys: &BTreeSet<Key>, name: &str) -> Option<Key> {
+    keys.iter().find(|k| k.name(Platform::Soroban).as_deref() == Some(name)).cloned()
+}
+
+#[test]
+fn contracttype_keys_have_an_identity() {
+    let module = module();
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Soroban);
+
+    // `set_paused` writes `DataKey::Paused` (through `Instance::set`, whose `DataKey` is a
+    // static); `transfer` reads it (through `check_not_paused`): the same exact key.
+    let written = keys(&cx, export(&module, "set_paused"), Access::Write);
+    let read = keys(&cx, export(&module, "transfer"), Access::Read);
+    let paused_w = named(&written, "Paused").expect("set_paused writes Paused");
+    let paused_r = named(&read, "Paused").expect("transfer reads Paused");
+    assert_eq!(paused_w, paused_r);
+    assert!(!paused_w.is_family());
+
+    // `Admin` is another unit variant: another key.
+    let admin = named(&keys(&cx, export(&module, "set_paused"), Access::Read), "Admin").expect("reads Admin");
+    assert_ne!(admin, paused_w);
+
+    // `Balance(from)` is built on the caller's stack around an `Address` parameter: a family,
+    // the same in `transfer` and `transfer_from`, never equal to an exact key or to `Allowance`.
+    let balance =
+        named(&keys(&cx, export(&module, "transfer"), Access::Write), "Balance(_)").expect("Balance");
+    assert!(balance.is_family());
+    let from_writes = keys(&cx, export(&module, "transfer_from"), Access::Write);
+    assert_eq!(named(&from_writes, "Balance(_)"), Some(balance.clone()));
+    let allowance = named(&from_writes, "Allowance(_, _)").expect("transfer_from writes Allowance");
+    assert!(allowance.is_family());
+    assert_ne!(allowance, balance);
+    assert_ne!(balance, paused_w);
+    // `transfer_from` never touches the pause flag in the vulnerable build.
+    assert!(named(&keys(&cx, export(&module, "transfer_from"), Access::Read), "Paused").is_none());
+}
