@@ -29,7 +29,10 @@ pub static META: DetectorMeta = DetectorMeta {
             condition carries the caller's identity or an authorization verdict (EOSIO \
             `require_auth`/`has_auth`, Soroban `require_auth`, NEAR `predecessor_account_id`, ink! \
             `caller`, FISCO `getCaller`, Stylus `msg_sender`, MultiversX `getCaller`, compared and \
-            branched on or asserted, directly or in a helper that only returns after its check). \
+            branched on or asserted, directly or in a helper that only returns after its check); \
+            a trapping caller check that every way on from the step to a normal end of the \
+            execution passes protects it too, since a failed check reverts what came before it \
+            (Soroban's `require_auth` after the write it authorizes). \
             On CosmWasm, ChainMaker and XuperChain the caller arrives as data (CosmWasm's \
             `info.sender` is a field of the JSON `MessageInfo` argument), which taint does not \
             follow through the JSON decoder; there a branch decided by a comparison of two run-time \

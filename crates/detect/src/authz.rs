@@ -54,6 +54,41 @@ pub struct Protection {
     pub origin_guards: Vec<usize>,
 }
 
+/// Whether every way from instruction `from` of `func` that ends the execution well (a normal
+/// return, or a call that may finish it: EOSIO's `eosio_exit`) runs instruction `via` first.
+/// Ways that trap do not count: they revert anyway.
+fn every_way_passes(cx: &Context<'_>, func: u32, cfg: &wasmaudit_flow::Cfg, from: usize, via: usize) -> bool {
+    let (Some(a), Some(p)) = (cfg.block_of(from), cfg.block_of(via)) else { return false };
+    let sites = cx.program.calls.call_sites(func);
+    // A call in `range` that may end the execution well.
+    let finishes = |range: std::ops::Range<usize>| {
+        sites.iter().any(|(i, targets)| range.contains(i) && targets.iter().any(|t| cx.may_finish(*t)))
+    };
+    if a == p {
+        // Straight-line code: `via` later in the block runs whenever `from` did.
+        return via > from && !finishes(from + 1..via);
+    }
+    let block_end = cfg.graph.node_weight(a).map_or(from + 1, |blk| blk.end);
+    if !cfg.reaches(a, p) || finishes(from + 1..block_end) {
+        return false;
+    }
+    let mut seen = vec![false; cfg.num_blocks()];
+    let mut work: Vec<wasmaudit_flow::BlockId> = cfg.successors(a).map(|(s, _)| s).collect();
+    while let Some(b) = work.pop() {
+        if b == p || std::mem::replace(&mut seen[b.index()], true) {
+            continue;
+        }
+        if b == cfg.exit {
+            return false;
+        }
+        if cfg.graph.node_weight(b).is_some_and(|blk| finishes(blk.start..blk.end)) {
+            return false;
+        }
+        work.extend(cfg.successors(b).map(|(s, _)| s));
+    }
+    true
+}
+
 /// One way from an instruction up to an exported entry point.
 #[derive(Debug, Clone)]
 pub struct Path {
@@ -165,7 +200,20 @@ impl<'c, 'a> Walker<'c, 'a> {
     pub fn protection(&self, func: u32, instr: usize) -> Protection {
         let cx = self.cx;
         let guards = cx.guards();
-        let labels = guards.labels_protecting(cx, func, instr);
+        let mut labels = guards.labels_protecting(cx, func, instr);
+        // A caller check that traps on failure and that every way on from `instr` to a normal
+        // return passes: when it fails, the transaction reverts what `instr` did (Soroban's
+        // `require_auth` after the write it authorizes).
+        if let Some(cfg) = cx.program.cfg(func) {
+            for p in guards.points(func) {
+                if !p.is_branch
+                    && p.taint.has_any(IDENTITY)
+                    && every_way_passes(cx, func, cfg, instr, p.instr)
+                {
+                    labels |= p.taint.labels;
+                }
+            }
+        }
         let identity = labels & IDENTITY != 0 || self.compared(func, instr);
         let origin_guards = guards
             .points(func)
@@ -1156,7 +1204,10 @@ pub fn is_platform_constructor(p: Platform, name: &str) -> bool {
         }
         Platform::Chainmaker => matches!(name, "init_contract" | "upgrade"),
         Platform::Multiversx => matches!(name, "init" | "upgrade"),
-        Platform::Soroban => name == "__constructor",
+        // rs-soroban-env (`host/frame.rs`, `RESERVED_CONTRACT_FN_PREFIX`): functions whose name
+        // starts with `__` are reserved to the host and cannot be invoked directly:
+        // `__constructor` runs at deployment, `__check_auth` when the host authorizes this account.
+        Platform::Soroban => name.starts_with("__"),
         Platform::Xuperchain => name == "initialize",
         _ => false,
     }

@@ -153,7 +153,21 @@ impl<'a> Context<'a> {
         if cfg.reaches_exit(instr) {
             return false;
         }
-        let finishers = self.finishers.get_or_init(|| {
+        let finishers = self.finishers();
+        !self.program.calls.call_sites(func).iter().any(|(i, targets)| {
+            targets.iter().any(|t| finishers.get(*t as usize).copied().unwrap_or(false))
+                && cfg.instr_reaches(instr, *i)
+        })
+    }
+
+    /// Whether a call of `func` may end the execution well, without returning: it sets the
+    /// output (ink!'s `seal_return`) or exits (EOSIO's `eosio_exit`), directly or in a helper.
+    pub fn may_finish(&self, func: u32) -> bool {
+        self.finishers().get(func as usize).copied().unwrap_or(false)
+    }
+
+    fn finishers(&self) -> &[bool] {
+        self.finishers.get_or_init(|| {
             let n = self.module.functions.len();
             let mut fin = vec![false; n];
             // Host calls that may end the execution well: those that set the output, and
@@ -188,10 +202,6 @@ impl<'a> Context<'a> {
                 }
             }
             fin
-        });
-        !self.program.calls.call_sites(func).iter().any(|(i, targets)| {
-            targets.iter().any(|t| finishers.get(*t as usize).copied().unwrap_or(false))
-                && cfg.instr_reaches(instr, *i)
         })
     }
 
