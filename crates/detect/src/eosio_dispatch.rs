@@ -739,8 +739,9 @@ impl Walker<'_, '_> {
         live: bool,
         depth: usize,
     ) {
-        let ops: Vec<ValueId> = fr.values.operands(i).to_vec();
-        let results: Vec<ValueId> = fr.values.results(i).to_vec();
+        // The lifted values outlive the frame: borrowed, not copied per instruction.
+        let values = fr.values;
+        let (ops, results) = (values.operands(i), values.results(i));
         let out = match op {
             Op::Load { kind, offset, .. } => {
                 let addr = ops.first().map_or(Sym::Unknown, |a| self.val(fr, *a, 0));
@@ -754,21 +755,21 @@ impl Walker<'_, '_> {
             }
             Op::Store { kind, offset, .. } => {
                 if live {
-                    if let [a, v] = ops.as_slice() {
+                    if let [a, v] = ops {
                         let (addr, val) = (self.val(fr, *a, 0), self.val(fr, *v, 0));
                         self.store(addr, *offset as i64, val, kind.bytes);
                     }
                 }
                 return;
             }
-            Op::Binary(w, bop) => match ops.as_slice() {
+            Op::Binary(w, bop) => match ops {
                 [a, b] => {
                     let (x, y) = (self.val(fr, *a, 0), self.val(fr, *b, 0));
                     binary(*w, *bop, x, y)
                 }
                 _ => Sym::Unknown,
             },
-            Op::Compare(w, cmp) => match ops.as_slice() {
+            Op::Compare(w, cmp) => match ops {
                 [a, b] => {
                     let (x, y) = (self.val(fr, *a, 0), self.val(fr, *b, 0));
                     if live {
@@ -788,7 +789,7 @@ impl Walker<'_, '_> {
                 (ConvOp::I64ExtendI32S, Some(Sym::Const(k))) => Sym::Const(i64::from(k as i32)),
                 _ => Sym::Unknown,
             },
-            Op::Select => match ops.as_slice() {
+            Op::Select => match ops {
                 [a, b, c] => {
                     let (x, y, z) = (self.val(fr, *a, 0), self.val(fr, *b, 0), self.val(fr, *c, 0));
                     match z {
@@ -810,11 +811,11 @@ impl Walker<'_, '_> {
                 return;
             }
             Op::Return => {
-                self.note_return(fr, &ops);
+                self.note_return(fr, ops);
                 return;
             }
             Op::End if i + 1 == self.body_len(fr.func) => {
-                self.note_return(fr, &ops);
+                self.note_return(fr, ops);
                 return;
             }
             Op::Call(callee) | Op::ReturnCall(callee) => {
@@ -824,7 +825,7 @@ impl Walker<'_, '_> {
                 self.note_call(fr.func, i, facts);
                 let args: Vec<Sym> = ops.iter().map(|a| self.val(fr, *a, 0)).collect();
                 self.last_exact = false;
-                let r = self.call(fr, i, &[*callee], &args, &ops, facts, region, depth);
+                let r = self.call(fr, i, &[*callee], &args, ops, facts, region, depth);
                 if std::mem::take(&mut self.last_exact) {
                     fr.trusted.extend(results.iter().copied());
                 }
@@ -869,7 +870,7 @@ impl Walker<'_, '_> {
             ) => opaque(fr, self.cx.evaluator(fr.func), *r).unwrap_or(Sym::Unknown),
             (out, ..) => out,
         };
-        for r in results {
+        for &r in results {
             // `local.get` and friends "produce" an existing value: leave it as it is.
             if matches!(fr.values.def(r), ValueDef::Result { instr, .. } if *instr == i) {
                 fr.set(r, out);
