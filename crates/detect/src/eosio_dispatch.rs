@@ -629,8 +629,8 @@ impl Walker<'_, '_> {
         let Some(op) = self.cx.module.function(fr.func).and_then(|f| f.body.get(instr)).map(|i| &i.op) else {
             return Dnf::top();
         };
-        let ops: Vec<ValueId> = fr.values.operands(instr).to_vec();
-        match (op, ops.as_slice()) {
+        let values = fr.values;
+        match (op, values.operands(instr)) {
             (Op::Compare(_, cmp @ (CmpOp::Eq | CmpOp::Ne)), [a, b]) => {
                 let (x, y) = (self.val(fr, *a, 0), self.val(fr, *b, 0));
                 let eq = (*cmp == CmpOp::Eq) == truth;
@@ -1389,7 +1389,8 @@ impl Walker<'_, '_> {
             if !whole && pc >= ex.hi {
                 return Some(Ended::Left);
             }
-            let ops: Vec<ValueId> = fr.values.operands(pc).to_vec();
+            let values = fr.values;
+            let ops = values.operands(pc);
             ex.clock += 1;
             let op = &body.get(pc)?.op;
             let next = match op {

@@ -951,9 +951,9 @@ impl DataFlow {
                 changed |= self.call(cx, ev, ft, summary, &[*callee], ops, results, i, &mut set_results);
             }
             Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
-                let targets = cx.program.calls.targets_at(ev.func.index, i).to_vec();
+                let targets = cx.program.calls.targets_at(ev.func.index, i);
                 let args = &ops[..ops.len().saturating_sub(1)];
-                changed |= self.call(cx, ev, ft, summary, &targets, args, results, i, &mut set_results);
+                changed |= self.call(cx, ev, ft, summary, targets, args, results, i, &mut set_results);
             }
             _ => {}
         }
