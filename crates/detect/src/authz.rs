@@ -1324,14 +1324,17 @@ fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> K
                     return KeyRef::ParamBytes { ptr: *q, len };
                 }
             }
-            match len {
-                Len::Const(n) => StorageAccess::constant_bytes(cx, func, instr, strip(cx, func, a), n)
-                    .map(|b| KeyRef::Known(Key::Bytes(b)))
-                    .unwrap_or(KeyRef::Unknown),
-                Len::Param(_) => KeyRef::Unknown,
+            let bytes = match len {
+                Len::Const(n) => StorageAccess::constant_bytes(cx, func, instr, strip(cx, func, a), n),
+                Len::Param(_) => None,
+            };
+            match bytes {
+                Some(b) => KeyRef::Known(Key::Bytes(b)),
+                // A key slice a helper left in this function's memory.
+                None => cx.storage().instantiate_at(cx, func, instr, key),
             }
         }
-        KeyRef::Call { .. } => cx.storage().instantiate_at(cx, func, instr, key),
+        KeyRef::Call { .. } | KeyRef::Slice { .. } => cx.storage().instantiate_at(cx, func, instr, key),
         other => other.clone(),
     }
 }
