@@ -13,6 +13,10 @@
 //! constant prefix ([`Built::is_family`]); a built value whose first part is not constant is no
 //! key. A branch on a value that is not constant, an indirect call, a host call that writes
 //! linear memory, a step budget or the call depth exceeded end the run without a value.
+//!
+//! The same machine also gives byte keys a helper hands back through an out-pointer
+//! ([`eval_slice`]: the pointer and length it leaves in the caller's memory, and the constant
+//! bytes they delimit), as cw-storage-plus's `Namespace::as_slice` does for CosmWasm items.
 
 use crate::Context;
 use std::collections::BTreeMap;

@@ -16,9 +16,14 @@
 //! is the same [`Key::Built`]; fields that are not constant make it a family
 //! ([`Key::is_family`], `Balance(_)`), equal to the same family and never to an exact key. When
 //! the evaluation needs the enclosing function's parameters the key stays symbolic
-//! ([`KeyRef::Call`]) and is evaluated again at each call site. Other keys built at run time
-//! (hashes of a mapping key, serialized composite keys) are [`KeyRef::Unknown`] and equal to
-//! nothing.
+//! ([`KeyRef::Call`]) and is evaluated again at each call site. A key pointer and length a
+//! wrapper receives that the caller loaded from its own memory, where a call before left them
+//! through an out-pointer (cw-storage-plus `Item` keys: `Namespace::as_slice` of a static
+//! namespace the contract copies onto its stack), is that call run concretely
+//! ([`hostval::eval_slice`]) and the constant bytes it points at; symbolic ([`KeyRef::Slice`])
+//! while the call's inputs are the enclosing function's parameters. Other keys built at run time
+//! (hashes of a mapping key, serialized composite keys, cw-storage-plus `Map` keys copied into a
+//! heap buffer) are [`KeyRef::Unknown`] and equal to nothing.
 //!
 //! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
 //! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
