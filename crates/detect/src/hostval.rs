@@ -213,7 +213,10 @@ pub fn eval_call(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated>
 
 /// Slice evaluations already made: callee, arguments, output argument and field offsets.
 #[derive(Default)]
-struct SliceCache(std::cell::RefCell<BTreeMap<(u32, Vec<Arg>, u32, i64, i64), Option<Vec<u8>>>>);
+struct SliceCache(std::cell::RefCell<BTreeMap<SliceKey, Option<Vec<u8>>>>);
+
+/// A slice evaluated: callee, arguments, output argument, pointer and length offsets.
+type SliceKey = (u32, Vec<Arg>, u32, i64, i64);
 
 /// The bytes of the slice call `func(args)` leaves behind its pointer argument `out`: after the
 /// run, the pointer stored at `out + ptr_at` and the length at `out + len_at` delimit constant
