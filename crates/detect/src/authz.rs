@@ -1317,7 +1317,8 @@ fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> K
                     ev.constant(l).map(Len::Const).or_else(|| param_of(l).map(Len::Param))
                 }),
             };
-            let Some(len) = len else { return KeyRef::Unknown };
+            // A length this function loads: a key slice a helper left in its memory.
+            let Some(len) = len else { return cx.storage().instantiate_at(cx, func, instr, key) };
             let addr = ev.address(strip(cx, func, a), 0);
             if let (wasmaudit_flow::Base::Value(b), 0) = (addr.base, addr.offset) {
                 if let ValueDef::Param(q) = values.def(b) {
