@@ -547,7 +547,9 @@ fn describe(cx: &Context<'_>, k: &KeyRef) -> String {
         KeyRef::ParamBytes { ptr, .. } | KeyRef::ParamValue(ptr) => {
             format!("entry whose key is parameter {ptr} of this function")
         }
-        KeyRef::Call { .. } => "entry whose key this function builds from its parameters".into(),
+        KeyRef::Call { .. } | KeyRef::Slice { .. } => {
+            "entry whose key this function builds from its parameters".into()
+        }
         KeyRef::Unknown => "entry".into(),
     }
 }

@@ -1368,21 +1368,25 @@ fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> K
                     ev.constant(l).map(Len::Const).or_else(|| param_of(l).map(Len::Param))
                 }),
             };
-            let Some(len) = len else { return KeyRef::Unknown };
+            // A length this function loads: a key slice a helper left in its memory.
+            let Some(len) = len else { return cx.storage().instantiate_at(cx, func, instr, key) };
             let addr = ev.address(strip(cx, func, a), 0);
             if let (wasmaudit_flow::Base::Value(b), 0) = (addr.base, addr.offset) {
                 if let ValueDef::Param(q) = values.def(b) {
                     return KeyRef::ParamBytes { ptr: *q, len };
                 }
             }
-            match len {
-                Len::Const(n) => StorageAccess::constant_bytes(cx, func, instr, strip(cx, func, a), n)
-                    .map(|b| KeyRef::Known(Key::Bytes(b)))
-                    .unwrap_or(KeyRef::Unknown),
-                Len::Param(_) => KeyRef::Unknown,
+            let bytes = match len {
+                Len::Const(n) => StorageAccess::constant_bytes(cx, func, instr, strip(cx, func, a), n),
+                Len::Param(_) => None,
+            };
+            match bytes {
+                Some(b) => KeyRef::Known(Key::Bytes(b)),
+                // A key slice a helper left in this function's memory.
+                None => cx.storage().instantiate_at(cx, func, instr, key),
             }
         }
-        KeyRef::Call { .. } => cx.storage().instantiate_at(cx, func, instr, key),
+        KeyRef::Call { .. } | KeyRef::Slice { .. } => cx.storage().instantiate_at(cx, func, instr, key),
         other => other.clone(),
     }
 }

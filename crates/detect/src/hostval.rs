@@ -13,6 +13,10 @@
 //! constant prefix ([`Built::is_family`]); a built value whose first part is not constant is no
 //! key. A branch on a value that is not constant, an indirect call, a host call that writes
 //! linear memory, a step budget or the call depth exceeded end the run without a value.
+//!
+//! The same machine also gives byte keys a helper hands back through an out-pointer
+//! ([`eval_slice`]: the pointer and length it leaves in the caller's memory, and the constant
+//! bytes they delimit), as cw-storage-plus's `Namespace::as_slice` does for CosmWasm items.
 
 use crate::Context;
 use std::collections::BTreeMap;
@@ -30,6 +34,8 @@ const MAX_DEPTH: u32 = 8;
 const MAX_PARTS: u64 = 16;
 /// Bytes a symbol, byte or string key may hold.
 const MAX_BYTES: u64 = 64;
+/// Bytes a key slice ([`eval_slice`]) may hold.
+const MAX_SLICE: u64 = 256;
 /// Declared locals of a function the evaluation runs.
 const MAX_LOCALS: u64 = 4096;
 /// Bytes of the caller's memory behind a pointer argument the evaluation sees.
@@ -205,45 +211,109 @@ pub fn eval_call(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated>
     v
 }
 
-fn eval_uncached(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated> {
-    let mut m = Machine {
-        cx,
-        mem: BTreeMap::new(),
-        globals: Vec::new(),
-        steps: 0,
-        jumps: BTreeMap::new(),
-        written: cx.memo(AbsoluteWrites::compute),
-    };
-    m.globals = cx
-        .module
-        .globals
-        .iter()
-        .map(|g| match g.init {
-            Some(c) if !g.imported => V::C(c),
-            _ => V::Top,
-        })
-        .collect();
-    let mut vals = Vec::with_capacity(args.len());
-    for (i, a) in args.iter().enumerate() {
-        vals.push(match a {
-            Arg::Const(c) => V::C(*c),
-            Arg::Mem(stores) => {
-                let base = MEM_BASE + MEM_STRIDE * i as u64;
-                for (off, val, width) in stores {
-                    let at = base.checked_add_signed(*off)?;
-                    let v = val.map(V::C).unwrap_or(V::Top);
-                    m.store(at, &v, *width);
-                }
-                V::C(base as i64)
-            }
-            Arg::Param { .. } | Arg::Any => V::Top,
-        });
+/// Slice evaluations already made: callee, arguments, output argument and field offsets.
+#[derive(Default)]
+struct SliceCache(std::cell::RefCell<BTreeMap<SliceKey, Option<Vec<u8>>>>);
+
+/// A slice evaluated: callee, arguments, output argument, pointer and length offsets.
+type SliceKey = (u32, Vec<Arg>, u32, i64, i64);
+
+/// The bytes of the slice call `func(args)` leaves behind its pointer argument `out`: after the
+/// run, the pointer stored at `out + ptr_at` and the length at `out + len_at` delimit constant
+/// bytes (a data-segment string, or constant contents of the caller's memory). This is how a
+/// helper hands a key back through an out-pointer (`fn as_slice(&self) -> &[u8]`, returned as a
+/// pointer and a length in a caller's stack slot). `None` when the run fails, `out` is not a
+/// memory argument ([`Arg::Mem`]) or a byte is not constant. [`Arg::Param`] arguments are taken
+/// as unknown.
+pub fn eval_slice(
+    cx: &Context<'_>,
+    func: u32,
+    args: &[Arg],
+    out: u32,
+    ptr_at: i64,
+    len_at: i64,
+) -> Option<Vec<u8>> {
+    let cache = cx.memo(|_| SliceCache::default());
+    let key = (func, args.to_vec(), out, ptr_at, len_at);
+    if let Some(v) = cache.0.borrow().get(&key) {
+        return v.clone();
     }
+    let v = slice_uncached(cx, func, args, out, ptr_at, len_at);
+    cache.0.borrow_mut().insert(key, v.clone());
+    v
+}
+
+fn slice_uncached(
+    cx: &Context<'_>,
+    func: u32,
+    args: &[Arg],
+    out: u32,
+    ptr_at: i64,
+    len_at: i64,
+) -> Option<Vec<u8>> {
+    if !matches!(args.get(out as usize)?, Arg::Mem(_)) {
+        return None;
+    }
+    let (mut m, vals) = Machine::new(cx, args)?;
+    m.run(func, vals, 0)?;
+    let base = MEM_BASE + MEM_STRIDE * u64::from(out);
+    let ptr = const_of(m.load(base.checked_add_signed(ptr_at)?, 4, false, true))?;
+    let len = const_of(m.load(base.checked_add_signed(len_at)?, 4, false, true))?;
+    let (ptr, len) = (u64::from(ptr as u32), u64::from(len as u32));
+    if len == 0 || len > MAX_SLICE {
+        return None;
+    }
+    (0..len).map(|i| const_of(m.load(ptr + i, 1, false, true)).map(|b| b as u8)).collect()
+}
+
+fn eval_uncached(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated> {
+    let (mut m, vals) = Machine::new(cx, args)?;
     let out = m.run(func, vals, 0)?;
     match out.into_iter().next()? {
         V::C(c) => Some(Evaluated::Value(c)),
         V::Obj(b) if b.is_key() => Some(Evaluated::Built((*b).clone())),
         _ => None,
+    }
+}
+
+impl<'a, 'c> Machine<'a, 'c> {
+    /// A fresh machine with the call's arguments placed: constants, and the caller's memory
+    /// behind each [`Arg::Mem`] at its own base.
+    fn new(cx: &'a Context<'c>, args: &[Arg]) -> Option<(Machine<'a, 'c>, Vec<V>)> {
+        let mut m = Machine {
+            cx,
+            mem: BTreeMap::new(),
+            globals: Vec::new(),
+            steps: 0,
+            jumps: BTreeMap::new(),
+            written: cx.memo(AbsoluteWrites::compute),
+        };
+        m.globals = cx
+            .module
+            .globals
+            .iter()
+            .map(|g| match g.init {
+                Some(c) if !g.imported => V::C(c),
+                _ => V::Top,
+            })
+            .collect();
+        let mut vals = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            vals.push(match a {
+                Arg::Const(c) => V::C(*c),
+                Arg::Mem(stores) => {
+                    let base = MEM_BASE + MEM_STRIDE * i as u64;
+                    for (off, val, width) in stores {
+                        let at = base.checked_add_signed(*off)?;
+                        let v = val.map(V::C).unwrap_or(V::Top);
+                        m.store(at, &v, *width);
+                    }
+                    V::C(base as i64)
+                }
+                Arg::Param { .. } | Arg::Any => V::Top,
+            });
+        }
+        Some((m, vals))
     }
 }
 

@@ -16,9 +16,14 @@
 //! is the same [`Key::Built`]; fields that are not constant make it a family
 //! ([`Key::is_family`], `Balance(_)`), equal to the same family and never to an exact key. When
 //! the evaluation needs the enclosing function's parameters the key stays symbolic
-//! ([`KeyRef::Call`]) and is evaluated again at each call site. Other keys built at run time
-//! (hashes of a mapping key, serialized composite keys) are [`KeyRef::Unknown`] and equal to
-//! nothing.
+//! ([`KeyRef::Call`]) and is evaluated again at each call site. A key pointer and length a
+//! wrapper receives that the caller loaded from its own memory, where a call before left them
+//! through an out-pointer (cw-storage-plus `Item` keys: `Namespace::as_slice` of a static
+//! namespace the contract copies onto its stack), is that call run concretely
+//! ([`hostval::eval_slice`]) and the constant bytes it points at; symbolic ([`KeyRef::Slice`])
+//! while the call's inputs are the enclosing function's parameters. Other keys built at run time
+//! (hashes of a mapping key, serialized composite keys, cw-storage-plus `Map` keys copied into a
+//! heap buffer) are [`KeyRef::Unknown`] and equal to nothing.
 //!
 //! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
 //! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
@@ -47,6 +52,8 @@ const MAX_SUMMARY: usize = 256;
 const MAX_ROUNDS: usize = 8;
 /// Depth of the backward walk of [`StorageAccess::value_keys`].
 const MAX_VALUE_DEPTH: u32 = 24;
+/// Instructions before a call [`Resolver::slice_key`] searches for the call that filled a key slot.
+const MAX_PRODUCER_DISTANCE: usize = 512;
 /// Values one backward walk may visit.
 const MAX_VALUE_STEPS: usize = 512;
 
@@ -194,6 +201,16 @@ pub enum KeyRef {
         func: u32,
         args: Vec<Arg>,
     },
+    /// The key is the slice call `func(args)` leaves behind its pointer argument `out` (pointer
+    /// at `out + ptr_at`, length at `out + len_at`; [`hostval::eval_slice`]), and some argument
+    /// is taken from the enclosing function's parameters: evaluated at each call site.
+    Slice {
+        func: u32,
+        args: Vec<Arg>,
+        out: u32,
+        ptr_at: i64,
+        len_at: i64,
+    },
     Unknown,
 }
 
@@ -207,7 +224,10 @@ impl KeyRef {
 
     /// Whether the key is symbolic in the enclosing function's parameters.
     pub fn is_param(&self) -> bool {
-        matches!(self, KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. })
+        matches!(
+            self,
+            KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. } | KeyRef::Slice { .. }
+        )
     }
 }
 
@@ -632,6 +652,82 @@ impl Resolver<'_, '_> {
         }
     }
 
+    /// The slice call `func(args)` leaves behind argument `out`, as a key: known when the
+    /// evaluation gives constant bytes, symbolic when it fails and some argument is a parameter.
+    fn evaluate_slice(&self, func: u32, args: Vec<Arg>, out: u32, ptr_at: i64, len_at: i64) -> KeyRef {
+        match hostval::eval_slice(self.cx, func, &args, out, ptr_at, len_at) {
+            Some(bytes) => KeyRef::Known(Key::Bytes(bytes)),
+            None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => {
+                KeyRef::Slice { func, args, out, ptr_at, len_at }
+            }
+            None => KeyRef::Unknown,
+        }
+    }
+
+    /// A key pointer (and length) loaded from a slot of this function's memory that a call
+    /// before `self.at` filled through a pointer argument: the slice that call leaves there.
+    /// The nearest dominating direct call with an argument pointing at or below the slot (within
+    /// [`hostval::MEM_WINDOW`]) is taken, when no store of this function writes the slot between
+    /// the call and `self.at`.
+    fn slice_key(&self, ptr: ValueId, len: Option<ValueId>) -> KeyRef {
+        let load_addr = |v: ValueId| match self.values.def(self.strip(v)) {
+            ValueDef::Result { instr, index: 0 } if matches!(self.op(*instr), Some(Op::Load { .. })) => {
+                self.ev.mem_address(*instr)
+            }
+            _ => None,
+        };
+        let Some(pa) = load_addr(ptr) else { return KeyRef::Unknown };
+        let Base::Value(_) = pa.base else { return KeyRef::Unknown };
+        let la = match len {
+            Some(l) => match load_addr(l) {
+                Some(la) if la.base == pa.base => la,
+                _ => return KeyRef::Unknown,
+            },
+            None => return KeyRef::Unknown,
+        };
+        // The nearest dominating call before `self.at` with an argument into the slot's frame.
+        let mut producer = None;
+        for i in (self.at.saturating_sub(MAX_PRODUCER_DISTANCE)..self.at).rev() {
+            let Some(Op::Call(c)) = self.op(i) else { continue };
+            if self.cx.host_fn(*c).is_some() || !self.cfg.dominates(i, self.at) {
+                continue;
+            }
+            let out = self.values.operands(i).iter().enumerate().find_map(|(j, a)| {
+                let aa = self.ev.address(self.strip(*a), 0);
+                let within = |x: &Addr| (0..hostval::MEM_WINDOW).contains(&(x.offset - aa.offset));
+                (aa.base == pa.base && within(&pa) && within(&la)).then_some((j, aa.offset))
+            });
+            if let Some(found) = out {
+                producer = Some((i, *c, found));
+                break;
+            }
+        }
+        let Some((call, func, (out, out_offset))) = producer else { return KeyRef::Unknown };
+        // A store between the call and the load would replace what the call left.
+        for slot in [pa, la] {
+            let overwritten = self
+                .ev
+                .store_slots()
+                .get(&slot)
+                .is_some_and(|stores| stores.iter().any(|(i, _, _)| *i > call && *i < self.at));
+            if overwritten {
+                return KeyRef::Unknown;
+            }
+        }
+        let r = Resolver { cx: self.cx, ev: self.ev, values: self.values, cfg: self.cfg, at: call };
+        let args: Vec<Arg> = self
+            .values
+            .operands(call)
+            .iter()
+            .enumerate()
+            .map(|(j, a)| match r.arg(r.strip(*a), 0) {
+                Arg::Any if j == out => Arg::Mem(Vec::new()),
+                arg => arg,
+            })
+            .collect();
+        self.evaluate_slice(func, args, out as u32, pa.offset - out_offset, la.offset - out_offset)
+    }
+
     fn pointer_key(&self, ptr: ValueId, len: Option<Len>) -> KeyRef {
         let ptr = self.strip(ptr);
         let Some(len) = len else { return KeyRef::Unknown };
@@ -769,16 +865,35 @@ impl Resolver<'_, '_> {
                 }
                 self.evaluate(*func, out)
             }
+            KeyRef::Slice { func, args: cargs, out, ptr_at, len_at } => {
+                let cargs = cargs
+                    .iter()
+                    .map(|a| match a {
+                        Arg::Param { p, offset } => match args.get(*p as usize) {
+                            Some(v) => self.arg(self.strip(*v), *offset),
+                            None => Arg::Any,
+                        },
+                        other => other.clone(),
+                    })
+                    .collect();
+                self.evaluate_slice(*func, cargs, *out, *ptr_at, *len_at)
+            }
             KeyRef::ParamValue(p) => {
                 args.get(*p as usize).map(|a| self.value_key(*a)).unwrap_or(KeyRef::Unknown)
             }
             KeyRef::ParamBytes { ptr, len } => {
                 let Some(&p) = args.get(*ptr as usize) else { return KeyRef::Unknown };
-                let len = match len {
-                    Len::Const(n) => Some(Len::Const(*n)),
-                    Len::Param(q) => args.get(*q as usize).and_then(|l| self.len_of(*l)),
+                let (len, len_value) = match len {
+                    Len::Const(n) => (Some(Len::Const(*n)), None),
+                    Len::Param(q) => {
+                        let l = args.get(*q as usize).copied();
+                        (l.and_then(|l| self.len_of(l)), l)
+                    }
                 };
-                self.pointer_key(p, len)
+                match self.pointer_key(p, len) {
+                    KeyRef::Unknown => self.slice_key(p, len_value),
+                    key => key,
+                }
             }
         }
     }
