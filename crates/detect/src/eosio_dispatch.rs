@@ -1471,7 +1471,7 @@ impl Walker<'_, '_> {
                     Some(pc + 1)
                 }
                 _ => {
-                    let c = self.exec_op(fr, ex, op, &ops)?;
+                    let c = self.exec_op(fr, ex, op, ops)?;
                     for r in fr.values.results(pc) {
                         ex.conc.insert(*r, (c, ex.clock));
                     }
