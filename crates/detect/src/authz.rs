@@ -1311,7 +1311,7 @@ pub fn is_admin_method(name: &str) -> bool {
 /// they say nothing about privilege): near-sdk's `STATE`, and all-zero keys (the ink! root key).
 pub fn is_root_state_key(k: &Key) -> bool {
     match k {
-        Key::Bytes(b) => b.as_slice() == b"STATE" || b.iter().all(|x| *x == 0),
+        Key::Bytes(b) => **b == *b"STATE" || b.iter().all(|x| *x == 0),
         Key::Value(v) => *v == 0,
         Key::Built(_) => false,
     }
@@ -1381,7 +1381,7 @@ fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> K
                 Len::Param(_) => None,
             };
             match bytes {
-                Some(b) => KeyRef::Known(Key::Bytes(b)),
+                Some(b) => KeyRef::Known(Key::Bytes(b.into())),
                 // A key slice a helper left in this function's memory.
                 None => cx.storage().instantiate_at(cx, func, instr, key),
             }

@@ -66,8 +66,8 @@ pub enum Access {
 /// A storage key known to the analysis.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
-    /// Constant key bytes.
-    Bytes(Vec<u8>),
+    /// Constant key bytes (shared: a key is copied into every caller's summary).
+    Bytes(std::sync::Arc<[u8]>),
     /// A constant key value (Soroban `Val`, EOSIO table name).
     Value(i64),
     /// A host value the code builds from constants (a Soroban `contracttype` key), or a family
@@ -420,7 +420,8 @@ impl StorageAccess {
                 _ => continue,
             };
             let r = Resolver { cx, ev, values, cfg, at: i };
-            let mut acc: BTreeSet<AccessAt> = BTreeSet::new();
+            // Collected, then sorted and deduplicated once (a callee's summary can hold hundreds).
+            let mut acc: Vec<AccessAt> = Vec::new();
             for t in targets {
                 if let Some(h) = cx.host_fn(t) {
                     let reads = h.has(Effect::StorageRead);
@@ -429,7 +430,7 @@ impl StorageAccess {
                         let key = r.host_key(h, args);
                         for (flag, access) in [(reads, Access::Read), (writes, Access::Write)] {
                             if flag {
-                                acc.insert(AccessAt { access, key: key.clone(), resolved_here: true });
+                                acc.push(AccessAt { access, key: key.clone(), resolved_here: true });
                             }
                         }
                         if reads {
@@ -459,7 +460,7 @@ impl StorageAccess {
                 for (access, key) in summary {
                     let resolved_here = key.is_param();
                     let key = r.instantiate(key, args);
-                    acc.insert(AccessAt { access: *access, key, resolved_here });
+                    acc.push(AccessAt { access: *access, key, resolved_here });
                 }
                 for (p, keys) in self.param_outputs.get(t as usize).into_iter().flatten().enumerate() {
                     if keys.is_empty() {
@@ -473,7 +474,9 @@ impl StorageAccess {
                 }
             }
             if !acc.is_empty() {
-                at.insert(i, acc.into_iter().collect());
+                acc.sort_unstable();
+                acc.dedup();
+                at.insert(i, acc);
             }
         }
         out.at = at;
@@ -499,8 +502,10 @@ impl StorageAccess {
 }
 
 fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
-    let mut s: BTreeSet<(Access, KeyRef)> =
-        fs.at.values().flatten().map(|a| (a.access, a.key.clone())).collect();
+    let mut all: Vec<(Access, &KeyRef)> = fs.at.values().flatten().map(|a| (a.access, &a.key)).collect();
+    all.sort_unstable();
+    all.dedup();
+    let mut s: BTreeSet<(Access, KeyRef)> = all.into_iter().map(|(a, k)| (a, k.clone())).collect();
     if s.len() > MAX_SUMMARY {
         let unknown: BTreeSet<Access> = s.iter().skip(MAX_SUMMARY).map(|(a, _)| *a).collect();
         s = s.into_iter().take(MAX_SUMMARY).collect();
@@ -656,7 +661,7 @@ impl Resolver<'_, '_> {
     /// evaluation gives constant bytes, symbolic when it fails and some argument is a parameter.
     fn evaluate_slice(&self, func: u32, args: Vec<Arg>, out: u32, ptr_at: i64, len_at: i64) -> KeyRef {
         match hostval::eval_slice(self.cx, func, &args, out, ptr_at, len_at) {
-            Some(bytes) => KeyRef::Known(Key::Bytes(bytes)),
+            Some(bytes) => KeyRef::Known(Key::Bytes(bytes.into())),
             None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => {
                 KeyRef::Slice { func, args, out, ptr_at, len_at }
             }
@@ -739,7 +744,7 @@ impl Resolver<'_, '_> {
         }
         match len {
             Len::Const(n) => {
-                self.bytes_at(ptr, n).map(|b| KeyRef::Known(Key::Bytes(b))).unwrap_or(KeyRef::Unknown)
+                self.bytes_at(ptr, n).map(|b| KeyRef::Known(Key::Bytes(b.into()))).unwrap_or(KeyRef::Unknown)
             }
             Len::Param(_) => KeyRef::Unknown,
         }

@@ -40,7 +40,7 @@ fn resolved_here(cx: &Context<'_>, func: u32, access: Access) -> BTreeSet<KeyRef
 }
 
 fn bytes(s: &str) -> KeyRef {
-    KeyRef::Known(Key::Bytes(s.as_bytes().to_vec()))
+    KeyRef::Known(Key::Bytes(s.as_bytes().into()))
 }
 
 #[test]
