@@ -146,7 +146,7 @@ fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
     let storage = cx.storage();
     let mut out: BTreeMap<u32, Vec<FlagGuard>> = BTreeMap::new();
     for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
-        for (instr, is_branch, cond) in crate::upgrade_without_migration_check::conditions(cx, f.index) {
+        for (instr, is_branch, cond) in wasmaudit_detect::guards::conditions(cx, f.index) {
             let Some(keys) = storage.value_keys(cx, f.index, cond) else { continue };
             // A check whose failure message says the contract is paused tests a flag whatever
             // the key is called (a `paused` field of a `config` row).

@@ -434,7 +434,7 @@ impl Analysis<'_, '_> {
             return true;
         }
         // (b) a guard whose condition is a constant test of a stored version.
-        for (instr, is_branch, cond) in conditions(cx, func) {
+        for (instr, is_branch, cond) in wasmaudit_detect::guards::conditions(cx, func) {
             if !cx.guards().decides(cx, func, instr, is_branch, s) {
                 continue;
             }
@@ -488,36 +488,6 @@ impl Analysis<'_, '_> {
         self.exit_checked.borrow_mut().insert(func, v);
         v
     }
-}
-
-/// Conditional branches and assertions of `func`: (instruction, is a branch, condition value).
-pub(crate) fn conditions(cx: &Context<'_>, func: u32) -> Vec<(usize, bool, wasmaudit_flow::ValueId)> {
-    let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, ins) in f.body.iter().enumerate() {
-        let ops = values.operands(i);
-        match ins.op {
-            Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
-                if let Some(&c) = ops.last() {
-                    out.push((i, true, c));
-                }
-            }
-            Op::Call(c) => {
-                let cond = cx
-                    .host_fn(c)
-                    .filter(|h| h.has(Effect::Abort))
-                    .and_then(|h| h.arg("condition"))
-                    .and_then(|a| ops.get(a as usize).copied());
-                if let Some(v) = cond {
-                    out.push((i, false, v));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Whether `v` of `func` is computed from a value loaded from memory (stored content), not only

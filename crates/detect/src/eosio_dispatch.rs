@@ -26,7 +26,7 @@
 use crate::Context;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
-use wasmaudit_flow::{BlockId, Cfg, EdgeKind, FunctionValues, ValueDef, ValueId};
+use wasmaudit_flow::{BlockId, Cfg, EdgeKind, FunctionValues, Nesting, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, CmpOp, ConvOp, ExportKind, Op, UnOp, Width};
 use wasmaudit_platform::{Effect, Platform};
 
@@ -449,7 +449,7 @@ struct Walker<'c, 'a> {
     call_facts: BTreeMap<(u32, usize), Dnf>,
     invocations: usize,
     /// Per function: matching `end` of each block/loop/if, and `else` of each if.
-    shapes: BTreeMap<u32, Rc<Shape>>,
+    shapes: BTreeMap<u32, Rc<Nesting>>,
     /// Whether the last inlined call was run concretely (its result is exact).
     last_exact: bool,
 }
@@ -1214,39 +1214,6 @@ impl Walker<'_, '_> {
     }
 }
 
-/// Where each structured construct of a body ends.
-struct Shape {
-    /// For `block`/`loop`/`if`: the index of its `end`.
-    ends: Vec<Option<usize>>,
-    /// For `if`: the index of its `else`.
-    elses: Vec<Option<usize>>,
-}
-
-impl Shape {
-    fn of(body: &[wasmaudit_front::Instr]) -> Shape {
-        let mut ends = vec![None; body.len()];
-        let mut elses = vec![None; body.len()];
-        let mut open: Vec<usize> = Vec::new();
-        for (i, ins) in body.iter().enumerate() {
-            match ins.op {
-                Op::Block(_) | Op::Loop(_) | Op::If(_) => open.push(i),
-                Op::Else => {
-                    if let Some(&k) = open.last() {
-                        elses[k] = Some(i);
-                    }
-                }
-                Op::End => {
-                    if let Some(k) = open.pop() {
-                        ends[k] = Some(i);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Shape { ends, elses }
-    }
-}
-
 /// Instructions one concrete run may execute.
 const MAX_EXEC: usize = 20_000;
 /// Largest function the walk tries to run concretely.
@@ -1278,12 +1245,12 @@ enum Ended {
 }
 
 impl Walker<'_, '_> {
-    fn shape(&mut self, func: u32) -> Option<Rc<Shape>> {
+    fn shape(&mut self, func: u32) -> Option<Rc<Nesting>> {
         if let Some(s) = self.shapes.get(&func) {
             return Some(Rc::clone(s));
         }
         let body = &self.cx.module.function(func)?.body;
-        let s = Rc::new(Shape::of(body));
+        let s = Rc::new(Nesting::of(body));
         self.shapes.insert(func, Rc::clone(&s));
         Some(s)
     }
@@ -1292,7 +1259,7 @@ impl Walker<'_, '_> {
     /// values it computed take their final values and the index of its `end` is returned.
     fn exec_loop(&mut self, fr: &mut Frame<'_>, start: usize) -> Option<usize> {
         let shape = self.shape(fr.func)?;
-        let end = (*shape.ends.get(start)?)?;
+        let end = shape.end(start)?;
         let mut ex = Exec {
             lo: start,
             hi: end,
@@ -1374,7 +1341,7 @@ impl Walker<'_, '_> {
         &mut self,
         fr: &mut Frame<'_>,
         ex: &mut Exec,
-        shape: &Shape,
+        shape: &Nesting,
         mut labels: Vec<usize>,
         mut pc: usize,
     ) -> Option<Ended> {
@@ -1404,15 +1371,15 @@ impl Walker<'_, '_> {
                     if c != 0 {
                         Some(pc + 1)
                     } else {
-                        Some(match shape.elses.get(pc).copied().flatten() {
+                        Some(match shape.else_of(pc) {
                             Some(e) => e + 1,
-                            None => (*shape.ends.get(pc)?)?,
+                            None => shape.end(pc)?,
                         })
                     }
                 }
                 Op::Else => {
                     let k = *labels.last()?;
-                    Some((*shape.ends.get(k)?)?)
+                    Some(shape.end(k)?)
                 }
                 Op::End if whole && pc == ex.hi => {
                     let r = match ops.first() {
@@ -1625,7 +1592,7 @@ impl Walker<'_, '_> {
 /// Where `br d` goes inside a concrete run: the next instruction, or `None` when it leaves the
 /// range; `None` from the outer option for a malformed target.
 fn branch(
-    shape: &Shape,
+    shape: &Nesting,
     body: &[wasmaudit_front::Instr],
     labels: &mut Vec<usize>,
     d: u32,
@@ -1639,7 +1606,7 @@ fn branch(
         Some(Some(target + 1))
     } else {
         labels.truncate(idx);
-        Some(Some((*shape.ends.get(target)?)? + 1))
+        Some(Some(shape.end(target)? + 1))
     }
 }
 

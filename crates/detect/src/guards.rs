@@ -536,3 +536,35 @@ fn results_unused(
             || !values.operands(i).iter().any(|v| results.contains(v))
     })
 }
+
+/// Conditional branches and assertions of `func`, whatever their condition carries: (instruction,
+/// is a branch, condition value). For checks the taint labels do not describe (a version or
+/// flag read from a particular storage key).
+pub fn conditions(cx: &Context<'_>, func: u32) -> Vec<(usize, bool, wasmaudit_flow::ValueId)> {
+    let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, ins) in f.body.iter().enumerate() {
+        let ops = values.operands(i);
+        match ins.op {
+            Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
+                if let Some(&c) = ops.last() {
+                    out.push((i, true, c));
+                }
+            }
+            Op::Call(c) => {
+                let cond = cx
+                    .host_fn(c)
+                    .filter(|h| h.has(Effect::Abort))
+                    .and_then(|h| h.arg("condition"))
+                    .and_then(|a| ops.get(a as usize).copied());
+                if let Some(v) = cond {
+                    out.push((i, false, v));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -22,7 +22,7 @@ use crate::Context;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
-use wasmaudit_flow::{eval_op, extend};
+use wasmaudit_flow::{eval_op, extend, Nesting};
 use wasmaudit_front::{Op, OtherClass, ValType};
 use wasmaudit_platform::{Builds, HostFn};
 
@@ -332,38 +332,6 @@ enum Byte {
     Top,
 }
 
-/// Matching `end` (and `else`) of each structured instruction of one body.
-#[derive(Default)]
-struct Jumps {
-    end: BTreeMap<usize, usize>,
-    els: BTreeMap<usize, usize>,
-}
-
-fn jumps(body: &[wasmaudit_front::Instr]) -> Jumps {
-    let mut j = Jumps::default();
-    let mut open: Vec<usize> = Vec::new();
-    for (i, ins) in body.iter().enumerate() {
-        match ins.op {
-            Op::Block(_) | Op::Loop(_) | Op::If(_) => open.push(i),
-            Op::Else => {
-                if let Some(&s) = open.last() {
-                    j.els.insert(s, i);
-                }
-            }
-            Op::End => {
-                if let Some(s) = open.pop() {
-                    j.end.insert(s, i);
-                    if let Some(&e) = j.els.get(&s) {
-                        j.end.insert(e, i);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    j
-}
-
 struct Label {
     start: usize,
     is_loop: bool,
@@ -378,7 +346,7 @@ struct Machine<'a, 'c> {
     mem: BTreeMap<u64, Byte>,
     globals: Vec<V>,
     steps: usize,
-    jumps: BTreeMap<u32, Rc<Jumps>>,
+    jumps: BTreeMap<u32, Rc<Nesting>>,
     written: Rc<AbsoluteWrites>,
 }
 
@@ -436,8 +404,8 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn jumps_of(&mut self, func: u32, body: &[wasmaudit_front::Instr]) -> Rc<Jumps> {
-        self.jumps.entry(func).or_insert_with(|| Rc::new(jumps(body))).clone()
+    fn jumps_of(&mut self, func: u32, body: &[wasmaudit_front::Instr]) -> Rc<Nesting> {
+        self.jumps.entry(func).or_insert_with(|| Rc::new(Nesting::of(body))).clone()
     }
 
     fn host(&mut self, h: &HostFn, args: &[V], results: usize) -> Option<Vec<V>> {
@@ -557,7 +525,7 @@ impl Machine<'_, '_> {
                 if l.is_loop {
                     Some(l.start + 1)
                 } else {
-                    jumps.end.get(&l.start).copied()
+                    jumps.end(l.start)
                 }
             };
             match &ins.op {
@@ -580,13 +548,13 @@ impl Machine<'_, '_> {
                         arity: s.results as usize,
                     });
                     if c as i32 == 0 {
-                        next = match jumps.els.get(&pc) {
+                        next = match jumps.else_of(pc) {
                             Some(e) => e + 1,
-                            None => *jumps.end.get(&pc)?,
+                            None => jumps.end(pc)?,
                         };
                     }
                 }
-                Op::Else => next = *jumps.end.get(&pc)?,
+                Op::Else => next = jumps.end(pc)?,
                 Op::End => {
                     if labels.pop().is_none() {
                         return results(stack, nresults);

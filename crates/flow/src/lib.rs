@@ -9,11 +9,13 @@ mod callgraph;
 mod cfg;
 pub mod consts;
 mod indirect;
+mod nesting;
 pub mod values;
 
 pub use callgraph::{CallGraph, CallSite};
 pub use cfg::{Block, BlockId, Cfg, EdgeKind};
 pub use consts::{compare, eval_op, extend, Addr, Base, Evaluator};
+pub use nesting::Nesting;
 pub use values::{FunctionValues, LiftContext, ValueDef, ValueId};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::Context;
+use wasmaudit_flow::Nesting;
 use wasmaudit_front::{BinOp, CmpOp, ConvOp, Function, Op, UnOp, ValType, Width};
 use wasmaudit_platform::Effect;
 use z3::ast::{Array, Ast, Bool, BV};
@@ -62,38 +63,6 @@ struct Label {
     incoming: Vec<Arrival>,
 }
 
-/// Positions of the matching `else` and `end` of each structured instruction of a body.
-struct Shape {
-    end: Vec<usize>,
-    els: Vec<Option<usize>>,
-}
-
-impl Shape {
-    fn of(f: &Function) -> Shape {
-        let n = f.body.len();
-        let mut end = vec![n.saturating_sub(1); n];
-        let mut els = vec![None; n];
-        let mut open: Vec<usize> = Vec::new();
-        for (i, ins) in f.body.iter().enumerate() {
-            match ins.op {
-                Op::Block(_) | Op::Loop(_) | Op::If(_) => open.push(i),
-                Op::Else => {
-                    if let Some(&s) = open.last() {
-                        els[s] = Some(i);
-                    }
-                }
-                Op::End => {
-                    if let Some(s) = open.pop() {
-                        end[s] = i;
-                    }
-                }
-                _ => {}
-            }
-        }
-        Shape { end, els }
-    }
-}
-
 /// Why the encoding stopped or approximated.
 pub(crate) struct Notes {
     /// Instructions whose results were left unconstrained (a satisfiable query is not a witness).
@@ -119,7 +88,7 @@ pub(crate) struct Exec<'c, 'a> {
     pub notes: Notes,
     /// Functions that can reach the target: a call to one that is summarized loses the target.
     reaching: BTreeSet<u32>,
-    shapes: BTreeMap<u32, std::rc::Rc<Shape>>,
+    shapes: BTreeMap<u32, std::rc::Rc<Nesting>>,
     call_stack: Vec<u32>,
     entry_globals: BTreeMap<u32, BV>,
     fresh: u64,
@@ -248,7 +217,7 @@ impl<'c, 'a> Exec<'c, 'a> {
         let shape = match self.shapes.get(&func) {
             Some(s) => s.clone(),
             None => {
-                let s = std::rc::Rc::new(Shape::of(f));
+                let s = std::rc::Rc::new(Nesting::of(&f.body));
                 self.shapes.insert(func, s.clone());
                 s
             }
@@ -457,7 +426,7 @@ impl<'c, 'a> Exec<'c, 'a> {
 
     /// Walks instructions `from..to` of `f` (a structured range). Returns early once control
     /// cannot go on (after `br`, `return`, a trap) or the step bound is hit.
-    fn exec_range(&mut self, f: &Function, shape: &Shape, from: usize, to: usize) {
+    fn exec_range(&mut self, f: &Function, shape: &Nesting, from: usize, to: usize) {
         let mut i = from;
         while i < to {
             if !self.live || self.notes.too_big {
@@ -472,7 +441,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             let Some(ins) = f.body.get(i) else { return };
             match &ins.op {
                 Op::Block(sig) => {
-                    let end = shape.end[i];
+                    let end = shape.end(i).unwrap_or(f.body.len().saturating_sub(1));
                     let base = self.split_base(sig.params);
                     self.labels.push(Label { arity: sig.results as usize, incoming: Vec::new() });
                     self.exec_range(f, shape, i + 1, end);
@@ -481,13 +450,13 @@ impl<'c, 'a> Exec<'c, 'a> {
                     continue;
                 }
                 Op::Loop(sig) => {
-                    let end = shape.end[i];
+                    let end = shape.end(i).unwrap_or(f.body.len().saturating_sub(1));
                     self.exec_loop(f, shape, i, end, sig.params as usize);
                     i = end + 1;
                     continue;
                 }
                 Op::If(sig) => {
-                    let end = shape.end[i];
+                    let end = shape.end(i).unwrap_or(f.body.len().saturating_sub(1));
                     self.exec_if(f, shape, i, end, sig.params, sig.results as usize);
                     i = end + 1;
                     continue;
@@ -676,14 +645,14 @@ impl<'c, 'a> Exec<'c, 'a> {
         self.merge(incoming, base, &[]);
     }
 
-    fn exec_if(&mut self, f: &Function, shape: &Shape, i: usize, end: usize, params: u32, results: usize) {
+    fn exec_if(&mut self, f: &Function, shape: &Nesting, i: usize, end: usize, params: u32, results: usize) {
         let c = self.pop(32);
         let base = self.split_base(params);
         let start = self.st.clone();
         let guard = self.guard.clone();
         let numeral = c.as_u64();
         self.labels.push(Label { arity: results, incoming: Vec::new() });
-        let then_end = shape.els[i].unwrap_or(end);
+        let then_end = shape.else_of(i).unwrap_or(end);
         if numeral != Some(0) {
             self.guard = Bool::and(&[guard.clone(), is_zero(&c).not()]);
             self.live = true;
@@ -696,7 +665,7 @@ impl<'c, 'a> Exec<'c, 'a> {
             self.st = start;
             self.guard = Bool::and(&[guard, is_zero(&c)]);
             self.live = true;
-            if let Some(e) = shape.els[i] {
+            if let Some(e) = shape.else_of(i) {
                 self.exec_range(f, shape, e + 1, end);
             }
             if self.live {
@@ -707,7 +676,7 @@ impl<'c, 'a> Exec<'c, 'a> {
         self.merge(incoming, base, &[]);
     }
 
-    fn exec_loop(&mut self, f: &Function, shape: &Shape, i: usize, end: usize, params: usize) {
+    fn exec_loop(&mut self, f: &Function, shape: &Nesting, i: usize, end: usize, params: usize) {
         let base = self.split_base(params as u32);
         let mut exits: Vec<Arrival> = Vec::new();
         let results = self.loop_results(i);
