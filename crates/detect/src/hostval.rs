@@ -46,6 +46,9 @@ const MEM_BASE: u64 = 0x7000_0000;
 const MEM_STRIDE: u64 = 0x0010_0000;
 /// The pc of a branch that leaves the function.
 const RETURN: usize = usize::MAX;
+/// Argument roles of a Soroban host function that name a position in linear memory (env.json's
+/// argument names, kept by the platform model).
+const LINEAR_MEMORY_ROLES: [&str; 4] = ["lm_pos", "vals_pos", "keys_pos", "slices_pos"];
 /// Soroban `U32Val` tag: a position or length argument is `value << 32 | 4`.
 const TAG_U32: i64 = 4;
 
@@ -410,8 +413,11 @@ impl Machine<'_, '_> {
 
     fn host(&mut self, h: &HostFn, args: &[V], results: usize) -> Option<Vec<V>> {
         let Some(kind) = h.builds() else {
-            // A host call whose effect on linear memory is not modelled.
-            if h.display_name().contains("linear_memory") || !h.effects.is_empty() {
+            // A host call with effects, or one that reads or writes linear memory (an argument
+            // the model names as a linear-memory position), is not modelled.
+            if !h.effects.is_empty()
+                || h.args.iter().any(|(role, _)| LINEAR_MEMORY_ROLES.contains(&role.as_str()))
+            {
                 return None;
             }
             return Some(vec![V::Top; results]);
