@@ -1,6 +1,7 @@
 use wasmaudit_detect::authz::{
     entry_kind, entry_name, host_arg_taint, is_action_dispatcher, taint_along, EntryKind, Walker,
 };
+use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_flow::ValueDef;
 use wasmaudit_front::Op;
@@ -28,7 +29,11 @@ pub static META: DetectorMeta = DetectorMeta {
             initialized\" branch on a stored value guards them. Key actions on a batch that also \
             creates the account (`promise_batch_action_create_account` on the same promise) \
             provision a new sub-account rather than manage the contract's own keys and are not \
-            reported. Calls inside an SDK's generic promise-action dispatcher (a function that \
+            reported. A key action queued as a near-sdk 5 `PromiseAction` record (`Promise::new(..)\
+            .add_full_access_key(key)`) is found where the entry point writes the record's tag \
+            and hands the record on (the dispatcher's `br_table` on the tag says which host call \
+            each tag becomes) and judged there the same way, the key being the record's contents. \
+            Calls inside an SDK's generic promise-action dispatcher (a function that \
             issues four or more kinds of `promise_batch_action_*` calls, near-sdk's \
             `PromiseAction` match) are skipped: which action it performs is decided by data queued \
             elsewhere, and every contract that sends a `Promise` contains one. EOSIO has no key \
@@ -52,8 +57,10 @@ pub static META: DetectorMeta = DetectorMeta {
         recommendation: "Restrict key actions to the account itself or its owner: assert \
             `predecessor_account_id() == current_account_id()` (or the stored owner) before \
             scheduling them, and route them through the multisig or governance flow.",
-        known_false_positives: "Key actions queued through near-sdk's `Promise` builder reach the \
-            host only through the generic dispatcher and are not checked at all, and a key action \
+        known_false_positives: "Key actions queued through near-sdk's `Promise` builder in a \
+            layout the queued-record analysis does not recognise (near-sdk 3 and 4, a record filled \
+            by a helper) reach the host only through the generic dispatcher and are not checked at \
+            all, and a key action \
             whose key comes from storage or a constant is not reported even when anyone can \
             trigger it (false negatives). Key actions for accounts other than the contract's own (adding a \
             key to an existing account the contract controls by design, a linkdrop adding a \
@@ -82,24 +89,14 @@ impl Detector for UnprotectedKeyManagement {
             return;
         }
         let w = Walker::new(cx);
+        queued_key_actions(cx, &w, out);
         for call in calls {
             if provisions_new_account(cx, &call) || is_action_dispatcher(cx, call.func) {
                 continue;
             }
             let key =
                 call.host.arg("pubkey").map(|a| host_arg_taint(cx, call.func, call.instr, a, 64, false));
-            let unchecked = w.paths(call.func, call.instr).into_iter().find(|p| {
-                let open = !p.identity
-                    && match entry_kind(cx, p.entry) {
-                        EntryKind::PlatformInvoked => false,
-                        EntryKind::InitLike => {
-                            p.labels & wasmaudit_detect::taint::label(Effect::StorageRead) == 0
-                        }
-                        EntryKind::Normal => true,
-                    };
-                // The key must be the caller's choice: taken from the call's input.
-                open && key.is_some_and(|k| taint_along(cx, &p.chain, k, 64).has(Effect::Input))
-            });
+            let unchecked = unchecked_way(cx, &w, call.func, call.instr, key);
             let Some(path) = unchecked else { continue };
             out.push(Finding::at(
                 cx,
@@ -114,6 +111,55 @@ impl Detector for UnprotectedKeyManagement {
                 ),
             ));
         }
+    }
+}
+
+/// A way from an entry point to the key action at `instr` of `func` that passes no caller
+/// check, where the key (`key`: what the action's key argument carries) is taken from the
+/// call's input.
+fn unchecked_way(
+    cx: &Context<'_>,
+    w: &Walker<'_, '_>,
+    func: u32,
+    instr: usize,
+    key: Option<Taint>,
+) -> Option<wasmaudit_detect::authz::Path> {
+    w.paths(func, instr).into_iter().find(|p| {
+        let open = !p.identity
+            && match entry_kind(cx, p.entry) {
+                EntryKind::PlatformInvoked => false,
+                EntryKind::InitLike => p.labels & wasmaudit_detect::taint::label(Effect::StorageRead) == 0,
+                EntryKind::Normal => true,
+            };
+        // The key must be the caller's choice: taken from the call's input.
+        open && key.is_some_and(|k| taint_along(cx, &p.chain, k, 64).has(Effect::Input))
+    })
+}
+
+/// Key actions queued as records for an SDK's action dispatcher (near-sdk's
+/// `Promise::add_full_access_key` pushes a `PromiseAction` the promise's drop issues): the place
+/// that queues the record stands for the host call, and the record's contents for its key.
+fn queued_key_actions(cx: &Context<'_>, w: &Walker<'_, '_>, out: &mut Vec<Finding>) {
+    let queued = wasmaudit_detect::queued::queued(cx);
+    let mut reported = std::collections::BTreeSet::new();
+    for q in queued.with(cx, Effect::KeyManagement) {
+        if !reported.insert((q.func, q.instr)) {
+            continue;
+        }
+        let key = Some(host_arg_taint(cx, q.func, q.instr, q.arg, 64, false));
+        let Some(path) = unchecked_way(cx, w, q.func, q.instr, key) else { continue };
+        out.push(Finding::at(
+            cx,
+            &META,
+            q.func,
+            q.instr,
+            format!(
+                "queues `{}` (the SDK's action dispatcher issues it later), changing the account's \
+                 access keys, and entry point `{}` reaches it with no check of the caller",
+                cx.host_display_name(q.host),
+                entry_name(cx, path.entry)
+            ),
+        ));
     }
 }
 

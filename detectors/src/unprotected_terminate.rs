@@ -17,7 +17,9 @@ pub static META: DetectorMeta = DetectorMeta {
             reports it when an exported entry point reaches it with no guard: the same query as \
             `unprotected-upgrade` (a branch or assertion on the caller's identity or an authorization \
             verdict that the call is control dependent on, a trapping `require_auth`-style call, or a \
-            helper that only returns after such a guard). On NEAR, a call inside a generic \
+            helper that only returns after such a guard). A deletion queued as a near-sdk \
+            `PromiseAction` record is checked where the entry point queues it (see \
+            `unprotected-upgrade`). Otherwise, on NEAR, a call inside a generic \
             promise-action dispatcher, or reached only through one (see `unprotected-upgrade`), is \
             reported only through an unguarded entry point whose name says it destroys the \
             contract (`destroy`, `terminate`, `selfdestruct`, `kill`, or `delete`/`close`/`remove` \
@@ -34,8 +36,8 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A guard counts when its condition carries the caller's identity or an \
             authorization verdict, whatever it is compared with (a comparison with the wrong stored value \
             passes). Authorization enforced outside the module (governance-only upgrades, a CosmWasm \
-            admin-gated `migrate`) is invisible and reported. Through a near-sdk dispatcher the \
-            entry point's name decides: an unguarded `delete_account` method that never queues the \
+            admin-gated `migrate`) is invisible and reported. Through a near-sdk dispatcher whose \
+            queued record is not recognised the entry point's name decides: an unguarded `delete_account` method that never queues the \
             action is reported, and an unguarded deletion under another name is missed.",
     },
     platforms: &[],

@@ -23,11 +23,16 @@ pub static META: DetectorMeta = DetectorMeta {
             `auth-check` host calls, through memory, registers and helper summaries) and on which the \
             call is control dependent, a trapping authorization call such as `require_auth`, or a call \
             of a helper that only returns after such a guard. The call is reported with the first entry \
-            point that reaches it unguarded. On NEAR, a call inside a generic promise-action \
+            point that reaches it unguarded. An action an SDK queues as a record instead of calling the host (near-sdk 5's `Promise` builder: \
+            a tagged `PromiseAction` pushed on the promise and issued when it is dropped) is found by \
+            data: the dispatcher's `br_table` on a tag loaded from the record gives each tag's host \
+            calls, and the place where an entry point writes that tag into a record and hands the \
+            record on (to the dispatcher, to a function copying it, or inside a promise it moves) is \
+            checked like the host call. On NEAR, a call inside a generic promise-action \
             dispatcher (near-sdk's `PromiseAction` match: a function reaching four or more \
             `promise_batch_action_*` kinds, directly or through `call_indirect`), or reached only \
-            through one, is reported only through an unguarded entry point whose name says it \
-            replaces code (`upgrade`, `migrate`, `redeploy`, or `update`/`set`/`deploy` with \
+            through one, is reported (besides the queued actions above) only through an unguarded entry point \
+            whose name says it replaces code (`upgrade`, `migrate`, `redeploy`, or `update`/`set`/`deploy` with \
             `code`/`contract`/`wasm`): every entry point that creates any promise reaches every arm \
             of such a dispatcher, so reachability alone is no evidence; such findings have low \
             confidence.",
@@ -43,9 +48,10 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A guard counts when its condition carries the caller's identity or an \
             authorization verdict, whatever it is compared with (a comparison with the wrong stored value \
             passes). Authorization enforced outside the module (governance-only upgrades, a CosmWasm \
-            admin-gated `migrate`) is invisible and reported. Through a near-sdk dispatcher the \
-            entry point's name decides: an unguarded `upgrade` that never queues a deploy is \
-            reported, and an unguarded upgrade under another name is missed.",
+            admin-gated `migrate`) is invisible and reported. Through a near-sdk dispatcher, where \
+            the queued record is not recognised (near-sdk 3 and 4 layouts, a record built by a \
+            helper), the entry point's name decides: an unguarded `upgrade` that never queues a \
+            deploy is reported, and an unguarded upgrade under another name is missed.",
     },
     platforms: &[],
 };

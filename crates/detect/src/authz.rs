@@ -1703,6 +1703,35 @@ pub fn lifecycle_findings(
     let w = Walker::new(cx);
     let mut memo = BTreeMap::new();
     let mut out = Vec::new();
+    // Actions queued as records for the dispatcher ([`crate::queued`]): the queue site stands
+    // for the host call.
+    let mut queued_from = BTreeSet::new();
+    let mut reported = BTreeSet::new();
+    for q in crate::queued::queued(cx).with(cx, e) {
+        let open = w
+            .paths(q.func, q.instr)
+            .into_iter()
+            .find(|p| !p.identity && entry_kind(cx, p.entry) == EntryKind::Normal);
+        let Some(path) = open else { continue };
+        queued_from.insert(path.entry);
+        if !reported.insert((q.func, q.instr)) {
+            continue;
+        }
+        let entry = entry_name(cx, path.entry);
+        out.push(crate::Finding {
+            detector: meta,
+            impact: meta.impact,
+            function: q.func,
+            instr: q.instr,
+            offset: cx.offset_of(q.func, q.instr),
+            message: format!(
+                "queues `{}` (the SDK's action dispatcher issues it later), which {what}, and entry \
+                 point `{entry}` reaches it with no check of the caller before it",
+                cx.host_display_name(q.host),
+            ),
+            confidence: meta.confidence,
+        });
+    }
     for mut f in crate::query::unguarded_sink_findings(cx, e, meta, what) {
         let paths = w.paths(f.function, f.instr);
         let dispatched = is_action_dispatcher(cx, f.function)
@@ -1712,6 +1741,9 @@ pub fn lifecycle_findings(
             continue;
         }
         let Some(entry) = named_unchecked_entry(&w, f.function, f.instr, named_for) else { continue };
+        if queued_from.contains(&entry) {
+            continue;
+        }
         let callee = cx.program.calls.targets_at(f.function, f.instr).first().copied().unwrap_or(0);
         f.message = format!(
             "`{}` {what} (in the generic action dispatcher) and entry point `{}`, named for this action, \

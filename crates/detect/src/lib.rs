@@ -17,6 +17,7 @@ mod meta;
 pub mod methods;
 pub mod packed;
 pub mod query;
+pub mod queued;
 pub mod storage;
 pub mod taint;
 
