@@ -27,7 +27,12 @@ pub static META: DetectorMeta = DetectorMeta {
             service meant for contracts (NEAR `random_seed`, the block's VRF output; Soroban \
             `prng_*`), even mixed with block data: it is the remediation of this flaw. The branch is reported when some side \
             of it reaches, in its function or after the function returns to its caller, a host call \
-            that writes storage, transfers value or sends an action.",
+            that writes storage, transfers value or sends an action. A draw also counts as data, \
+            with no branch on it: when the key of a stored-state read passed by value (EOSIO \
+            `db_find_i64`'s id, followed up two callers while it is a parameter of a table \
+            wrapper) is such a draw (`rnd % entries` picking a lottery's winning row) and a write, \
+            transfer or action follows the read, the draw is reported where it is handed to the \
+            read, once per function.",
         why_bad: "Block time, height and tapos values are known before the transaction runs, or chosen \
             by the block producer; a hash or modulo of them is just as predictable. Host randomness \
             on these platforms is a deterministic function of consensus data that validators (and \
@@ -69,6 +74,7 @@ impl Detector for WeakRandomness {
         if !sinks.any {
             return;
         }
+        let mut reported = BTreeSet::new();
         for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
             let (Some(values), Some(cfg), Some(ft)) = (
                 cx.program.values(f.index),
@@ -101,10 +107,82 @@ impl Detector for WeakRandomness {
                     ),
                 ));
                 // One finding per function: the first decision.
+                reported.insert(f.index);
                 break;
             }
         }
+        // Draws that pick an entry, in functions with no drawn decision reported.
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            let Some(cfg) = cx.program.cfg(f.index) else { continue };
+            if let Some(found) = drawn_key(cx, &sinks, f.index, cfg) {
+                if reported.insert(found.function) {
+                    out.push(found);
+                }
+            }
+        }
     }
+}
+
+/// Randomness as data: a read of stored state whose key (EOSIO `db_find_i64`'s `id`, a key
+/// passed by value) is drawn from block data (a modulo or hash of time, height, tapos: the
+/// winning entry of a lottery picked by `rnd % entries`), followed by a write, transfer or
+/// action. No branch on the draw is needed: the draw picks the entry. The key is followed up to
+/// [`MAX_CALLER_DEPTH`] callers while it is a parameter (a table's `find` wrapper).
+fn drawn_key(cx: &Context<'_>, sinks: &Sinks, func: u32, cfg: &Cfg) -> Option<Finding> {
+    for call in cx.host_calls_in(func) {
+        let h = call.host;
+        if !h.has(Effect::StorageRead) || h.arg("key_len").is_some() {
+            continue;
+        }
+        let Some(role) = ["id", "key"].into_iter().find(|r| h.arg(r).is_some()) else { continue };
+        let Some(&key) =
+            h.arg(role).and_then(|a| cx.program.values(func)?.operands(call.instr).get(a as usize))
+        else {
+            continue;
+        };
+        let Some((df, at, how)) = drawn(cx, func, call.instr, key, 0) else { continue };
+        let b = cfg.block_of(call.instr)?;
+        let (mut hit, returns) = sinks.search_blocks(cx, func, cfg, vec![b], Some(call.instr + 1));
+        if hit.is_none() && returns {
+            hit = sinks.in_callers(cx, func, 0);
+        }
+        let Some((sf, si, callee)) = hit else { continue };
+        let place = if sf == df { String::new() } else { format!(" in `{}`", cx.func_name(sf)) };
+        let through = if df == func { String::new() } else { format!(" (through `{}`)", cx.func_name(func)) };
+        // Reported where the draw is made: at the read, or at the call that hands the drawn key on.
+        return Some(Finding::at(
+            cx,
+            &META,
+            df,
+            at,
+            format!(
+                "the entry `{}`{through} reads is picked by {how}, and the code after it reaches `{}`{place} \
+                 (instruction {si}): whoever can predict or choose the block picks the entry (a lottery's winner)",
+                cx.host_display_name(call.callee),
+                cx.host_display_name(callee)
+            ),
+        ));
+    }
+    None
+}
+
+/// Whether `v`, used at `at` in `func`, is a chance-like draw ([`chance`]), itself or, while it
+/// is a parameter, the argument a caller passes (up to [`MAX_CALLER_DEPTH`] levels): the
+/// function where it is drawn, the use there and how.
+fn drawn(cx: &Context<'_>, func: u32, at: usize, v: ValueId, depth: usize) -> Option<(u32, usize, String)> {
+    let ft = cx.dataflow().funcs.get(func as usize)?;
+    let t = ft.value(v);
+    if t.has_any(CHANCE) {
+        return chance(cx, func, v, t).map(|how| (func, at, how));
+    }
+    let ValueDef::Param(p) = *cx.program.values(func)?.def(v) else { return None };
+    if depth >= MAX_CALLER_DEPTH {
+        return None;
+    }
+    cx.program.calls.callers(func).into_iter().find_map(|(caller, site)| {
+        let a = *cx.program.values(caller)?.operands(site.instr).get(p as usize)?;
+        drawn(cx, caller, site.instr, a, depth + 1)
+    })
 }
 
 /// How a condition carrying `t` is chance-like, worded for the message; `None` for block data
