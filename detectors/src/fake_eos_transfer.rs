@@ -1,3 +1,4 @@
+use wasmaudit_detect::authz::Walker;
 use wasmaudit_detect::eosio_dispatch::{self, name_string, CodeCond, EOSIO_TOKEN};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 
@@ -18,7 +19,12 @@ pub static META: DetectorMeta = DetectorMeta {
             call reached only when `action == N(transfer)` is the transfer handler. When one of the \
             paths to it puts no condition on `code` (at most `code != receiver`), the handler does \
             not compare `code` with an account itself, and it writes storage or sends an action, the \
-            handler call is reported.",
+            handler call is reported. The direct-call variant is reported too: a handler that serves \
+            token notifications (some path requires `code` to be a token contract) but is also \
+            dispatched when `code == receiver` (a `transfer` action pushed to the contract itself, \
+            where no tokens move), when neither the handler nor anything on that way checks `code` \
+            or the sender's authority (`require_auth(from)`, as a token's own `transfer` does) \
+            before it writes storage or sends an action.",
         why_bad: "A `transfer` notification says that tokens moved only when it comes from the token \
             contract that holds them. Anyone can deploy a contract with its own `transfer` action, \
             issue a worthless token called EOS and notify the victim; a handler that does not check \
@@ -48,8 +54,15 @@ impl Detector for FakeEosTransfer {
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let dispatch = eosio_dispatch::dispatch(cx);
+        let w = Walker::new(cx);
         for t in &dispatch.transfers {
-            if !t.accepts_any_code() || t.credits.is_empty() {
+            if t.credits.is_empty() {
+                continue;
+            }
+            if !t.accepts_any_code() {
+                if let Some(f) = direct_call(cx, &w, t) {
+                    out.push(f);
+                }
                 continue;
             }
             let (func, instr) = t.site;
@@ -81,4 +94,52 @@ impl Detector for FakeEosTransfer {
             ));
         }
     }
+}
+
+/// The direct-call fake transfer: a handler that serves `eosio.token` notifications (some path
+/// requires `code` to be a token contract) is also dispatched when `code == receiver`, that is
+/// for a `transfer` action sent to this contract itself, where no tokens move. Unless the
+/// handler checks `code` itself or the sender's authority (`require_auth(from)`, as a token
+/// contract's own `transfer` does) before it credits, anyone can push that action with made-up
+/// data and be credited. A contract whose `transfer` is only its own action (no notification
+/// path) is a token, not a deposit handler, and is left alone.
+fn direct_call(
+    cx: &Context<'_>,
+    w: &Walker<'_, '_>,
+    t: &eosio_dispatch::TransferDispatch,
+) -> Option<Finding> {
+    let notified = t.conds.iter().any(|c| matches!(c, CodeCond::Contract(_)));
+    if t.code_checked_in_handler || !notified || !t.conds.contains(&CodeCond::Receiver) {
+        return None;
+    }
+    let unchecked = t
+        .credits
+        .iter()
+        .any(|&(f, i)| w.paths(f, i).iter().any(|p| !p.identity && p.chain.contains(&t.site)));
+    if !unchecked {
+        return None;
+    }
+    let (func, instr) = t.site;
+    let handler = t.handler.map(|h| format!("`{}`", cx.func_name(h))).unwrap_or_else(|| "its handler".into());
+    let tokens: Vec<String> = t
+        .conds
+        .iter()
+        .filter_map(|c| match c {
+            CodeCond::Contract(n) => Some(name_string(*n)),
+            _ => None,
+        })
+        .collect();
+    Some(Finding::at(
+        cx,
+        &META,
+        func,
+        instr,
+        format!(
+            "`transfer` is dispatched to {handler} for notifications from {} and also when code == \
+             receiver, a `transfer` action sent to this contract directly (no tokens move); the \
+             handler checks neither `code` nor the sender's authority before it credits, so anyone \
+             can push such an action and be credited a deposit never paid",
+            tokens.join(", ")
+        ),
+    ))
 }
