@@ -146,7 +146,20 @@ fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
     let storage = cx.storage();
     let mut out: BTreeMap<u32, Vec<FlagGuard>> = BTreeMap::new();
     for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+        let taint = cx.dataflow().funcs.get(f.index as usize);
         for (instr, is_branch, cond) in wasmaudit_detect::guards::conditions(cx, f.index) {
+            // Only a condition something stored flows into can test a flag: one whose taint has
+            // no storage label and nothing from the caller's arguments is skipped unwalked.
+            let t = taint.map(|t| t.value(cond)).unwrap_or_default();
+            let stored = wasmaudit_detect::taint::label(wasmaudit_platform::Effect::StorageRead);
+            if t.labels & stored == 0
+                && t.params == 0
+                && t.param_mem == 0
+                && t.param_reg == 0
+                && t.entry_reg == 0
+            {
+                continue;
+            }
             let Some(keys) = storage.value_keys(cx, f.index, cond) else { continue };
             // A check whose failure message says the contract is paused tests a flag whatever
             // the key is called (a `paused` field of a `config` row).
