@@ -51,7 +51,12 @@ pub static META: DetectorMeta = DetectorMeta {
             exports are method names (NEAR, MultiversX, Soroban, ChainMaker, XuperChain), any \
             storage write or transfer of a method named as administrative (`set_owner`, \
             `transferOwnership`, `update_config`, `add_minter`, `pause`, `upgrade`). On EOSIO every \
-            table write an action makes without `require_auth`/`has_auth` is a candidate, but only \
+            table write an action makes without `require_auth`/`has_auth` is a candidate, except \
+            in notification handlers: a `transfer` notification, and any call `apply` makes only \
+            when `code` is a fixed account other than the receiver (`eosio::onerror`, another \
+            contract's action that named this one as a recipient), in a contract that dispatches \
+            its own actions under `code == receiver`; these run inside the notifier's authorized \
+            action. Of the candidates only \
             one that stores the caller's data is reported: the row written carries the action data \
             (followed through the packing of the row into its buffer), or a removal erases a row \
             the caller chose (looked up by a key from the action data); a write that only creates \
@@ -176,6 +181,18 @@ fn natively_authorized(dispatch: &Dispatch, chain: &[(u32, usize)]) -> bool {
     chain.iter().skip(1).any(|s| dispatch.runs_only_for_native_actions(*s))
 }
 
+/// EOSIO: whether a way up runs only for notifications: the outermost call on it that the
+/// dispatch walk reached (the call `apply` makes for the action) runs only when `code` is a
+/// fixed account ([`Dispatch::runs_only_for_notifications`]). Deeper calls are not asked: a
+/// helper the walk saw under one dispatch only may serve others.
+fn notification_only(dispatch: &Dispatch, chain: &[(u32, usize)]) -> bool {
+    chain
+        .iter()
+        .rev()
+        .find(|s| dispatch.call_codes.contains_key(*s))
+        .is_some_and(|s| dispatch.runs_only_for_notifications(*s))
+}
+
 fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, found: &mut FindingSet) {
     let notification_sites: Vec<(u32, usize)> =
         dispatch.transfers.iter().filter(|t| t.handles_notifications()).map(|t| t.site).collect();
@@ -195,7 +212,8 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 checked: path.identity,
                 init_once: path.labels & label(Effect::StorageRead) != 0,
                 handler: handler_of(&path),
-                via_notification: path.chain.iter().any(|s| notification_sites.contains(s)),
+                via_notification: path.chain.iter().any(|s| notification_sites.contains(s))
+                    || notification_only(dispatch, &path.chain),
                 native: natively_authorized(dispatch, &path.chain),
                 chain: if eosio { path.chain.clone() } else { Vec::new() },
                 guard_labels: path.labels,

@@ -307,6 +307,9 @@ pub struct Dispatch {
     /// names (sorted). Calls missing here run for an action the walk could not name, or were
     /// not walked.
     pub call_actions: BTreeMap<(u32, usize), Vec<u64>>,
+    /// Calls the walk reached: (function, instruction) → the condition on `code` of each path
+    /// to it (sorted, deduplicated).
+    pub call_codes: BTreeMap<(u32, usize), Vec<CodeCond>>,
 }
 
 /// Actions the chain itself implements for the system account: their native handler checks
@@ -325,6 +328,20 @@ pub const NATIVE_ACTIONS: [u64; 8] = [
 ];
 
 impl Dispatch {
+    /// Whether the call at `site` runs only for notifications: every path to it requires `code`
+    /// to be a fixed account (another contract's action that named this one as a recipient,
+    /// the chain's `eosio::onerror`), so it runs inside that account's authorized action. Only
+    /// when the dispatcher handles its own actions elsewhere under `code == receiver`: a
+    /// dispatcher that compares `code` with a constant for every action may be naming itself.
+    pub fn runs_only_for_notifications(&self, site: (u32, usize)) -> bool {
+        let own_actions = self.call_codes.values().any(|c| c.contains(&CodeCond::Receiver));
+        own_actions
+            && self
+                .call_codes
+                .get(&site)
+                .is_some_and(|c| !c.is_empty() && c.iter().all(|x| matches!(x, CodeCond::Contract(_))))
+    }
+
     /// Whether the call at `site` runs only for actions whose authorization the chain's native
     /// handler has checked ([`NATIVE_ACTIONS`]).
     pub fn runs_only_for_native_actions(&self, site: (u32, usize)) -> bool {
@@ -390,7 +407,17 @@ fn recover(cx: &Context<'_>) -> Dispatch {
     transfers.sort_by_key(|t| t.site);
     let call_actions =
         w.call_facts.iter().filter_map(|(site, facts)| Some((*site, facts.action_names()?))).collect();
-    Dispatch { transfers, call_actions }
+    let call_codes = w
+        .call_facts
+        .iter()
+        .map(|(site, facts)| {
+            let mut codes: Vec<CodeCond> = facts.0.iter().map(code_cond).collect();
+            codes.sort();
+            codes.dedup();
+            (*site, codes)
+        })
+        .collect();
+    Dispatch { transfers, call_actions, call_codes }
 }
 
 fn apply_export(cx: &Context<'_>) -> Option<u32> {
