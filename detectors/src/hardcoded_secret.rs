@@ -1,6 +1,10 @@
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::taint::{Taint, WINDOW};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
-use wasmaudit_front::{Module, Op};
+use wasmaudit_flow::{Addr, Base, Evaluator, ValueDef, ValueId};
+use wasmaudit_front::{BinOp, CmpOp, ConvOp, Module, Op, UnOp};
+use wasmaudit_platform::{Builds, Effect};
 
 pub struct HardcodedSecret;
 
@@ -60,6 +64,39 @@ impl Detector for HardcodedSecret {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            for c in secret_compares(cx, f.index) {
+                let preview: String = String::from_utf8_lossy(&c.text).chars().take(6).collect();
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    f.index,
+                    c.at,
+                    format!(
+                        "caller input is compared with the {}-byte constant `{preview}…`, inlined as integer \
+                         immediates, and the comparison decides a check: the password is in the code for \
+                         anyone who downloads the module",
+                        c.text.len()
+                    ),
+                ));
+            }
+            for k in keyed_hashes(cx, f.index) {
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    f.index,
+                    k.at,
+                    format!(
+                        "{} bytes of key material at address {:#x} are hashed together with caller data \
+                         (`{}`) and the digest decides a check: anyone who reads the module can compute \
+                         the expected value",
+                        k.len,
+                        k.addr,
+                        cx.host_display_name(k.hash)
+                    ),
+                ));
+            }
+        }
         let secrets = find_secrets(cx.module);
         if secrets.is_empty() {
             return;
@@ -438,6 +475,427 @@ fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
         from += i + 1;
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data-flow rules: secrets the code compares caller data with, or hashes together with it.
+// ---------------------------------------------------------------------------------------------
+
+/// Bytes of constant material a comparison must test to be a secret comparison.
+const MIN_COMPARED: usize = 12;
+/// Bytes of a key copied into a host byte string before hashing.
+const MIN_KEY: usize = 16;
+/// Instructions walked forward from a key or a digest.
+const MAX_FORWARD: usize = 4096;
+
+/// A comparison of caller bytes with constant text, inlined as integer immediates.
+struct SecretCompare {
+    /// The first load of the compared bytes (where the finding points).
+    at: usize,
+    text: Vec<u8>,
+}
+
+/// One load compared with a constant: the address it reads, its width, the constant and the
+/// loaded value.
+type Chunk = (Addr, u8, i64, ValueId);
+
+/// Secret comparisons in `func`: a branch (or assertion) whose condition tests, for equality,
+/// contiguous bytes loaded through one pointer against integer immediates (`load ^ k` ored
+/// together and tested for zero, or `load == k` anded), where the loaded bytes carry caller
+/// input, the constant bytes are at least [`MIN_COMPARED`] long and look like a credential
+/// ([`is_secret_text`]), and the branch decides a check: one side traps, or reaches a call the
+/// other side does not.
+fn secret_compares(cx: &Context<'_>, func: u32) -> Vec<SecretCompare> {
+    let (Some(ev), Some(ft), Some(cfg)) =
+        (cx.evaluator(func), cx.dataflow().funcs.get(func as usize), cx.program.cfg(func))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<SecretCompare> = Vec::new();
+    for (instr, is_branch, cond) in wasmaudit_detect::guards::conditions(cx, func) {
+        let mut chunks = Vec::new();
+        if !compared_chunks(ev, cond, 0, &mut chunks) || chunks.len() < 2 {
+            continue;
+        }
+        let Some(text) = compared_bytes(&chunks) else { continue };
+        if text.len() < MIN_COMPARED || !is_secret_text(&text) {
+            continue;
+        }
+        if !chunks.iter().any(|c| from_input(cx, func, ft.value(c.3), 0)) {
+            continue;
+        }
+        if is_branch && !decides_check(cx, func, cfg, instr) {
+            continue;
+        }
+        let at = chunks.iter().filter_map(|c| load_instr(ev, c.3)).min().unwrap_or(instr);
+        if !out.iter().any(|s| s.text == text) {
+            out.push(SecretCompare { at, text });
+        }
+    }
+    out
+}
+
+/// Levels of callers a parameter reference is followed up to the input.
+const MAX_UP: u32 = 4;
+
+/// Whether a value with taint `t` in `func` carries caller input: its labels, or, for references
+/// to `func`'s parameters (or the memory behind them), what the callers pass there, a few levels up.
+fn from_input(cx: &Context<'_>, func: u32, t: Taint, depth: u32) -> bool {
+    if t.has(Effect::Input) {
+        return true;
+    }
+    if (t.params == 0 && t.param_mem == 0) || depth >= MAX_UP {
+        return false;
+    }
+    cx.program.calls.callers(func).into_iter().take(16).any(|(caller, site)| {
+        let up = wasmaudit_detect::authz::lift_taint(cx, caller, site.instr, t, WINDOW);
+        from_input(cx, caller, up, depth + 1)
+    })
+}
+
+/// Whether branch `instr` decides a check: one of its sides always traps, or one side reaches a
+/// call that the other cannot reach (the guarded work).
+fn decides_check(cx: &Context<'_>, func: u32, cfg: &wasmaudit_flow::Cfg, instr: usize) -> bool {
+    let Some(b) = cfg.block_of(instr) else { return false };
+    let succs: Vec<_> = cfg.successors(b).map(|(s, _)| s).collect();
+    if succs.len() < 2 {
+        return false;
+    }
+    if succs.iter().any(|s| cx.guards().traps(func, *s)) {
+        return true;
+    }
+    let calls: Vec<usize> = cx.direct_calls(func).map(|(i, _)| i).filter(|i| *i > instr).collect();
+    let reaches = |s: wasmaudit_flow::BlockId, i: usize| cfg.block_of(i).is_some_and(|t| cfg.reaches(s, t));
+    succs
+        .iter()
+        .any(|&s| calls.iter().any(|&c| reaches(s, c) && succs.iter().any(|&o| o != s && !reaches(o, c))))
+}
+
+/// The instruction that produced `v`.
+fn load_instr(ev: &Evaluator<'_>, v: ValueId) -> Option<usize> {
+    match ev.values.def(v) {
+        ValueDef::Result { instr, .. } => Some(*instr),
+        _ => None,
+    }
+}
+
+/// Collects the load/constant pairs an equality condition `v` is made of. False when `v` is
+/// anything else.
+fn compared_chunks(ev: &Evaluator<'_>, v: ValueId, depth: u32, out: &mut Vec<Chunk>) -> bool {
+    if depth > 12 || out.len() > 16 {
+        return false;
+    }
+    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
+    let Some(op) = ev.func.body.get(*instr).map(|i| &i.op) else { return false };
+    let ops = ev.values.operands(*instr);
+    match (op, ops) {
+        (Op::Unary(_, UnOp::Eqz), [x]) => {
+            // The negation of a test, or a test of a difference for zero.
+            let mark = out.len();
+            if compared_chunks(ev, *x, depth + 1, out) {
+                return true;
+            }
+            out.truncate(mark);
+            zero_test(ev, *x, depth + 1, out)
+        }
+        (Op::Compare(_, CmpOp::Eq | CmpOp::Ne), [a, b]) => match (ev.constant(*a), ev.constant(*b)) {
+            (_, Some(0)) => zero_test(ev, *a, depth + 1, out),
+            (Some(0), _) => zero_test(ev, *b, depth + 1, out),
+            (None, Some(k)) => chunk(ev, *a, k, out),
+            (Some(k), None) => chunk(ev, *b, k, out),
+            _ => false,
+        },
+        (Op::Binary(_, BinOp::And | BinOp::Or), [a, b]) => {
+            compared_chunks(ev, *a, depth + 1, out) && compared_chunks(ev, *b, depth + 1, out)
+        }
+        (Op::Convert(_), [x]) => compared_chunks(ev, *x, depth + 1, out),
+        _ => false,
+    }
+}
+
+/// `v` is zero exactly when every load it combines equals its constant: an `or` of `load ^ k`
+/// (or `load - k`) terms, or an `or` of inequality tests.
+fn zero_test(ev: &Evaluator<'_>, v: ValueId, depth: u32, out: &mut Vec<Chunk>) -> bool {
+    if depth > 12 || out.len() > 16 {
+        return false;
+    }
+    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
+    let Some(op) = ev.func.body.get(*instr).map(|i| &i.op) else { return false };
+    let ops = ev.values.operands(*instr);
+    match (op, ops) {
+        (Op::Binary(_, BinOp::Or), [a, b]) => {
+            zero_test(ev, *a, depth + 1, out) && zero_test(ev, *b, depth + 1, out)
+        }
+        (Op::Binary(_, BinOp::Xor | BinOp::Sub), [a, b]) => match (ev.constant(*a), ev.constant(*b)) {
+            (None, Some(k)) => chunk(ev, *a, k, out),
+            (Some(k), None) => chunk(ev, *b, k, out),
+            _ => false,
+        },
+        (Op::Compare(_, CmpOp::Ne), _) => compared_chunks(ev, v, depth + 1, out),
+        (Op::Convert(_), [x]) => zero_test(ev, *x, depth + 1, out),
+        _ => false,
+    }
+}
+
+/// Records `load == k` when `v` is a load (possibly widened) from non-constant memory.
+fn chunk(ev: &Evaluator<'_>, v: ValueId, k: i64, out: &mut Vec<Chunk>) -> bool {
+    let mut v = v;
+    for _ in 0..2 {
+        let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
+        match ev.func.body.get(*instr).map(|i| &i.op) {
+            Some(Op::Convert(ConvOp::I64ExtendI32U)) => match ev.values.operands(*instr) {
+                [x] => v = *x,
+                _ => return false,
+            },
+            Some(Op::Load { kind, .. }) => {
+                let Some(addr) = ev.mem_address(*instr) else { return false };
+                if !matches!(addr.base, Base::Value(_)) {
+                    return false;
+                }
+                out.push((addr, kind.bytes, k, v));
+                return true;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The constant bytes the chunks compare, when they read contiguous, consistent bytes through
+/// one pointer.
+fn compared_bytes(chunks: &[Chunk]) -> Option<Vec<u8>> {
+    let base = chunks.first()?.0.base;
+    let mut bytes: BTreeMap<i64, u8> = BTreeMap::new();
+    for (addr, width, k, _) in chunks {
+        if addr.base != base {
+            return None;
+        }
+        for (i, b) in k.to_le_bytes().iter().take(usize::from(*width)).enumerate() {
+            let at = addr.offset.checked_add(i as i64)?;
+            if *bytes.entry(at).or_insert(*b) != *b {
+                return None;
+            }
+        }
+    }
+    let (first, last) = (*bytes.keys().next()?, *bytes.keys().next_back()?);
+    if last - first + 1 != bytes.len() as i64 {
+        return None;
+    }
+    Some(bytes.into_values().collect())
+}
+
+/// Whether constant text compared with input looks like a credential rather than a name the
+/// code dispatches on: printable without spaces, at least 6 distinct characters, not an address,
+/// hash or URL, and holding either a random-looking token (an alphanumeric run of at least 8
+/// characters switching between letters and digits at least 4 times, as in `7f3a9c1e`) or a
+/// password mix (letters, digits and a symbol such as `@`, `#`, `!`). Field, variant and method
+/// names (`recovery_address`, `transfer_from`, `erc721`) are none of these.
+fn is_secret_text(t: &[u8]) -> bool {
+    if !t.iter().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let mut distinct = t.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 6 || is_address_like(t) || find_all(t, b"://").first().is_some() {
+        return false;
+    }
+    let token = t.split(|b| !b.is_ascii_alphanumeric()).any(|run| {
+        let switches = run.windows(2).filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit()).count();
+        run.len() >= 8 && switches >= 4
+    });
+    let letters = t.iter().any(|b| b.is_ascii_alphabetic());
+    let digits = t.iter().any(|b| b.is_ascii_digit());
+    let symbol = t.iter().any(|b| b"!@#$%^&*+=?~".contains(b));
+    token || (letters && digits && symbol)
+}
+
+/// Public identifiers compared with input for good reasons: bech32 addresses (`hrp1...`), hex
+/// strings of 32+ digits (addresses, hashes), and long base58 runs (public keys, account ids).
+fn is_address_like(t: &[u8]) -> bool {
+    let hex = t.strip_prefix(b"0x").unwrap_or(t);
+    if hex.len() >= 32 && hex.iter().all(|b| b.is_ascii_hexdigit()) {
+        return true;
+    }
+    const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let bech = t.iter().rposition(|&b| b == b'1').is_some_and(|sep| {
+        sep >= 1
+            && t.len() - sep - 1 >= 38
+            && t[..sep].iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && t[sep + 1..].iter().all(|b| BECH32.contains(b))
+    });
+    let base58 = t.len() >= 32 && t.iter().all(|&b| is_base58(b) || b == b'_');
+    bech || base58
+}
+
+/// A key copied from a data segment into a host byte string that is hashed together with
+/// caller data, the digest deciding a branch.
+struct KeyedHash {
+    /// The host call that copies the key in.
+    at: usize,
+    addr: u64,
+    len: usize,
+    hash: u32,
+}
+
+/// Keyed hashes in `func`: a host constructor (`builds` bytes or string in the platform model)
+/// copies at least [`MIN_KEY`] high-entropy binary bytes ([`is_key_bytes`]) from a constant
+/// data-segment address; the object it makes flows, through effect-free host calls that also
+/// take caller data (appending an argument), into the data of a `crypto` host call; and the
+/// digest flows into a branch condition or an assertion.
+fn keyed_hashes(cx: &Context<'_>, func: u32) -> Vec<KeyedHash> {
+    let (Some(ev), Some(f)) = (cx.evaluator(func), cx.module.function(func)) else { return Vec::new() };
+    let mut out = Vec::new();
+    for call in cx.host_calls_in(func) {
+        if !matches!(call.host.builds(), Some(Builds::Bytes | Builds::String)) {
+            continue;
+        }
+        let ops = ev.values.operands(call.instr);
+        let arg =
+            |role: &str| call.host.arg(role).and_then(|a| ops.get(a as usize)).and_then(|v| ev.constant(*v));
+        let (Some(pos), Some(len)) = (arg("lm_pos").map(position), arg("len").map(position)) else {
+            continue;
+        };
+        let Ok(len) = usize::try_from(len) else { continue };
+        let Some(bytes) = cx.module.data_at(pos, len) else { continue };
+        if len < MIN_KEY || !is_key_bytes(bytes) {
+            continue;
+        }
+        let Some(&obj) = ev.values.results(call.instr).first() else { continue };
+        // Forward through effect-free host calls (append, concatenation), noting whether one
+        // of them mixes in caller data, up to a hash.
+        let mut flows: BTreeSet<ValueId> = BTreeSet::from([obj]);
+        let mut mixed = false;
+        let mut digest = None;
+        for (i, _) in f.body.iter().enumerate().skip(call.instr + 1).take(MAX_FORWARD) {
+            let ops = ev.values.operands(i);
+            if !ops.iter().any(|v| flows.contains(v)) {
+                continue;
+            }
+            let Some(Op::Call(callee)) = f.body.get(i).map(|x| &x.op) else { continue };
+            let Some(h) = cx.host_fn(*callee) else { continue };
+            if h.has(Effect::Crypto) {
+                let data = h.arg("data").and_then(|a| ops.get(a as usize));
+                if data.is_some_and(|d| flows.contains(d)) && mixed {
+                    digest = ev.values.results(i).first().map(|r| (i, *r, *callee));
+                    break;
+                }
+            } else if h.effects.is_empty() && h.builds().is_none() {
+                if ops.iter().any(|v| !flows.contains(v) && carries_caller_data(cx, ev, func, *v)) {
+                    mixed = true;
+                }
+                flows.extend(ev.values.results(i).iter().copied());
+            }
+        }
+        let Some((hash_at, digest, hash)) = digest else { continue };
+        if decided_by(cx, ev, func, hash_at, digest) {
+            out.push(KeyedHash { at: call.instr, addr: pos, len, hash });
+        }
+    }
+    out
+}
+
+/// A position or length argument: Soroban passes them as `U32Val` (`value << 32 | 4`).
+fn position(v: i64) -> u64 {
+    if v & 0xff == 4 && v >> 32 != 0 {
+        u64::from((v >> 32) as u32)
+    } else {
+        u64::from(v as u32)
+    }
+}
+
+/// Whether `v` carries data the caller chose: input taint, or, through effect-free host calls
+/// (serialising an argument), a parameter of an exported function.
+fn carries_caller_data(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, v: ValueId) -> bool {
+    let exported = cx.module.exported_funcs().any(|(_, f)| f == func);
+    let ft = cx.dataflow().funcs.get(func as usize);
+    let mut work = vec![v];
+    let mut seen = BTreeSet::new();
+    while let Some(v) = work.pop() {
+        if seen.len() > 64 || !seen.insert(v) {
+            continue;
+        }
+        if ft.is_some_and(|t| t.value(v).has(Effect::Input)) {
+            return true;
+        }
+        match ev.values.def(v) {
+            ValueDef::Param(_) => {
+                if exported {
+                    return true;
+                }
+            }
+            ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
+            ValueDef::Result { instr, .. } => {
+                let pure_host = match ev.func.body.get(*instr).map(|i| &i.op) {
+                    Some(Op::Call(c)) => cx.host_fn(*c).is_some_and(|h| h.effects.is_empty()),
+                    Some(Op::Load { .. }) => false,
+                    _ => true,
+                };
+                if pure_host {
+                    work.extend(ev.values.operands(*instr).iter().copied());
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether `digest` (made at `from`) flows, through arithmetic and effect-free host calls (an
+/// object comparison), into a branch condition or an assertion of `func`.
+fn decided_by(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, from: usize, digest: ValueId) -> bool {
+    let Some(f) = cx.module.function(func) else { return false };
+    let mut flows = BTreeSet::from([digest]);
+    for (i, ins) in f.body.iter().enumerate().skip(from + 1).take(MAX_FORWARD) {
+        let ops = ev.values.operands(i);
+        if !ops.iter().any(|v| flows.contains(v)) {
+            continue;
+        }
+        match &ins.op {
+            Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
+                if ops.last().is_some_and(|c| flows.contains(c)) {
+                    return true;
+                }
+            }
+            Op::Call(c) => match cx.host_fn(*c) {
+                Some(h) if h.has(Effect::Abort) => {
+                    if h.arg("condition").and_then(|a| ops.get(a as usize)).is_some_and(|c| flows.contains(c))
+                    {
+                        return true;
+                    }
+                }
+                Some(h) if h.effects.is_empty() => flows.extend(ev.values.results(i).iter().copied()),
+                _ => {}
+            },
+            Op::Unary(..) | Op::Binary(..) | Op::Compare(..) | Op::Convert(_) | Op::Select => {
+                flows.extend(ev.values.results(i).iter().copied())
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether `b` looks like random key material rather than text or a table: mostly distinct
+/// bytes (at least 3/4 of them), at most 3/4 printable, not zero-padded, and not a window of
+/// the SHA-2 initial values or round constants (big- or little-endian words).
+fn is_key_bytes(b: &[u8]) -> bool {
+    let mut d = b.to_vec();
+    d.sort_unstable();
+    d.dedup();
+    let printable = b.iter().filter(|c| c.is_ascii_graphic() || **c == b' ').count();
+    let zeros = b.iter().filter(|c| **c == 0).count();
+    d.len() * 4 >= b.len() * 3 && printable * 4 <= b.len() * 3 && zeros * 8 <= b.len() && !is_sha2_table(b)
+}
+
+/// The first words of SHA-256's initial hash value and round constants (SHA-512's start with the
+/// same 32 bits).
+const SHA2_WORDS: [u32; 6] = [0x6a09_e667, 0xbb67_ae85, 0x428a_2f98, 0x7137_4491, 0xc105_9ed8, 0xf3bc_c908];
+
+fn is_sha2_table(b: &[u8]) -> bool {
+    SHA2_WORDS.iter().any(|w| {
+        find_all(b, &w.to_be_bytes()).first().is_some() || find_all(b, &w.to_le_bytes()).first().is_some()
+    })
 }
 
 #[cfg(test)]
