@@ -14,8 +14,8 @@ pub static META: DetectorMeta = DetectorMeta {
     class: Class::HardcodedSecret,
     impact: Impact::High,
     confidence: Confidence::Medium,
-    summary: "A private key, seed phrase or password is embedded in a data segment and referenced \
-        by the code",
+    summary: "A private key, seed phrase, password or hashing key is embedded in the module (a data \
+        segment or integer immediates) and used by the code",
     docs: Docs {
         what_it_does: "Scans the active data segments for key material: EOSIO/Bitcoin WIF private \
             keys (`5H`/`5J`/`5K` and compressed `K`/`L`, base58 with the double-SHA-256 checksum \
@@ -31,7 +31,27 @@ pub static META: DetectorMeta = DetectorMeta {
             is address-based: every function that contains an `i32.const` or `i64.const` whose value \
             is an address inside the secret's bytes, or inside the text that runs into it (at most \
             64 printable bytes before it, such as the `{\"signing_key\":\"` of a JSON template), \
-            gets one finding, at the first such constant.",
+            gets one finding, at the first such constant. Two data-flow rules find secrets that \
+            are not lexically marked. A *secret comparison*: a branch or assertion whose condition \
+            tests at least 12 contiguous bytes, loaded through one pointer, for equality with \
+            integer immediates (`load ^ k` terms ored together and tested for zero, or `load == k` \
+            tests anded: how rustc inlines `password == \"...\"`), where the loaded bytes carry \
+            caller input (taint, followed up to four levels of callers), the branch decides a \
+            check (one side traps, or reaches a call the other cannot) and the constant text looks \
+            like a credential: printable, no spaces, at least 6 distinct characters, not a bech32 \
+            address, a 32+-digit hex string, a long base58 run or a URL, and holding either a \
+            random-looking token (an alphanumeric run of 8+ characters switching between letters \
+            and digits at least 4 times) or a password mix (letters, digits and one of \
+            `!@#$%^&*+=?~`). Field, variant and method names a JSON decoder or a dispatcher \
+            compares input with are identifiers and never qualify. A *keyed hash*: a host \
+            constructor the platform model marks as building bytes or a string from linear memory \
+            (Soroban `bytes_new_from_linear_memory`) copies at least 16 bytes of binary key \
+            material from a constant data-segment address (at least 3/4 distinct bytes, at most \
+            3/4 printable, at most 1/8 zeros, not containing a SHA-2 initial value or round \
+            constant word in either byte order), the object flows through effect-free host calls, \
+            one of which mixes in caller data (an exported function's parameter or input taint), \
+            into the data of a `crypto` host call, and the digest flows into a branch or an \
+            assertion (a comparison with the caller's code).",
         why_bad: "Everything in a deployed module is public: anyone can download the code from the \
             chain and read its data section. A key, seed or password compiled into a contract is \
             therefore disclosed to the world, and whatever it protects (an account, an oracle's \
@@ -46,14 +66,23 @@ pub static META: DetectorMeta = DetectorMeta {
             signatures against a stored public key (`assert_recover_key`, `ed25519_verify`), keep \
             signing keys off-chain or in the platform's key management, use commit-reveal or a \
             VRF instead of a secret seed, and rotate any key that was ever deployed.",
-        known_false_positives: "Detection is lexical: test fixtures, well-known example keys and \
-            64-hex-digit hashes that happen to sit next to a word like `secret` are reported; the \
+        known_false_positives: "The lexical rules report test fixtures, well-known example keys and \
+            64-hex-digit hashes that happen to sit next to a word like `secret`; the \
             mnemonic check is a shape heuristic without the BIP-39 word list or checksum. Use is \
             approximated by address constants: a constant that equals an address inside the secret \
             for another reason is reported, and a secret reached only through computed addresses \
             (position-independent code, data segments with non-constant offsets) or a key split \
             across strings is missed. NEAR keys followed directly by other string bytes are not \
-            recognised.",
+            recognised. The comparison rule only sees comparisons inlined as immediates (a \
+            `memcmp`/`bcmp` against a data-segment string is not followed) and only credential-shaped \
+            text: a password made of plain words (`opensesame_admin`) is missed, and a constant \
+            public token with a random-looking part compared with input (an API route or ticker \
+            such as `pool-7f3a9c1e`) would be reported. The keyed-hash rule is modelled only for \
+            host-object platforms (Soroban): a key concatenated with input in linear memory and \
+            hashed by a pointer-based host call (NEAR `sha256`, EOSIO `sha256`) is missed, as is a \
+            key whose bytes are built by code rather than copied from a data segment; any \
+            high-entropy table other than SHA-2's that is hashed with caller data (a domain \
+            separator, a salt that is public by design) is reported.",
     },
     platforms: &[],
 };
