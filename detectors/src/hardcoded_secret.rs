@@ -4,7 +4,7 @@ use wasmaudit_detect::taint::{Taint, WINDOW};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_flow::{Addr, Base, Evaluator, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, CmpOp, ConvOp, Module, Op, UnOp};
-use wasmaudit_platform::{Builds, Effect};
+use wasmaudit_platform::{Builds, Effect, Platform};
 
 pub struct HardcodedSecret;
 
@@ -726,7 +726,7 @@ fn is_secret_text(t: &[u8]) -> bool {
     let mut distinct = t.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
-    if distinct.len() < 6 || is_address_like(t) || find_all(t, b"://").first().is_some() {
+    if distinct.len() < 6 || is_address_like(t) || memchr::memmem::find(t, b"://").is_some() {
         return false;
     }
     let token = t.split(|b| !b.is_ascii_alphanumeric()).any(|run| {
@@ -749,7 +749,7 @@ fn is_address_like(t: &[u8]) -> bool {
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     let bech = t.iter().rposition(|&b| b == b'1').is_some_and(|sep| {
         sep >= 1
-            && t.len() - sep - 1 >= 38
+            && t.len() - sep > 38
             && t[..sep].iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             && t[sep + 1..].iter().all(|b| BECH32.contains(b))
     });
@@ -782,7 +782,9 @@ fn keyed_hashes(cx: &Context<'_>, func: u32) -> Vec<KeyedHash> {
         let ops = ev.values.operands(call.instr);
         let arg =
             |role: &str| call.host.arg(role).and_then(|a| ops.get(a as usize)).and_then(|v| ev.constant(*v));
-        let (Some(pos), Some(len)) = (arg("lm_pos").map(position), arg("len").map(position)) else {
+        let (Some(pos), Some(len)) =
+            (arg("lm_pos").map(|v| position(cx.platform, v)), arg("len").map(|v| position(cx.platform, v)))
+        else {
             continue;
         };
         let Ok(len) = usize::try_from(len) else { continue };
@@ -824,9 +826,10 @@ fn keyed_hashes(cx: &Context<'_>, func: u32) -> Vec<KeyedHash> {
     out
 }
 
-/// A position or length argument: Soroban passes them as `U32Val` (`value << 32 | 4`).
-fn position(v: i64) -> u64 {
-    if v & 0xff == 4 && v >> 32 != 0 {
+/// A position or length argument: Soroban passes them as `U32Val` (`value << 32 | 4`), other
+/// platforms as plain integers.
+fn position(platform: Platform, v: i64) -> u64 {
+    if platform == Platform::Soroban && v & 0xff == 4 {
         u64::from((v >> 32) as u32)
     } else {
         u64::from(v as u32)
@@ -848,11 +851,7 @@ fn carries_caller_data(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, v: Value
             return true;
         }
         match ev.values.def(v) {
-            ValueDef::Param(_) => {
-                if exported {
-                    return true;
-                }
-            }
+            ValueDef::Param(_) if exported => return true,
             ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
             ValueDef::Result { instr, .. } => {
                 let pure_host = match ev.func.body.get(*instr).map(|i| &i.op) {
@@ -881,21 +880,19 @@ fn decided_by(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, from: usize, dige
             continue;
         }
         match &ins.op {
-            Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } => {
-                if ops.last().is_some_and(|c| flows.contains(c)) {
+            Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } if ops.last().is_some_and(|c| flows.contains(c)) => {
+                return true;
+            }
+            Op::Call(c) => {
+                let Some(h) = cx.host_fn(*c) else { continue };
+                let condition = h.arg("condition").and_then(|a| ops.get(a as usize));
+                if h.has(Effect::Abort) && condition.is_some_and(|c| flows.contains(c)) {
                     return true;
                 }
-            }
-            Op::Call(c) => match cx.host_fn(*c) {
-                Some(h) if h.has(Effect::Abort) => {
-                    if h.arg("condition").and_then(|a| ops.get(a as usize)).is_some_and(|c| flows.contains(c))
-                    {
-                        return true;
-                    }
+                if h.effects.is_empty() {
+                    flows.extend(ev.values.results(i).iter().copied());
                 }
-                Some(h) if h.effects.is_empty() => flows.extend(ev.values.results(i).iter().copied()),
-                _ => {}
-            },
+            }
             Op::Unary(..) | Op::Binary(..) | Op::Compare(..) | Op::Convert(_) | Op::Select => {
                 flows.extend(ev.values.results(i).iter().copied())
             }
@@ -923,7 +920,8 @@ const SHA2_WORDS: [u32; 6] = [0x6a09_e667, 0xbb67_ae85, 0x428a_2f98, 0x7137_4491
 
 fn is_sha2_table(b: &[u8]) -> bool {
     SHA2_WORDS.iter().any(|w| {
-        find_all(b, &w.to_be_bytes()).first().is_some() || find_all(b, &w.to_le_bytes()).first().is_some()
+        memchr::memmem::find(b, &w.to_be_bytes()).is_some()
+            || memchr::memmem::find(b, &w.to_le_bytes()).is_some()
     })
 }
 
