@@ -740,7 +740,8 @@ fn is_secret_text(t: &[u8]) -> bool {
 }
 
 /// Public identifiers compared with input for good reasons: bech32 addresses (`hrp1...`), hex
-/// strings of 32+ digits (addresses, hashes), and long base58 runs (public keys, account ids).
+/// strings of 32+ digits (addresses, hashes), and base58 runs of 32+ characters, possibly after a
+/// short upper-case prefix (public keys, account ids).
 fn is_address_like(t: &[u8]) -> bool {
     let hex = t.strip_prefix(b"0x").unwrap_or(t);
     if hex.len() >= 32 && hex.iter().all(|b| b.is_ascii_hexdigit()) {
@@ -753,7 +754,9 @@ fn is_address_like(t: &[u8]) -> bool {
             && t[..sep].iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             && t[sep + 1..].iter().all(|b| BECH32.contains(b))
     });
-    let base58 = t.len() >= 32 && t.iter().all(|&b| is_base58(b) || b == b'_');
+    // A long base58 run, after a short upper-case prefix (`EOS`, `PUB_K1_`).
+    let prefix = t.iter().take(8).take_while(|b| b.is_ascii_uppercase() || **b == b'_').count();
+    let base58 = (0..=prefix).any(|p| t.len() - p >= 32 && t[p..].iter().all(|&b| is_base58(b)));
     bech || base58
 }
 
@@ -976,6 +979,44 @@ mod tests {
         let hex = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
         assert_eq!(scan(format!("private key: {hex}\0").as_bytes()).len(), 1);
         assert!(scan(format!("code hash {hex}\0").as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn credential_text_is_not_a_name() {
+        for secret in
+            [&b"quiz-pool-recovery:7f3a9c1e5b2d"[..], b"vault-admin:9c4e1b7a2f", b"Adm1n#Recovery2024"]
+        {
+            assert!(is_secret_text(secret), "{}", String::from_utf8_lossy(secret));
+        }
+        for name in [
+            &b"recovery_address"[..],
+            b"emergency_withdraw",
+            b"transfer_from_erc721",
+            b"update_config_v2",
+            b"https://example.com/a1b2c3d4e5",
+            b"cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu",
+            b"0x4c0883a69102937d6231471b5dbb6204fe512961",
+            b"EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV",
+        ] {
+            assert!(!is_secret_text(name), "{}", String::from_utf8_lossy(name));
+        }
+    }
+
+    #[test]
+    fn key_bytes_are_random_binary() {
+        let key = [
+            0x4b, 0x1f, 0x9e, 0x27, 0xc3, 0x58, 0x0d, 0xa6, 0x91, 0x3e, 0x7c, 0x02, 0xf5, 0x6b, 0xd8, 0x44,
+            0x2a, 0xe0, 0x19, 0x8f, 0x73, 0xbc, 0x05, 0x6d, 0xc1, 0x38, 0x9a, 0x57, 0xee, 0x12, 0x84, 0x3b,
+        ];
+        assert!(is_key_bytes(&key));
+        assert!(!is_key_bytes(b"0123456789abcdef0123456789abcdef"));
+        assert!(!is_key_bytes(&[0xff; 32]));
+        let sha256_h: Vec<u8> =
+            [0x6a09_e667u32, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c]
+                .iter()
+                .flat_map(|w| w.to_be_bytes())
+                .collect();
+        assert!(!is_key_bytes(&sha256_h));
     }
 
     #[test]
