@@ -1,6 +1,10 @@
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::taint::{Taint, WINDOW};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
-use wasmaudit_front::{Module, Op};
+use wasmaudit_flow::{Addr, Base, Evaluator, ValueDef, ValueId};
+use wasmaudit_front::{BinOp, CmpOp, ConvOp, Module, Op, UnOp};
+use wasmaudit_platform::{Builds, Effect, Platform};
 
 pub struct HardcodedSecret;
 
@@ -10,8 +14,8 @@ pub static META: DetectorMeta = DetectorMeta {
     class: Class::HardcodedSecret,
     impact: Impact::High,
     confidence: Confidence::Medium,
-    summary: "A private key, seed phrase or password is embedded in a data segment and referenced \
-        by the code",
+    summary: "A private key, seed phrase, password or hashing key is embedded in the module (a data \
+        segment or integer immediates) and used by the code",
     docs: Docs {
         what_it_does: "Scans the active data segments for key material: EOSIO/Bitcoin WIF private \
             keys (`5H`/`5J`/`5K` and compressed `K`/`L`, base58 with the double-SHA-256 checksum \
@@ -27,7 +31,27 @@ pub static META: DetectorMeta = DetectorMeta {
             is address-based: every function that contains an `i32.const` or `i64.const` whose value \
             is an address inside the secret's bytes, or inside the text that runs into it (at most \
             64 printable bytes before it, such as the `{\"signing_key\":\"` of a JSON template), \
-            gets one finding, at the first such constant.",
+            gets one finding, at the first such constant. Two data-flow rules find secrets that \
+            are not lexically marked. A *secret comparison*: a branch or assertion whose condition \
+            tests at least 12 contiguous bytes, loaded through one pointer, for equality with \
+            integer immediates (`load ^ k` terms ored together and tested for zero, or `load == k` \
+            tests anded: how rustc inlines `password == \"...\"`), where the loaded bytes carry \
+            caller input (taint, followed up to four levels of callers), the branch decides a \
+            check (one side traps, or reaches a call the other cannot) and the constant text looks \
+            like a credential: printable, no spaces, at least 6 distinct characters, not a bech32 \
+            address, a 32+-digit hex string, a long base58 run or a URL, and holding either a \
+            random-looking token (an alphanumeric run of 8+ characters switching between letters \
+            and digits at least 4 times) or a password mix (letters, digits and one of \
+            `!@#$%^&*+=?~`). Field, variant and method names a JSON decoder or a dispatcher \
+            compares input with are identifiers and never qualify. A *keyed hash*: a host \
+            constructor the platform model marks as building bytes or a string from linear memory \
+            (Soroban `bytes_new_from_linear_memory`) copies at least 16 bytes of binary key \
+            material from a constant data-segment address (at least 3/4 distinct bytes, at most \
+            3/4 printable, at most 1/8 zeros, not containing a SHA-2 initial value or round \
+            constant word in either byte order), the object flows through effect-free host calls, \
+            one of which mixes in caller data (an exported function's parameter or input taint), \
+            into the data of a `crypto` host call, and the digest flows into a branch or an \
+            assertion (a comparison with the caller's code).",
         why_bad: "Everything in a deployed module is public: anyone can download the code from the \
             chain and read its data section. A key, seed or password compiled into a contract is \
             therefore disclosed to the world, and whatever it protects (an account, an oracle's \
@@ -42,14 +66,23 @@ pub static META: DetectorMeta = DetectorMeta {
             signatures against a stored public key (`assert_recover_key`, `ed25519_verify`), keep \
             signing keys off-chain or in the platform's key management, use commit-reveal or a \
             VRF instead of a secret seed, and rotate any key that was ever deployed.",
-        known_false_positives: "Detection is lexical: test fixtures, well-known example keys and \
-            64-hex-digit hashes that happen to sit next to a word like `secret` are reported; the \
+        known_false_positives: "The lexical rules report test fixtures, well-known example keys and \
+            64-hex-digit hashes that happen to sit next to a word like `secret`; the \
             mnemonic check is a shape heuristic without the BIP-39 word list or checksum. Use is \
             approximated by address constants: a constant that equals an address inside the secret \
             for another reason is reported, and a secret reached only through computed addresses \
             (position-independent code, data segments with non-constant offsets) or a key split \
             across strings is missed. NEAR keys followed directly by other string bytes are not \
-            recognised.",
+            recognised. The comparison rule only sees comparisons inlined as immediates (a \
+            `memcmp`/`bcmp` against a data-segment string is not followed) and only credential-shaped \
+            text: a password made of plain words (`opensesame_admin`) is missed, and a constant \
+            public token with a random-looking part compared with input (an API route or ticker \
+            such as `pool-7f3a9c1e`) would be reported. The keyed-hash rule is modelled only for \
+            host-object platforms (Soroban): a key concatenated with input in linear memory and \
+            hashed by a pointer-based host call (NEAR `sha256`, EOSIO `sha256`) is missed, as is a \
+            key whose bytes are built by code rather than copied from a data segment; any \
+            high-entropy table other than SHA-2's that is hashed with caller data (a domain \
+            separator, a salt that is public by design) is reported.",
     },
     platforms: &[],
 };
@@ -60,6 +93,39 @@ impl Detector for HardcodedSecret {
     }
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            for c in secret_compares(cx, f.index) {
+                let preview: String = String::from_utf8_lossy(&c.text).chars().take(6).collect();
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    f.index,
+                    c.at,
+                    format!(
+                        "caller input is compared with the {}-byte constant `{preview}…`, inlined as integer \
+                         immediates, and the comparison decides a check: the password is in the code for \
+                         anyone who downloads the module",
+                        c.text.len()
+                    ),
+                ));
+            }
+            for k in keyed_hashes(cx, f.index) {
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    f.index,
+                    k.at,
+                    format!(
+                        "{} bytes of key material at address {:#x} are hashed together with caller data \
+                         (`{}`) and the digest decides a check: anyone who reads the module can compute \
+                         the expected value",
+                        k.len,
+                        k.addr,
+                        cx.host_display_name(k.hash)
+                    ),
+                ));
+            }
+        }
         let secrets = find_secrets(cx.module);
         if secrets.is_empty() {
             return;
@@ -440,6 +506,428 @@ fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Data-flow rules: secrets the code compares caller data with, or hashes together with it.
+// ---------------------------------------------------------------------------------------------
+
+/// Bytes of constant material a comparison must test to be a secret comparison.
+const MIN_COMPARED: usize = 12;
+/// Bytes of a key copied into a host byte string before hashing.
+const MIN_KEY: usize = 16;
+/// Instructions walked forward from a key or a digest.
+const MAX_FORWARD: usize = 4096;
+
+/// A comparison of caller bytes with constant text, inlined as integer immediates.
+struct SecretCompare {
+    /// The first load of the compared bytes (where the finding points).
+    at: usize,
+    text: Vec<u8>,
+}
+
+/// One load compared with a constant: the address it reads, its width, the constant and the
+/// loaded value.
+type Chunk = (Addr, u8, i64, ValueId);
+
+/// Secret comparisons in `func`: a branch (or assertion) whose condition tests, for equality,
+/// contiguous bytes loaded through one pointer against integer immediates (`load ^ k` ored
+/// together and tested for zero, or `load == k` anded), where the loaded bytes carry caller
+/// input, the constant bytes are at least [`MIN_COMPARED`] long and look like a credential
+/// ([`is_secret_text`]), and the branch decides a check: one side traps, or reaches a call the
+/// other side does not.
+fn secret_compares(cx: &Context<'_>, func: u32) -> Vec<SecretCompare> {
+    let (Some(ev), Some(ft), Some(cfg)) =
+        (cx.evaluator(func), cx.dataflow().funcs.get(func as usize), cx.program.cfg(func))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<SecretCompare> = Vec::new();
+    for (instr, is_branch, cond) in wasmaudit_detect::guards::conditions(cx, func) {
+        let mut chunks = Vec::new();
+        if !compared_chunks(ev, cond, 0, &mut chunks) || chunks.len() < 2 {
+            continue;
+        }
+        let Some(text) = compared_bytes(&chunks) else { continue };
+        if text.len() < MIN_COMPARED || !is_secret_text(&text) {
+            continue;
+        }
+        if !chunks.iter().any(|c| from_input(cx, func, ft.value(c.3), 0)) {
+            continue;
+        }
+        if is_branch && !decides_check(cx, func, cfg, instr) {
+            continue;
+        }
+        let at = chunks.iter().filter_map(|c| load_instr(ev, c.3)).min().unwrap_or(instr);
+        if !out.iter().any(|s| s.text == text) {
+            out.push(SecretCompare { at, text });
+        }
+    }
+    out
+}
+
+/// Levels of callers a parameter reference is followed up to the input.
+const MAX_UP: u32 = 4;
+
+/// Whether a value with taint `t` in `func` carries caller input: its labels, or, for references
+/// to `func`'s parameters (or the memory behind them), what the callers pass there, a few levels up.
+fn from_input(cx: &Context<'_>, func: u32, t: Taint, depth: u32) -> bool {
+    if t.has(Effect::Input) {
+        return true;
+    }
+    if (t.params == 0 && t.param_mem == 0) || depth >= MAX_UP {
+        return false;
+    }
+    cx.program.calls.callers(func).into_iter().take(16).any(|(caller, site)| {
+        let up = wasmaudit_detect::authz::lift_taint(cx, caller, site.instr, t, WINDOW);
+        from_input(cx, caller, up, depth + 1)
+    })
+}
+
+/// Whether branch `instr` decides a check: one of its sides always traps, or one side reaches a
+/// call that the other cannot reach (the guarded work).
+fn decides_check(cx: &Context<'_>, func: u32, cfg: &wasmaudit_flow::Cfg, instr: usize) -> bool {
+    let Some(b) = cfg.block_of(instr) else { return false };
+    let succs: Vec<_> = cfg.successors(b).map(|(s, _)| s).collect();
+    if succs.len() < 2 {
+        return false;
+    }
+    if succs.iter().any(|s| cx.guards().traps(func, *s)) {
+        return true;
+    }
+    let calls: Vec<usize> = cx.direct_calls(func).map(|(i, _)| i).filter(|i| *i > instr).collect();
+    let reaches = |s: wasmaudit_flow::BlockId, i: usize| cfg.block_of(i).is_some_and(|t| cfg.reaches(s, t));
+    succs
+        .iter()
+        .any(|&s| calls.iter().any(|&c| reaches(s, c) && succs.iter().any(|&o| o != s && !reaches(o, c))))
+}
+
+/// The instruction that produced `v`.
+fn load_instr(ev: &Evaluator<'_>, v: ValueId) -> Option<usize> {
+    match ev.values.def(v) {
+        ValueDef::Result { instr, .. } => Some(*instr),
+        _ => None,
+    }
+}
+
+/// Collects the load/constant pairs an equality condition `v` is made of. False when `v` is
+/// anything else.
+fn compared_chunks(ev: &Evaluator<'_>, v: ValueId, depth: u32, out: &mut Vec<Chunk>) -> bool {
+    if depth > 12 || out.len() > 16 {
+        return false;
+    }
+    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
+    let Some(op) = ev.func.body.get(*instr).map(|i| &i.op) else { return false };
+    let ops = ev.values.operands(*instr);
+    match (op, ops) {
+        (Op::Unary(_, UnOp::Eqz), [x]) => {
+            // The negation of a test, or a test of a difference for zero.
+            let mark = out.len();
+            if compared_chunks(ev, *x, depth + 1, out) {
+                return true;
+            }
+            out.truncate(mark);
+            zero_test(ev, *x, depth + 1, out)
+        }
+        (Op::Compare(_, CmpOp::Eq | CmpOp::Ne), [a, b]) => match (ev.constant(*a), ev.constant(*b)) {
+            (_, Some(0)) => zero_test(ev, *a, depth + 1, out),
+            (Some(0), _) => zero_test(ev, *b, depth + 1, out),
+            (None, Some(k)) => chunk(ev, *a, k, out),
+            (Some(k), None) => chunk(ev, *b, k, out),
+            _ => false,
+        },
+        (Op::Binary(_, BinOp::And | BinOp::Or), [a, b]) => {
+            compared_chunks(ev, *a, depth + 1, out) && compared_chunks(ev, *b, depth + 1, out)
+        }
+        (Op::Convert(_), [x]) => compared_chunks(ev, *x, depth + 1, out),
+        _ => false,
+    }
+}
+
+/// `v` is zero exactly when every load it combines equals its constant: an `or` of `load ^ k`
+/// (or `load - k`) terms, or an `or` of inequality tests.
+fn zero_test(ev: &Evaluator<'_>, v: ValueId, depth: u32, out: &mut Vec<Chunk>) -> bool {
+    if depth > 12 || out.len() > 16 {
+        return false;
+    }
+    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
+    let Some(op) = ev.func.body.get(*instr).map(|i| &i.op) else { return false };
+    let ops = ev.values.operands(*instr);
+    match (op, ops) {
+        (Op::Binary(_, BinOp::Or), [a, b]) => {
+            zero_test(ev, *a, depth + 1, out) && zero_test(ev, *b, depth + 1, out)
+        }
+        (Op::Binary(_, BinOp::Xor | BinOp::Sub), [a, b]) => match (ev.constant(*a), ev.constant(*b)) {
+            (None, Some(k)) => chunk(ev, *a, k, out),
+            (Some(k), None) => chunk(ev, *b, k, out),
+            _ => false,
+        },
+        (Op::Compare(_, CmpOp::Ne), _) => compared_chunks(ev, v, depth + 1, out),
+        (Op::Convert(_), [x]) => zero_test(ev, *x, depth + 1, out),
+        _ => false,
+    }
+}
+
+/// Records `load == k` when `v` is a load (possibly widened) from non-constant memory.
+fn chunk(ev: &Evaluator<'_>, v: ValueId, k: i64, out: &mut Vec<Chunk>) -> bool {
+    let mut v = v;
+    for _ in 0..2 {
+        let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
+        match ev.func.body.get(*instr).map(|i| &i.op) {
+            Some(Op::Convert(ConvOp::I64ExtendI32U)) => match ev.values.operands(*instr) {
+                [x] => v = *x,
+                _ => return false,
+            },
+            Some(Op::Load { kind, .. }) => {
+                let Some(addr) = ev.mem_address(*instr) else { return false };
+                if !matches!(addr.base, Base::Value(_)) {
+                    return false;
+                }
+                out.push((addr, kind.bytes, k, v));
+                return true;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The constant bytes the chunks compare, when they read contiguous, consistent bytes through
+/// one pointer.
+fn compared_bytes(chunks: &[Chunk]) -> Option<Vec<u8>> {
+    let base = chunks.first()?.0.base;
+    let mut bytes: BTreeMap<i64, u8> = BTreeMap::new();
+    for (addr, width, k, _) in chunks {
+        if addr.base != base {
+            return None;
+        }
+        for (i, b) in k.to_le_bytes().iter().take(usize::from(*width)).enumerate() {
+            let at = addr.offset.checked_add(i as i64)?;
+            if *bytes.entry(at).or_insert(*b) != *b {
+                return None;
+            }
+        }
+    }
+    let (first, last) = (*bytes.keys().next()?, *bytes.keys().next_back()?);
+    if last - first + 1 != bytes.len() as i64 {
+        return None;
+    }
+    Some(bytes.into_values().collect())
+}
+
+/// Whether constant text compared with input looks like a credential rather than a name the
+/// code dispatches on: printable without spaces, at least 6 distinct characters, not an address,
+/// hash or URL, and holding either a random-looking token (an alphanumeric run of at least 8
+/// characters switching between letters and digits at least 4 times, as in `7f3a9c1e`) or a
+/// password mix (letters, digits and a symbol such as `@`, `#`, `!`). Field, variant and method
+/// names (`recovery_address`, `transfer_from`, `erc721`) are none of these.
+fn is_secret_text(t: &[u8]) -> bool {
+    if !t.iter().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let mut distinct = t.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 6 || is_address_like(t) || memchr::memmem::find(t, b"://").is_some() {
+        return false;
+    }
+    let token = t.split(|b| !b.is_ascii_alphanumeric()).any(|run| {
+        let switches = run.windows(2).filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit()).count();
+        run.len() >= 8 && switches >= 4
+    });
+    let letters = t.iter().any(|b| b.is_ascii_alphabetic());
+    let digits = t.iter().any(|b| b.is_ascii_digit());
+    let symbol = t.iter().any(|b| b"!@#$%^&*+=?~".contains(b));
+    token || (letters && digits && symbol)
+}
+
+/// Public identifiers compared with input for good reasons: bech32 addresses (`hrp1...`), hex
+/// strings of 32+ digits (addresses, hashes), and base58 runs of 32+ characters, possibly after a
+/// short upper-case prefix (public keys, account ids).
+fn is_address_like(t: &[u8]) -> bool {
+    let hex = t.strip_prefix(b"0x").unwrap_or(t);
+    if hex.len() >= 32 && hex.iter().all(|b| b.is_ascii_hexdigit()) {
+        return true;
+    }
+    const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let bech = t.iter().rposition(|&b| b == b'1').is_some_and(|sep| {
+        sep >= 1
+            && t.len() - sep > 38
+            && t[..sep].iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && t[sep + 1..].iter().all(|b| BECH32.contains(b))
+    });
+    // A long base58 run, after a short upper-case prefix (`EOS`, `PUB_K1_`).
+    let prefix = t.iter().take(8).take_while(|b| b.is_ascii_uppercase() || **b == b'_').count();
+    let base58 = (0..=prefix).any(|p| t.len() - p >= 32 && t[p..].iter().all(|&b| is_base58(b)));
+    bech || base58
+}
+
+/// A key copied from a data segment into a host byte string that is hashed together with
+/// caller data, the digest deciding a branch.
+struct KeyedHash {
+    /// The host call that copies the key in.
+    at: usize,
+    addr: u64,
+    len: usize,
+    hash: u32,
+}
+
+/// Keyed hashes in `func`: a host constructor (`builds` bytes or string in the platform model)
+/// copies at least [`MIN_KEY`] high-entropy binary bytes ([`is_key_bytes`]) from a constant
+/// data-segment address; the object it makes flows, through effect-free host calls that also
+/// take caller data (appending an argument), into the data of a `crypto` host call; and the
+/// digest flows into a branch condition or an assertion.
+fn keyed_hashes(cx: &Context<'_>, func: u32) -> Vec<KeyedHash> {
+    let (Some(ev), Some(f)) = (cx.evaluator(func), cx.module.function(func)) else { return Vec::new() };
+    let mut out = Vec::new();
+    for call in cx.host_calls_in(func) {
+        if !matches!(call.host.builds(), Some(Builds::Bytes | Builds::String)) {
+            continue;
+        }
+        let ops = ev.values.operands(call.instr);
+        let arg =
+            |role: &str| call.host.arg(role).and_then(|a| ops.get(a as usize)).and_then(|v| ev.constant(*v));
+        let (Some(pos), Some(len)) =
+            (arg("lm_pos").map(|v| position(cx.platform, v)), arg("len").map(|v| position(cx.platform, v)))
+        else {
+            continue;
+        };
+        let Ok(len) = usize::try_from(len) else { continue };
+        let Some(bytes) = cx.module.data_at(pos, len) else { continue };
+        if len < MIN_KEY || !is_key_bytes(bytes) {
+            continue;
+        }
+        let Some(&obj) = ev.values.results(call.instr).first() else { continue };
+        // Forward through effect-free host calls (append, concatenation), noting whether one
+        // of them mixes in caller data, up to a hash.
+        let mut flows: BTreeSet<ValueId> = BTreeSet::from([obj]);
+        let mut mixed = false;
+        let mut digest = None;
+        for (i, _) in f.body.iter().enumerate().skip(call.instr + 1).take(MAX_FORWARD) {
+            let ops = ev.values.operands(i);
+            if !ops.iter().any(|v| flows.contains(v)) {
+                continue;
+            }
+            let Some(Op::Call(callee)) = f.body.get(i).map(|x| &x.op) else { continue };
+            let Some(h) = cx.host_fn(*callee) else { continue };
+            if h.has(Effect::Crypto) {
+                let data = h.arg("data").and_then(|a| ops.get(a as usize));
+                if data.is_some_and(|d| flows.contains(d)) && mixed {
+                    digest = ev.values.results(i).first().map(|r| (i, *r, *callee));
+                    break;
+                }
+            } else if h.effects.is_empty() && h.builds().is_none() {
+                if ops.iter().any(|v| !flows.contains(v) && carries_caller_data(cx, ev, func, *v)) {
+                    mixed = true;
+                }
+                flows.extend(ev.values.results(i).iter().copied());
+            }
+        }
+        let Some((hash_at, digest, hash)) = digest else { continue };
+        if decided_by(cx, ev, func, hash_at, digest) {
+            out.push(KeyedHash { at: call.instr, addr: pos, len, hash });
+        }
+    }
+    out
+}
+
+/// A position or length argument: Soroban passes them as `U32Val` (`value << 32 | 4`), other
+/// platforms as plain integers.
+fn position(platform: Platform, v: i64) -> u64 {
+    if platform == Platform::Soroban && v & 0xff == 4 {
+        u64::from((v >> 32) as u32)
+    } else {
+        u64::from(v as u32)
+    }
+}
+
+/// Whether `v` carries data the caller chose: input taint, or, through effect-free host calls
+/// (serialising an argument), a parameter of an exported function.
+fn carries_caller_data(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, v: ValueId) -> bool {
+    let exported = cx.module.exported_funcs().any(|(_, f)| f == func);
+    let ft = cx.dataflow().funcs.get(func as usize);
+    let mut work = vec![v];
+    let mut seen = BTreeSet::new();
+    while let Some(v) = work.pop() {
+        if seen.len() > 64 || !seen.insert(v) {
+            continue;
+        }
+        if ft.is_some_and(|t| t.value(v).has(Effect::Input)) {
+            return true;
+        }
+        match ev.values.def(v) {
+            ValueDef::Param(_) if exported => return true,
+            ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
+            ValueDef::Result { instr, .. } => {
+                let pure_host = match ev.func.body.get(*instr).map(|i| &i.op) {
+                    Some(Op::Call(c)) => cx.host_fn(*c).is_some_and(|h| h.effects.is_empty()),
+                    Some(Op::Load { .. }) => false,
+                    _ => true,
+                };
+                if pure_host {
+                    work.extend(ev.values.operands(*instr).iter().copied());
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether `digest` (made at `from`) flows, through arithmetic and effect-free host calls (an
+/// object comparison), into a branch condition or an assertion of `func`.
+fn decided_by(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, from: usize, digest: ValueId) -> bool {
+    let Some(f) = cx.module.function(func) else { return false };
+    let mut flows = BTreeSet::from([digest]);
+    for (i, ins) in f.body.iter().enumerate().skip(from + 1).take(MAX_FORWARD) {
+        let ops = ev.values.operands(i);
+        if !ops.iter().any(|v| flows.contains(v)) {
+            continue;
+        }
+        match &ins.op {
+            Op::If(_) | Op::BrIf(_) | Op::BrTable { .. } if ops.last().is_some_and(|c| flows.contains(c)) => {
+                return true;
+            }
+            Op::Call(c) => {
+                let Some(h) = cx.host_fn(*c) else { continue };
+                let condition = h.arg("condition").and_then(|a| ops.get(a as usize));
+                if h.has(Effect::Abort) && condition.is_some_and(|c| flows.contains(c)) {
+                    return true;
+                }
+                if h.effects.is_empty() {
+                    flows.extend(ev.values.results(i).iter().copied());
+                }
+            }
+            Op::Unary(..) | Op::Binary(..) | Op::Compare(..) | Op::Convert(_) | Op::Select => {
+                flows.extend(ev.values.results(i).iter().copied())
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether `b` looks like random key material rather than text or a table: mostly distinct
+/// bytes (at least 3/4 of them), at most 3/4 printable, not zero-padded, and not a window of
+/// the SHA-2 initial values or round constants (big- or little-endian words).
+fn is_key_bytes(b: &[u8]) -> bool {
+    let mut d = b.to_vec();
+    d.sort_unstable();
+    d.dedup();
+    let printable = b.iter().filter(|c| c.is_ascii_graphic() || **c == b' ').count();
+    let zeros = b.iter().filter(|c| **c == 0).count();
+    d.len() * 4 >= b.len() * 3 && printable * 4 <= b.len() * 3 && zeros * 8 <= b.len() && !is_sha2_table(b)
+}
+
+/// The first words of SHA-256's initial hash value and round constants (SHA-512's start with the
+/// same 32 bits).
+const SHA2_WORDS: [u32; 6] = [0x6a09_e667, 0xbb67_ae85, 0x428a_2f98, 0x7137_4491, 0xc105_9ed8, 0xf3bc_c908];
+
+fn is_sha2_table(b: &[u8]) -> bool {
+    SHA2_WORDS.iter().any(|w| {
+        memchr::memmem::find(b, &w.to_be_bytes()).is_some()
+            || memchr::memmem::find(b, &w.to_le_bytes()).is_some()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,6 +979,44 @@ mod tests {
         let hex = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
         assert_eq!(scan(format!("private key: {hex}\0").as_bytes()).len(), 1);
         assert!(scan(format!("code hash {hex}\0").as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn credential_text_is_not_a_name() {
+        for secret in
+            [&b"quiz-pool-recovery:7f3a9c1e5b2d"[..], b"vault-admin:9c4e1b7a2f", b"Adm1n#Recovery2024"]
+        {
+            assert!(is_secret_text(secret), "{}", String::from_utf8_lossy(secret));
+        }
+        for name in [
+            &b"recovery_address"[..],
+            b"emergency_withdraw",
+            b"transfer_from_erc721",
+            b"update_config_v2",
+            b"https://example.com/a1b2c3d4e5",
+            b"cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu",
+            b"0x4c0883a69102937d6231471b5dbb6204fe512961",
+            b"EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV",
+        ] {
+            assert!(!is_secret_text(name), "{}", String::from_utf8_lossy(name));
+        }
+    }
+
+    #[test]
+    fn key_bytes_are_random_binary() {
+        let key = [
+            0x4b, 0x1f, 0x9e, 0x27, 0xc3, 0x58, 0x0d, 0xa6, 0x91, 0x3e, 0x7c, 0x02, 0xf5, 0x6b, 0xd8, 0x44,
+            0x2a, 0xe0, 0x19, 0x8f, 0x73, 0xbc, 0x05, 0x6d, 0xc1, 0x38, 0x9a, 0x57, 0xee, 0x12, 0x84, 0x3b,
+        ];
+        assert!(is_key_bytes(&key));
+        assert!(!is_key_bytes(b"0123456789abcdef0123456789abcdef"));
+        assert!(!is_key_bytes(&[0xff; 32]));
+        let sha256_h: Vec<u8> =
+            [0x6a09_e667u32, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c]
+                .iter()
+                .flat_map(|w| w.to_be_bytes())
+                .collect();
+        assert!(!is_key_bytes(&sha256_h));
     }
 
     #[test]
