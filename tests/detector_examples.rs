@@ -252,3 +252,40 @@ fn a_non_gating_verdict_behind_a_caller_check_is_not_reported() {
     );
     assert!(!reports("verdict behind an owner check", &owner_only, "unchecked-signature"));
 }
+
+/// A dropped verdict accepts something only when a state change can follow the verification:
+/// a fixture that just verifies (or records the verdict itself, as leap's and WAX's intrinsic
+/// tests store or print it) accepts no action. The same verification followed by a write of the
+/// caller's payload is reported.
+#[test]
+fn a_dropped_verdict_with_nothing_to_accept_is_not_reported() {
+    let module = |after: &str| {
+        format!(
+            r#"(module
+              (import "env" "ed25519_verify" (func $verify (param i64 i64 i64 i64 i64 i64) (result i64)))
+              (import "env" "storage_write" (func $write (param i64 i64 i64 i64 i64) (result i64)))
+              (import "env" "input" (func $input (param i64)))
+              (import "env" "read_register" (func $read_register (param i64 i64)))
+              (import "env" "log_utf8" (func $log (param i64 i64)))
+              (memory 1)
+              (export "memory" (memory 0))
+              (func $record (param $verdict i64)
+                i32.const 4096
+                local.get $verdict
+                i64.store
+                i64.const 6 i64.const 2048 i64.const 8 i64.const 4096 i64.const 0
+                call $write
+                drop)
+              (func $execute (export "execute_signed")
+                (local $ok i64)
+                i64.const 64 i64.const 0 i64.const 32 i64.const 256 i64.const 32 i64.const 512
+                call $verify
+                local.set $ok
+                {after}))"#
+        )
+    };
+    assert!(!reports("verification only", &module(""), "unchecked-signature"));
+    assert!(!reports("verdict recorded", &module("local.get $ok call $record"), "unchecked-signature"));
+    let accepts = module("i64.const 4 i64.const 2048 i64.const 8 i64.const 0 i64.const 0 call $write drop");
+    assert!(reports("payload stored whatever the verdict", &accepts, "unchecked-signature"));
+}

@@ -29,8 +29,11 @@ pub static META: DetectorMeta = DetectorMeta {
             saturating float-to-int, SIMD, threads, reference types, tail calls, exceptions, \
             multi-value, multi-memory, memory64); a feature a later VM release accepts (NEAR: bulk \
             memory since nearcore 2.12's Wasmtime runtime) is a low-impact compatibility note that \
-            names the release, and so is an import only some chains of the platform add (WAX's \
-            `verify_rsa_sha256_sig`). Floats are left to the `nondeterminism` detector. \
+            names the release, and so is an import the platform model marks as added by only some \
+            chains of the platform. Intrinsics of Antelope-family chains that the EOSIO import \
+            list names with their chain (WAX and EOSIO-Taurus `verify_rsa_sha256_sig`, the fee \
+            intrinsics of leap's transaction-fee branch) are provided imports: a contract built \
+            for that chain is not a broken one. Floats are left to the `nondeterminism` detector. \
             Location convention: an unsupported import is reported at its first direct call (in \
             function index order); a feature at its first use; a start function at its first \
             instruction; a forbidden exported function at its first instruction. Findings about \
@@ -57,7 +60,7 @@ pub static META: DetectorMeta = DetectorMeta {
             debug and WASI imports, export exactly the entry points the VM expects and gate the \
             release on this detector.",
         known_false_positives: "The rules describe the VM versions named in the platform model \
-            sources; a chain running a fork with extra host functions (EOSIO forks with fee or \
+            sources; a chain running a fork with extra host functions (EOSIO forks with \
             slim-account intrinsics), an older VM (CosmWasm before 1.0 accepted other interface \
             versions and import names) or a patched limit is reported as if it ran the reference \
             VM. Feature use is detected from instructions and declarations the front end keeps: \

@@ -29,7 +29,11 @@ pub static META: DetectorMeta = DetectorMeta {
             verification in the same function (a storage write, transfer, external call, upgrade, \
             termination or key action, directly or through a call) is not protected by any guard \
             carrying the verdict, nor by a check of the caller (`require_auth`, an asserted \
-            `has_auth`, a caller comparison: the signature is then defense in depth).",
+            `has_auth`, a caller comparison: the signature is then defense in depth). A dropped \
+            verdict is reported only where a state change can follow the verification in the \
+            function that drops it (through a call not handed the verdict): a verification whose \
+            outcome is only printed or recorded accepts no action (test fixtures of the \
+            intrinsic).",
         why_bad: "A signature check whose outcome is not enforced accepts every signature. \
             Meta-transactions, permits, oracle reports and multisig approvals then execute for \
             anyone, which breaks the key-management requirement that only the key holder can \
@@ -86,6 +90,25 @@ struct Checker<'c, 'a> {
 }
 
 impl Checker<'_, '_> {
+    /// Whether a call that changes state can run after instruction `site` of `func`, other than
+    /// one handed the verdict itself (which records or returns the outcome, as a fixture of the
+    /// verification intrinsic does).
+    fn changes_after(&self, func: u32, site: usize) -> bool {
+        let cx = self.cx;
+        let (Some(cfg), Some(values)) = (cx.program.cfg(func), cx.program.values(func)) else { return true };
+        let Some(from) = cfg.block_of(site) else { return true };
+        let taint = cx.dataflow().funcs.get(func as usize);
+        let sv = label(Effect::SignatureVerify);
+        cx.program.calls.call_sites(func).iter().any(|(s, targets)| {
+            *s != site
+                && targets
+                    .iter()
+                    .any(|t| self.changes_state.contains(t) || SINKS.iter().any(|e| cx.host_has(*t, *e)))
+                && cfg.block_of(*s).is_some_and(|b| if b == from { *s > site } else { cfg.reaches(from, b) })
+                && !values.operands(*s).iter().any(|a| taint.is_some_and(|t| t.value(*a).labels & sv != 0))
+        })
+    }
+
     /// The verdict produced at `site` of `func` (the verification itself, or a call of a function
     /// that passes the verdict on).
     fn check(&self, func: u32, site: usize, level: u32) -> Verdict {
@@ -121,7 +144,11 @@ impl Checker<'_, '_> {
                 .program
                 .values(func)
                 .is_some_and(|v| v.results(site).iter().any(|r| value_decides(cx, func, *r)));
-            return if decided { Verdict::Checked } else { Verdict::Dropped };
+            return if decided || !self.changes_after(func, site) {
+                Verdict::Checked
+            } else {
+                Verdict::Dropped
+            };
         }
         // The function hands the verdict to its callers: every caller must use it. Trait-object
         // calls (`call_indirect` with several possible targets) are not followed: which caller
@@ -134,7 +161,11 @@ impl Checker<'_, '_> {
             .collect();
         if callers.is_empty() {
             let unknown_callers = !all_callers.is_empty();
-            return if used || unknown_callers { Verdict::Checked } else { Verdict::Dropped };
+            return if used || unknown_callers || !self.changes_after(func, site) {
+                Verdict::Checked
+            } else {
+                Verdict::Dropped
+            };
         }
         for (caller, cs) in callers {
             match self.check(caller, cs.instr, level + 1) {

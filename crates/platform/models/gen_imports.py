@@ -62,6 +62,10 @@ NEW_EFFECTS = {
     },
     "eosio": {
         "set_finalizers": (["privileged"], None),
+        "verify_rsa_sha256_sig": (["signature-verify"], {"message": 0, "signature": 2, "pubkey": 6}),
+        "set_fee_parameters": (["privileged"], None),
+        "config_fee_limits": (["privileged"], {"account": 0}),
+        "set_fee_limits": (["privileged"], {"account": 0}),
     },
     "ewasm": {
         "transfer": (["value-transfer"], {"account": 0, "amount": 1}),
@@ -110,6 +114,7 @@ ON_FAILURE = {
         "assert_recover_key": "traps",
         "check_transaction_authorization": "returns-status",
         "check_permission_authorization": "returns-status",
+        "verify_rsa_sha256_sig": "returns-status",
     },
     "cosmwasm": {
         n: "returns-status"
@@ -137,7 +142,7 @@ ON_FAILURE_NOTES = {
         "on_failure: imports.rs declares ed25519_verify and ecrecover with a u64 result; nearcore's logic returns 0 for a signature that does not verify (host errors only for malformed lengths), so the verdict must be checked.",
     ],
     "eosio": [
-        "on_failure: send_inline and require_recipient schedule actions whose failure aborts the whole transaction; require_auth, eosio_assert* and assert_* throw from the intrinsic (eosio_assert_message_exception / missing_auth_exception / crypto_api_exception). check_*_authorization return a bool.",
+        "on_failure: send_inline and require_recipient schedule actions whose failure aborts the whole transaction; require_auth, eosio_assert* and assert_* throw from the intrinsic (eosio_assert_message_exception / missing_auth_exception / crypto_api_exception). check_*_authorization return a bool; the WAX/EOSIO-Taurus verify_rsa_sha256_sig returns 1 for a valid signature and 0 otherwise.",
     ],
     "cosmwasm": [
         "on_failure: packages/vm/src/imports.rs do_secp256k1_verify / do_ed25519_verify (and the recover/batch/r1 variants) map a bad signature to SECP256K1_VERIFY_CODE_INVALID (1) and malformed input to CryptoError::code(), returned to the contract; do_addr_* return a region with the error message instead of failing.",
