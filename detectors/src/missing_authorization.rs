@@ -111,7 +111,12 @@ pub static META: DetectorMeta = DetectorMeta {
             does not follow is missed; an unauthorized action that only adds rows to a table no \
             authorized action writes (a whitelist filled by anyone) is missed. \
             On CosmWasm, ChainMaker and XuperChain any comparison of two run-time strings counts \
-            as a caller check, which hides real findings (false negatives); whole-state SDKs \
+            as a caller check, which hides real findings (false negatives); a call through a \
+            table counts as a comparison only when every function it may reach compares (the \
+            formatter machinery behind error messages does not). There, a constant key written \
+            after a caller check in one message and without one in another is reported even when \
+            the second only books the caller's own funds (cw20 `burn` lowering the total supply \
+            in `token_info`): a false positive; whole-state SDKs \
             (near-sdk, ink!) keep the owner in the root state, so there only transfers and \
             administrative method names are found.",
     },

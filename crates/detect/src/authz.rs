@@ -627,7 +627,7 @@ fn fixed_tables(cx: &Context<'_>) -> Vec<Option<Vec<Option<u32>>>> {
 }
 
 /// Steps one [`WayEval`] query may take.
-const MAX_WAY_STEPS: usize = 400;
+const MAX_WAY_STEPS: usize = 2000;
 /// Recursion depth of one [`WayEval`] query.
 const MAX_WAY_DEPTH: u32 = 40;
 
@@ -646,7 +646,9 @@ enum WayVal {
 /// touching the bytes read must agree, one of them must dominate the read (or the call through
 /// which the way left that function), no call of that function may receive exactly that
 /// address, and no store of a function further down the way may write there through a
-/// parameter.
+/// parameter. A narrower read inside a wider stored word that was itself loaded (a struct copied
+/// as 64-bit words) is read where the word came from; a load from a constant address reads the
+/// data segments when no store of the module writes there at a constant address (a vtable).
 struct WayEval<'w, 'a> {
     cx: &'w Context<'a>,
     way: &'w [(u32, usize)],
@@ -693,7 +695,19 @@ impl WayEval<'_, '_> {
                 let arg = |k: usize| ops.get(k).and_then(|o| self.eval(level, *o, depth + 1));
                 match &body.get(*instr)?.op {
                     Op::Load { kind, offset, .. } if !kind.result.is_float() => {
-                        let WayVal::Ptr { level: l, base, off } = arg(0)? else { return None };
+                        let (l, base, off) = match arg(0)? {
+                            WayVal::Ptr { level: l, base, off } => (l, base, off),
+                            WayVal::Const(a) => {
+                                let c = read_only_data(cx, a.wrapping_add(*offset as i64), kind.bytes)?;
+                                let is_i32 = kind.result == wasmaudit_front::ValType::I32;
+                                return Some(WayVal::Const(wasmaudit_flow::extend(
+                                    c,
+                                    kind.bytes,
+                                    kind.signed,
+                                    is_i32,
+                                )));
+                            }
+                        };
                         let at = if l == level { *instr } else { self.way.get(l)?.1 };
                         let addr = off.wrapping_add(*offset as i64);
                         match self.mem(l, base, addr, kind.bytes, at, depth)? {
@@ -832,6 +846,15 @@ impl WayEval<'_, '_> {
         if passed || self.written_below(level, base, off, end, depth) {
             return None;
         }
+        // Part of a wider word copied from elsewhere (a struct moved as 64-bit words): read the
+        // part at the source of the copy.
+        if let [(o, w, i, v)] = touching.as_slice() {
+            if *o <= off && end <= o + w && (*o != off || *w != i64::from(bytes)) && cfg.dominates(*i, at) {
+                if let Some(x) = self.copied_part(level, *v, off - o, bytes, depth) {
+                    return Some(x);
+                }
+            }
+        }
         let mut out: i64 = 0;
         let mut cursor = off;
         while cursor < end {
@@ -869,6 +892,28 @@ impl WayEval<'_, '_> {
         Some(WayVal::Const(out))
     }
 
+    /// The `bytes` bytes `delta` bytes into value `v` of the function at `level`, when `v` is a
+    /// load of memory: read where it was loaded from.
+    fn copied_part(&self, level: usize, v: ValueId, delta: i64, bytes: u8, depth: u32) -> Option<WayVal> {
+        let cx = self.cx;
+        let (func, _) = *self.way.get(level)?;
+        let (values, body) = (cx.program.values(func)?, &cx.module.function(func)?.body);
+        let ValueDef::Result { instr, index: 0 } = values.def(v) else { return None };
+        let Op::Load { kind, offset, .. } = &body.get(*instr)?.op else { return None };
+        if kind.result.is_float() || i64::from(kind.bytes) < delta + i64::from(bytes) {
+            return None;
+        }
+        let addr = *values.operands(*instr).first()?;
+        match self.eval(level, addr, depth + 1)? {
+            WayVal::Const(a) => read_only_data(cx, a.wrapping_add(*offset as i64).wrapping_add(delta), bytes)
+                .map(WayVal::Const),
+            WayVal::Ptr { level: l, base, off } => {
+                let at = if l == level { *instr } else { self.way.get(l)?.1 };
+                self.mem(l, base, off.wrapping_add(*offset as i64).wrapping_add(delta), bytes, at, depth + 1)
+            }
+        }
+    }
+
     /// Whether a function below `level` on the way stores through a pointer parameter into
     /// bytes `off..end` past `base` of the function at `level`.
     fn written_below(&self, level: usize, base: ValueId, off: i64, end: i64, depth: u32) -> bool {
@@ -893,6 +938,39 @@ impl WayEval<'_, '_> {
             })
         })
     }
+}
+
+/// Absolute addresses some store of the module writes (a constant address), with the widest
+/// store at each: the data-segment words no instruction overwrites at a constant address.
+struct AbsoluteStores(BTreeMap<i64, i64>);
+
+/// The initial `bytes` bytes at absolute address `addr` in the data segments (little endian), when
+/// no store of the module writes there at a constant address: read-only data such as a trait
+/// object's vtable (the same rule the call graph's `call_indirect` narrowing uses).
+fn read_only_data(cx: &Context<'_>, addr: i64, bytes: u8) -> Option<i64> {
+    let stores = cx.memo(|cx| {
+        let mut m: BTreeMap<i64, i64> = BTreeMap::new();
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            let Some(ev) = cx.evaluator(f.index) else { continue };
+            for (a, (_, _, w)) in ev.stores() {
+                if a.base == wasmaudit_flow::Base::Absolute {
+                    let e = m.entry(a.offset).or_insert(0);
+                    *e = (*e).max(i64::from(*w));
+                }
+            }
+        }
+        AbsoluteStores(m)
+    });
+    let end = addr.checked_add(i64::from(bytes))?;
+    if stores.0.range(addr.saturating_sub(16)..end).any(|(o, w)| o + w > addr) {
+        return None;
+    }
+    let data = cx.module.data_at(u64::try_from(addr).ok()?, usize::from(bytes))?;
+    let mut v: u64 = 0;
+    for (i, b) in data.iter().enumerate().take(8) {
+        v |= u64::from(*b) << (8 * i);
+    }
+    Some(v as i64)
 }
 
 /// Integer arithmetic of [`WayEval`]; `None` for division.
@@ -1034,7 +1112,9 @@ fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
     let mut uses: Option<Uses> = None;
     let mut out = BTreeSet::new();
     for (site, targets) in cx.program.calls.call_sites(func) {
-        if !targets.iter().any(|t| is_byte_comparison(cx, *t)) {
+        // Through a table, every possible target must compare: a slot that may hold a comparison
+        // among other functions of its type (a formatter's `write_str`) is not one.
+        if targets.is_empty() || !targets.iter().all(|t| is_byte_comparison(cx, *t)) {
             continue;
         }
         let uses = uses.get_or_insert_with(|| Uses::new(cx, func));
@@ -1071,7 +1151,9 @@ fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
 }
 
 /// A function whose result depends on the memory behind at least two of its pointer parameters
-/// (`memcmp`, `bcmp`, `<[u8] as PartialEq>::eq`).
+/// and that calls nothing through a table (`memcmp`, `bcmp`, `<[u8] as PartialEq>::eq`). A
+/// function that does (`core::fmt::write` driving a writer's vtable while formatting an error
+/// message) returns a status of what it called, not a comparison.
 fn is_byte_comparison(cx: &Context<'_>, func: u32) -> bool {
     if cx.module.function(func).is_none_or(|f| f.is_import()) {
         return false;
@@ -1080,6 +1162,17 @@ fn is_byte_comparison(cx: &Context<'_>, func: u32) -> bool {
         return false;
     }
     cx.dataflow().summaries.get(func as usize).is_some_and(|s| s.ret.param_mem.count_ones() >= 2)
+        && !calls_through_table(cx, func, 2)
+}
+
+/// Whether `func` or a function it calls (`depth` levels down) makes a `call_indirect`.
+fn calls_through_table(cx: &Context<'_>, func: u32, depth: u32) -> bool {
+    let Some(f) = cx.module.function(func) else { return false };
+    f.body.iter().any(|i| match &i.op {
+        Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => true,
+        Op::Call(c) | Op::ReturnCall(c) => *c != func && depth > 0 && calls_through_table(cx, *c, depth - 1),
+        _ => false,
+    })
 }
 
 /// The arguments of a call instruction (the table index of `call_indirect` dropped).

@@ -1,0 +1,69 @@
+//! Ways up through CosmWasm's trait objects and its caller checks, on compiled cosmwasm-std 2
+//! contracts (corpus/compiled/cosmwasm).
+//!
+//! - `deps.storage.set(..)` is a `call_indirect` through the `dyn Storage` vtable; the vtable's
+//!   address reaches `Item::save` through `DepsMut`, which the `Fn::call` shim copies as 64-bit
+//!   words. Followed up a way from `execute`, the slot is `ExternalStorage`'s method, never the
+//!   `reply` handler's shim of the same type: no way from `execute` runs `reply`'s writes.
+//! - A caller check is a comparison of two run-time byte strings (`info.sender == config.admin`):
+//!   the formatter machinery (`core::fmt::write` calling `write_str` through a vtable, reached
+//!   from `Item::load`'s and `addr_validate`'s error paths) compares nothing, so a message whose
+//!   only "check" is loading the config is unchecked.
+
+use wasmaudit_detect::authz::Walker;
+use wasmaudit_detect::Context;
+use wasmaudit_flow::Program;
+use wasmaudit_front::Module;
+use wasmaudit_platform::{Effect, Platform};
+
+fn load(case: &str, build: &str) -> (Module, Program) {
+    let path = format!("{}/../../corpus/compiled/cosmwasm/{case}/{build}.wasm", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(path).expect("compiled corpus module");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    (module, program)
+}
+
+/// `(entry point, function the entry's handler calls the sink from, checked)` of every way up
+/// from every storage write or removal.
+fn write_ways(m: &Module, p: &Program) -> Vec<(String, String, bool)> {
+    let cx = Context::new(m, p, Platform::Cosmwasm);
+    let w = Walker::new(&cx);
+    let mut out = Vec::new();
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        for path in w.paths(sink.func, sink.instr) {
+            let names: Vec<String> = path.chain.iter().map(|(f, _)| cx.func_name(*f)).collect();
+            let handler =
+                names.iter().find(|n| !n.contains("cosmwasm_std") && !n.contains("cw_storage_plus")).cloned();
+            out.push((cx.func_name(path.entry), handler.unwrap_or_default(), path.identity));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_storage_vtable_call_reached_from_execute_never_runs_the_reply_handler() {
+    let (m, p) = load("benign-escrow", "benign");
+    let ways = write_ways(&m, &p);
+    assert!(ways.iter().any(|(e, h, _)| e == "reply" && h.contains("benign_escrow5reply")), "{ways:#?}");
+    assert!(
+        !ways.iter().any(|(e, h, _)| e == "execute" && h.contains("benign_escrow5reply")),
+        "a way from execute runs reply's writes: {ways:#?}"
+    );
+}
+
+#[test]
+fn loading_the_config_is_not_a_caller_check() {
+    let (m, p) = load("config-admin", "vulnerable");
+    let execute: Vec<bool> = write_ways(&m, &p)
+        .into_iter()
+        .filter(|(e, h, _)| e == "execute" && h.contains("config_admin7execute"))
+        .map(|(_, _, checked)| checked)
+        .collect();
+    // UpdateConfig compares info.sender with the stored admin before its save; UpdateAdmin saves
+    // the same key with no comparison at all.
+    assert_eq!(execute.iter().filter(|c| **c).count(), 1, "{execute:?}");
+    assert_eq!(execute.iter().filter(|c| !**c).count(), 1, "{execute:?}");
+    let (m, p) = load("config-admin", "remediated");
+    assert!(write_ways(&m, &p).iter().filter(|(e, _, _)| e == "execute").all(|(_, _, c)| *c));
+}
