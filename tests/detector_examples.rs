@@ -289,3 +289,32 @@ fn a_dropped_verdict_with_nothing_to_accept_is_not_reported() {
     let accepts = module("i64.const 4 i64.const 2048 i64.const 8 i64.const 0 i64.const 0 call $write drop");
     assert!(reports("payload stored whatever the verdict", &accepts, "unchecked-signature"));
 }
+
+/// A deposit booked under the contract that sent the notification (the row carries `code`, as an
+/// exchange keys balances by `extended_asset(quantity, code)`) credits a fake token as that fake
+/// token, not as EOS: not a fake-EOS transfer. The example itself, which books only `from` and
+/// `quantity`, is reported.
+#[test]
+fn a_deposit_booked_under_the_notifying_contract_is_not_reported() {
+    let path = common::repo_root().join("corpus/fake-eos-transfer/eosio-1/vulnerable.wat");
+    let wat = std::fs::read_to_string(&path).expect("example");
+    assert!(
+        reports("fake-eos-transfer/eosio-1", &wat, "fake-eos-transfer"),
+        "the example itself is reported"
+    );
+    let row =
+        "      local.get $sp\n      i32.const 8\n      i32.add\n      i32.const 24\n      call $db_store_i64";
+    assert!(wat.contains(row), "the example's row write changed");
+    let keyed = wat.replacen(
+        row,
+        "      local.get $sp\n      i32.const 0\n      i32.add\n      i32.const 32\n      call $db_store_i64",
+        1,
+    );
+    let keyed = keyed.replacen(
+        "      ;; deposits.emplace(_self, {from, quantity})\n",
+        "      ;; deposits.emplace(_self, {code, from, quantity})\n      local.get $sp\n      local.get $code\n      i64.store offset=0\n",
+        1,
+    );
+    assert_ne!(keyed, wat);
+    assert!(!reports("deposit keyed by code", &keyed, "fake-eos-transfer"));
+}

@@ -1,4 +1,4 @@
-use wasmaudit_detect::authz::Walker;
+use wasmaudit_detect::authz::{host_arg_taint, taint_along, Walker};
 use wasmaudit_detect::eosio_dispatch::{self, name_string, CodeCond, EOSIO_TOKEN};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 
@@ -24,7 +24,11 @@ pub static META: DetectorMeta = DetectorMeta {
             dispatched when `code == receiver` (a `transfer` action pushed to the contract itself, \
             where no tokens move), when neither the handler nor anything on that way checks `code` \
             or the sender's authority (`require_auth(from)`, as a token's own `transfer` does) \
-            before it writes storage or sends an action.",
+            before it writes storage or sends an action. A handler whose every credit carries \
+            `code` itself in the bytes it writes or sends (a deposit booked under the token \
+            contract that notified, as an exchange's `extended_asset(quantity, code)` is, or an \
+            action sent back to that contract) books a fake token as that fake token and is not \
+            reported.",
         why_bad: "A `transfer` notification says that tokens moved only when it comes from the token \
             contract that holds them. Anyone can deploy a contract with its own `transfer` action, \
             issue a worthless token called EOS and notify the victim; a handler that does not check \
@@ -38,9 +42,9 @@ pub static META: DetectorMeta = DetectorMeta {
             contract the game accepts), e.g. `if (code == \"eosio.token\"_n && action == \
             \"transfer\"_n)`, or use `[[eosio::on_notify(\"eosio.token::transfer\")]]`; also check the \
             symbol of the quantity.",
-        known_false_positives: "A contract that accepts deposits of any token on purpose (an exchange \
-            keyed by token contract and symbol) is reported when it does not compare `code` \
-            explicitly. A check of `code` made through a table lookup (a whitelist of token \
+        known_false_positives: "A contract that accepts deposits of any token on purpose is reported \
+            when some credit does not carry `code` (a balance keyed by symbol only, with the token \
+            contract kept elsewhere). A check of `code` made through a table lookup (a whitelist of token \
             contracts) is not recognised. Dispatchers the walk cannot follow (a jump table over \
             action names, a call graph deeper than its budget) give no finding.",
     },
@@ -63,6 +67,9 @@ impl Detector for FakeEosTransfer {
                 if let Some(f) = direct_call(cx, &w, t) {
                     out.push(f);
                 }
+                continue;
+            }
+            if booked_by_code(cx, &w, t) {
                 continue;
             }
             let (func, instr) = t.site;
@@ -142,4 +149,39 @@ fn direct_call(
             tokens.join(", ")
         ),
     ))
+}
+
+/// Whether every credit the handler makes carries `code` (`apply`'s second argument, or the
+/// contract's `get_code()`, which keeps it) in the bytes it writes or sends: a deposit booked
+/// under the token contract that notified (an exchange's `extended_asset(quantity, code)`), or an
+/// action sent back to it, credits a fake token as that fake token, not as EOS.
+fn booked_by_code(cx: &Context<'_>, w: &Walker<'_, '_>, t: &eosio_dispatch::TransferDispatch) -> bool {
+    /// `apply(receiver, code, action)`: the parameter that carries `code`.
+    const CODE_PARAM: u64 = 1 << 1;
+    t.credits.iter().all(|&(f, i)| {
+        let Some(h) = cx.direct_calls(f).find(|(at, _)| *at == i).and_then(|(_, c)| cx.host_fn(c)) else {
+            return false;
+        };
+        let (Some(data), Some(len)) = (
+            ["data", "action"].iter().find_map(|r| h.arg(r)),
+            ["data_len", "action_len"].iter().find_map(|r| h.arg(r)),
+        ) else {
+            return false;
+        };
+        let len = cx
+            .program
+            .values(f)
+            .and_then(|v| v.operands(i).get(len as usize).copied())
+            .and_then(|v| cx.evaluator(f).and_then(|ev| ev.constant(v)))
+            .filter(|n| (1..=256).contains(n))
+            .unwrap_or(64);
+        let written = host_arg_taint(cx, f, i, data, len, false);
+        let ways: Vec<_> = w.paths(f, i).into_iter().filter(|p| p.chain.contains(&t.site)).collect();
+        // Followed up to `apply` (the way's entry): relative to its parameters.
+        !ways.is_empty()
+            && ways.iter().all(|p| {
+                let lifted = taint_along(cx, &p.chain, written, len);
+                (lifted.params | lifted.param_mem) & CODE_PARAM != 0
+            })
+    })
 }
