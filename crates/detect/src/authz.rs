@@ -1443,6 +1443,35 @@ pub fn lift_taint(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i6
     out
 }
 
+/// [`lift_taint`] reading the memory behind the arguments as the call sees it: only writes that
+/// may run before the call (not what the call itself, or code after it, leaves there).
+pub fn lift_taint_before(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64) -> Taint {
+    let mut out = Taint::of(t.labels);
+    let (Some(values), Some(f)) = (cx.program.values(caller), cx.module.function(caller)) else { return out };
+    let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
+    let ft = cx.dataflow().funcs.get(caller as usize);
+    for (i, a) in args.iter().enumerate().take(64) {
+        if t.params & (1 << i) != 0 {
+            out.join(ft.map(|x| x.value(*a)).unwrap_or_default());
+        }
+        if t.param_mem & (1 << i) != 0 {
+            out.join(cx.dataflow().memory_before(cx, caller, *a, len, instr));
+        }
+    }
+    out
+}
+
+/// [`taint_along`] with [`lift_taint_before`] at each step.
+pub fn taint_along_before(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64) -> Taint {
+    for &(caller, instr) in chain.iter().skip(1) {
+        if t.params == 0 && t.param_mem == 0 {
+            break;
+        }
+        t = lift_taint_before(cx, caller, instr, t, len);
+    }
+    t
+}
+
 /// `t` followed up `chain` (from `chain[0]`'s function to the entry point) while it refers to
 /// parameters.
 pub fn taint_along(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64) -> Taint {
