@@ -1025,6 +1025,15 @@ pub fn identity_as_data(p: Platform) -> bool {
     matches!(p, Platform::Cosmwasm | Platform::Chainmaker | Platform::Xuperchain)
 }
 
+/// Platforms whose amounts are 256-bit words the code passes by reference (Stylus: every value
+/// is a pointer to a 32-byte buffer, converted between the host's big-endian bytes and ruint's
+/// little-endian limbs by loops over the buffer; see the notes of `models/stylus.json`). There an
+/// amount is followed through the memory behind pointer parameters, loops that walk a buffer and
+/// helpers that copy one buffer into another.
+pub fn amounts_by_reference(p: Platform) -> bool {
+    matches!(p, Platform::Stylus)
+}
+
 fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
     let (Some(f), Some(values), Some(ev)) =
         (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
