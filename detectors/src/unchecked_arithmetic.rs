@@ -759,7 +759,9 @@ impl Analysis<'_, '_> {
     }
 
     /// Argument `k` of the call at `instr` carries the followed value (`by_memory`: it points to
-    /// followed memory). Returns the sink when it is one; adds results that carry the value.
+    /// followed memory). Returns the sink when it is one; adds results that carry the value, and
+    /// (amounts by reference) the memory a helper copies the followed memory into (`mem`).
+    #[allow(clippy::too_many_arguments)]
     fn call_use(
         &self,
         func: u32,
