@@ -1,7 +1,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::authz::{
     entry_kind, entry_name, exports_are_methods, host_arg_taint, is_action_dispatcher, is_admin_method,
-    is_root_state_key, key_along, passes_dispatcher, promise_account, taint_along, EntryKind, Path, Walker,
+    is_root_state_key, key_along, passes_dispatcher, promise_account, taint_along, taint_along_before,
+    EntryKind, Path, Walker,
 };
 use wasmaudit_detect::eosio_dispatch::{self, Dispatch};
 use wasmaudit_detect::packed::{buffer_labels, resolve};
@@ -46,7 +47,10 @@ pub static META: DetectorMeta = DetectorMeta {
             time (map entries) never qualify; (2) a value transfer (NEAR transfer action, ink! \
             `transfer`, MultiversX `transferValue*`, FISCO `transferAsset`, Stylus `call_contract` \
             with value) whose recipient is \
-            taken from the call's input rather than being the caller; (3) a `privileged` host \
+            taken from the call's input rather than being the caller (the arguments read as the \
+            transfer's call sees them, not what the callee leaves behind them), unless the amount \
+            is computed from the value attached to the call (a payment router forwarding \
+            `msg_value` minus a fee moves the caller's own money); (3) a `privileged` host \
             call (EOSIO `set_privileged`, `set_resource_limits`, ...); (4) on platforms whose \
             exports are method names (NEAR, MultiversX, Soroban, ChainMaker, XuperChain), any \
             storage write or transfer of a method named as administrative (`set_owner`, \
@@ -92,7 +96,9 @@ pub static META: DetectorMeta = DetectorMeta {
             check the caller) makes every unchecked write of that slot a finding, e.g. a public \
             `burn` that decreases a total supply which an owner-only `mint` also writes; value \
             transfers to an input-chosen account that are bounded by the caller's own balance \
-            (`withdraw_to(receiver, amount)`) are reported; method names are matched by words. \
+            (`withdraw_to(receiver, amount)`) are reported, and a transfer whose amount mixes the \
+            attached value with the contract's own funds (`msg_value + balance`) is taken for a \
+            forwarded payment and missed; method names are matched by words. \
             Checks made by the platform outside the module (CosmWasm admin-gated `migrate`, \
             NEAR function-call access keys restricted to the contract itself) are not visible. \
             On EOSIO, handlers of the chain's native actions (`newaccount`, `setabi`, `setcode`, \
@@ -375,6 +381,12 @@ fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet)
     let mut dispatchers = BTreeMap::new();
     for call in cx.host_calls(Effect::ValueTransfer) {
         let to = recipient(cx, &call);
+        // The amount, by value and in the bytes it points to (encodings differ per platform).
+        let amount = call.host.arg("amount").map(|a| {
+            let mut t = host_arg_taint(cx, call.func, call.instr, a, 32, true);
+            t.join(host_arg_taint(cx, call.func, call.instr, a, 32, false));
+            t
+        });
         for path in w.paths(call.func, call.instr) {
             let kind = entry_kind(cx, path.entry);
             if path.identity || kind == EntryKind::PlatformInvoked {
@@ -387,10 +399,15 @@ fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet)
             }
             let entry = entry_name(cx, path.entry);
             let host = cx.host_display_name(call.callee);
-            let t = to.map(|t| taint_along(cx, &path.chain, t, 64)).unwrap_or_default();
+            let t = to.map(|t| taint_along_before(cx, &path.chain, t, 64)).unwrap_or_default();
             let message = if t.has(Effect::CallerId) {
                 continue;
             } else if t.has(Effect::Input) {
+                // Forwarding the value attached to this very call (a payment router passing on
+                // `msg_value` minus a fee) moves the caller's own money, not the contract's.
+                if amount.is_some_and(|a| taint_along_before(cx, &path.chain, a, 64).has(Effect::CallValue)) {
+                    continue;
+                }
                 format!(
                     "`{host}` sends the contract's funds to an account taken from the call's input, and \
                      entry point `{entry}` reaches it with no check of the caller"

@@ -1,6 +1,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use wasmaudit_detect::taint::label;
+use wasmaudit_detect::authz::amounts_by_reference;
+use wasmaudit_detect::taint::{indexed_buffers, label, WINDOW};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_flow::{Base, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, Op, Width};
@@ -32,7 +33,12 @@ pub static META: DetectorMeta = DetectorMeta {
             limb of a multi-limb addition (through arithmetic or a select between comparisons) is \
             not a check by itself; it is when the next limb's overflow test, computed from it, \
             decides a branch (Rust's `checked_add`/`checked_sub` on `i128`). Compiler-rt's wide multiplication (`__multi3`, recognised by its shape) \
-            wraps by design and is skipped.",
+            wraps by design and is skipped. On Stylus, where amounts are 256-bit words passed by \
+            reference, an operand's source is also looked for in the memory behind pointer \
+            parameters (the caller's memory when it makes the call), and the result is followed \
+            through loops that walk a buffer (the limb reversal between ruint's `U256` and the \
+            host's big-endian word), stores at `buffer + index` and helpers that copy one buffer \
+            into another (`copy_from_slice`).",
         why_bad: "Balances and amounts wrap silently in WebAssembly: a subtraction below zero yields a \
             huge balance, an addition past the maximum yields a tiny one, and the result is stored \
             or paid out as if it were right. Token contracts have been drained this way (the BEC \
@@ -52,7 +58,11 @@ pub static META: DetectorMeta = DetectorMeta {
             sink is not verified, only that the comparison decides control flow in the same \
             function. A 64-bit (or 128-bit, limb by limb) addition is reported with medium impact, \
             since only operands near 2^64 wrap it; an addition of an unchecked amount the caller \
-            chose freely is as serious as a product and is under-graded.",
+            chose freely is as serious as a product and is under-graded; so is a product that \
+            only feeds a reported sum (`value * n` credited with `+`: one finding, graded as the \
+            sum). On Stylus the limb arithmetic of ruint's software division (`div_rem_by_ref`: \
+            multiply-subtract with add-back) is reported when a quotient of input or stored \
+            amounts is stored (`fee = amount * bps / 10_000`), though it cannot wrap the quotient.",
     },
     platforms: &[],
 };
@@ -65,6 +75,7 @@ impl Detector for UncheckedArithmetic {
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let a = Analysis {
             cx,
+            by_reference: amounts_by_reference(cx.platform),
             index: RefCell::new(BTreeMap::new()),
             summaries: RefCell::new(BTreeMap::new()),
             sources_up: RefCell::new(HashMap::new()),
@@ -231,21 +242,26 @@ struct Summary {
 
 struct Analysis<'c, 'a> {
     cx: &'c Context<'a>,
+    /// Amounts are words passed by reference ([`amounts_by_reference`]): follow them through
+    /// pointer parameters, buffer-walking loops and copying helpers.
+    by_reference: bool,
     index: RefCell<BTreeMap<u32, std::rc::Rc<FuncIndex>>>,
     summaries: RefCell<BTreeMap<u32, Option<std::rc::Rc<Summary>>>>,
-    /// Labels [`Analysis::sources`] found through the callers, by function, parameter set and
-    /// depth.
-    sources_up: RefCell<HashMap<(u32, u64, u32), u32>>,
+    /// Labels [`Analysis::sources`] found through the callers, by function, parameter sets
+    /// (values, memory) and depth.
+    sources_up: RefCell<HashMap<(u32, u64, u64, u32), u32>>,
 }
 
 impl Analysis<'_, '_> {
     /// Source labels of a value with taint `t` in `func`, parameters resolved through the
     /// arguments of `func`'s callers (a few levels up).
     fn sources(&self, func: u32, t: wasmaudit_detect::taint::Taint, depth: u32) -> u32 {
-        if t.params == 0 || depth >= MAX_UP {
+        let param_mem = if self.by_reference { t.param_mem } else { 0 };
+        if (t.params == 0 && param_mem == 0) || depth >= MAX_UP {
             return t.labels;
         }
-        if let Some(up) = self.sources_up.borrow().get(&(func, t.params, depth)) {
+        let memo = (func, t.params, param_mem, depth);
+        if let Some(up) = self.sources_up.borrow().get(&memo) {
             return t.labels | up;
         }
         let mut labels = 0;
@@ -260,9 +276,15 @@ impl Analysis<'_, '_> {
                 if t.params & (1u64 << p) != 0 {
                     labels |= self.sources(caller, ft.value(*a), depth + 1);
                 }
+                // An amount passed by reference (a `U256` behind a pointer): what the caller's
+                // memory there holds when it makes the call.
+                if param_mem & (1u64 << p) != 0 {
+                    let m = self.cx.dataflow().memory_before(self.cx, caller, *a, 32, site.instr);
+                    labels |= self.sources(caller, m, depth + 1);
+                }
             }
         }
-        self.sources_up.borrow_mut().insert((func, t.params, depth), labels);
+        self.sources_up.borrow_mut().insert(memo, labels);
         t.labels | labels
     }
 
@@ -291,6 +313,21 @@ impl Analysis<'_, '_> {
                     Op::Load { kind, .. } => {
                         if let (Some(a), Some(&r)) = (ev.mem_address(i), values.results(i).first()) {
                             ix.loads.entry(a.base).or_default().push((a.offset, i64::from(kind.bytes), r));
+                            // A load through a pointer a loop walks (`p = buf + 24; ...; p -= 8`,
+                            // the limbs of a `U256` reversed): it reads around where the walk
+                            // starts in each buffer the pointer comes from.
+                            if let (true, Base::Value(b), Some(ft)) =
+                                (self.by_reference, a.base, self.cx.dataflow().funcs.get(func as usize))
+                            {
+                                for (base, delta) in ft.merged_pointers(ev, b).iter() {
+                                    let at = delta.saturating_add(a.offset);
+                                    ix.loads.entry(*base).or_default().push((
+                                        at.saturating_sub(WINDOW - 8),
+                                        2 * WINDOW,
+                                        r,
+                                    ));
+                                }
+                            }
                         }
                     }
                     Op::Call(_)
@@ -660,6 +697,12 @@ impl Analysis<'_, '_> {
                         Some(Op::Store { kind, .. }) if k == 1 => {
                             if let Some(a) = ev.mem_address(i) {
                                 mem.push((a.base, a.offset, a.offset + i64::from(kind.bytes)));
+                                // A store at `buffer + index` writes somewhere in the buffer.
+                                let indexed =
+                                    if self.by_reference { indexed_buffers(ev, values, a) } else { None };
+                                for b in indexed.into_iter().flatten() {
+                                    mem.push((b.base, b.offset, b.offset + WINDOW));
+                                }
                                 if let Base::Value(b) = a.base {
                                     if let ValueDef::Param(p) = values.def(b) {
                                         let end = a.offset + i64::from(kind.bytes);
@@ -677,7 +720,8 @@ impl Analysis<'_, '_> {
                             | Op::CallIndirect { .. }
                             | Op::ReturnCallIndirect { .. },
                         ) if calls_done.insert((i, k, false)) => {
-                            if let Some(s) = self.call_use(func, i, k, false, &mut vals, &mut work) {
+                            if let Some(s) = self.call_use(func, i, k, false, &mut vals, &mut work, &mut mem)
+                            {
                                 reach.sink = Some(s);
                                 return reach;
                             }
@@ -700,7 +744,7 @@ impl Analysis<'_, '_> {
                 for &(i, k, off) in ix.call_args.get(&base).into_iter().flatten() {
                     let covers = off < hi && lo < off + POINTER_WINDOW;
                     if covers && calls_done.insert((i, k, true)) {
-                        if let Some(s) = self.call_use(func, i, k, true, &mut vals, &mut work) {
+                        if let Some(s) = self.call_use(func, i, k, true, &mut vals, &mut work, &mut mem) {
                             reach.sink = Some(s);
                             return reach;
                         }
@@ -715,7 +759,9 @@ impl Analysis<'_, '_> {
     }
 
     /// Argument `k` of the call at `instr` carries the followed value (`by_memory`: it points to
-    /// followed memory). Returns the sink when it is one; adds results that carry the value.
+    /// followed memory). Returns the sink when it is one; adds results that carry the value, and
+    /// (amounts by reference) the memory a helper copies the followed memory into (`mem`).
+    #[allow(clippy::too_many_arguments)]
     fn call_use(
         &self,
         func: u32,
@@ -724,9 +770,11 @@ impl Analysis<'_, '_> {
         by_memory: bool,
         vals: &mut BTreeSet<ValueId>,
         work: &mut Vec<ValueId>,
+        mem: &mut Vec<(Base, i64, i64)>,
     ) -> Option<String> {
         let cx = self.cx;
         let values = cx.program.values(func)?;
+        let mut copies: Vec<usize> = Vec::new();
         let is_indirect =
             matches!(self.op(func, instr), Some(Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. }));
         if is_indirect && k + 1 == values.operands(instr).len() {
@@ -752,11 +800,34 @@ impl Analysis<'_, '_> {
             if let Some(Some(sink)) = sink {
                 return Some(format!("{sink} (through `{}`)", cx.func_name(t)));
             }
+            // A helper that copies the followed memory behind another pointer argument
+            // (`copy_from_slice`): that memory carries the value on.
+            if by_memory && self.by_reference {
+                if let Some(copy) = cx.dataflow().summaries.get(t as usize) {
+                    for (j, w) in copy.writes.iter().enumerate() {
+                        if j != k && w.param_mem & (1u64 << k.min(63)) != 0 {
+                            copies.push(j);
+                        }
+                    }
+                }
+            }
             if !by_memory && s.returned.get(k).copied().unwrap_or(false) {
                 for r in values.results(instr) {
                     if vals.insert(*r) {
                         work.push(*r);
                     }
+                }
+            }
+        }
+        copies.sort_unstable();
+        copies.dedup();
+        if let Some(ev) = cx.evaluator(func) {
+            for j in copies {
+                let Some(&a) = values.operands(instr).get(j) else { continue };
+                let dst = ev.address(self.strip(func, a), 0);
+                mem.push((dst.base, dst.offset, dst.offset + POINTER_WINDOW));
+                for b in indexed_buffers(ev, values, dst).into_iter().flatten() {
+                    mem.push((b.base, b.offset, b.offset + WINDOW));
                 }
             }
         }

@@ -1103,6 +1103,15 @@ pub fn identity_as_data(p: Platform) -> bool {
     matches!(p, Platform::Cosmwasm | Platform::Chainmaker | Platform::Xuperchain)
 }
 
+/// Platforms whose amounts are 256-bit words the code passes by reference (Stylus: every value
+/// is a pointer to a 32-byte buffer, converted between the host's big-endian bytes and ruint's
+/// little-endian limbs by loops over the buffer; see the notes of `models/stylus.json`). There an
+/// amount is followed through the memory behind pointer parameters, loops that walk a buffer and
+/// helpers that copy one buffer into another.
+pub fn amounts_by_reference(p: Platform) -> bool {
+    matches!(p, Platform::Stylus)
+}
+
 fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
     let (Some(f), Some(values), Some(ev)) =
         (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
@@ -1534,6 +1543,35 @@ pub fn lift_taint(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i6
         }
     }
     out
+}
+
+/// [`lift_taint`] reading the memory behind the arguments as the call sees it: only writes that
+/// may run before the call (not what the call itself, or code after it, leaves there).
+pub fn lift_taint_before(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64) -> Taint {
+    let mut out = Taint::of(t.labels);
+    let (Some(values), Some(f)) = (cx.program.values(caller), cx.module.function(caller)) else { return out };
+    let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
+    let ft = cx.dataflow().funcs.get(caller as usize);
+    for (i, a) in args.iter().enumerate().take(64) {
+        if t.params & (1 << i) != 0 {
+            out.join(ft.map(|x| x.value(*a)).unwrap_or_default());
+        }
+        if t.param_mem & (1 << i) != 0 {
+            out.join(cx.dataflow().memory_before(cx, caller, *a, len, instr));
+        }
+    }
+    out
+}
+
+/// [`taint_along`] with [`lift_taint_before`] at each step.
+pub fn taint_along_before(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64) -> Taint {
+    for &(caller, instr) in chain.iter().skip(1) {
+        if t.params == 0 && t.param_mem == 0 {
+            break;
+        }
+        t = lift_taint_before(cx, caller, instr, t, len);
+    }
+    t
 }
 
 /// `t` followed up `chain` (from `chain[0]`'s function to the entry point) while it refers to

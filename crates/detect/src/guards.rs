@@ -188,7 +188,13 @@ impl Guards {
             return Vec::new();
         };
         let ft = cx.dataflow().funcs.get(func as usize);
-        let taint = |v: u32| ft.map(|t| t.value(v)).unwrap_or_default();
+        // A test of the attached value (a non-payable method rejecting a deposit, a minimum
+        // payment) says nothing about who may call: the call-value label is not a guard's.
+        let taint = |v: u32| {
+            let mut t = ft.map(|t| t.value(v)).unwrap_or_default();
+            t.labels &= !label(Effect::CallValue);
+            t
+        };
         let mut out = Vec::new();
         let mut verdicts: Option<VerdictCalls> = None;
         for (i, ins) in f.body.iter().enumerate() {

@@ -25,7 +25,7 @@
 use crate::Context;
 use std::collections::BTreeMap;
 use wasmaudit_flow::{Addr, Base, Cfg, Evaluator, ValueDef, ValueId};
-use wasmaudit_front::Op;
+use wasmaudit_front::{BinOp, Op};
 use wasmaudit_platform::{Effect, HostFn, Platform};
 
 /// Bytes a write of unknown length is taken to cover.
@@ -52,7 +52,9 @@ pub const fn label(e: Effect) -> Label {
 pub const IDENTITY: Label = label(Effect::CallerId) | label(Effect::AuthCheck);
 
 /// Effects whose results are taint sources.
-pub const SOURCE_EFFECTS: [Effect; 10] = [
+/// `CallValue` marks amounts that come from the value attached to the call (the caller's own
+/// payment); it is data, never a guard ([`crate::guards`] drops it from branch conditions).
+pub const SOURCE_EFFECTS: [Effect; 11] = [
     Effect::CallerId,
     Effect::OriginId,
     Effect::SelfId,
@@ -63,6 +65,7 @@ pub const SOURCE_EFFECTS: [Effect; 10] = [
     Effect::SignatureVerify,
     Effect::CallResult,
     Effect::AuthCheck,
+    Effect::CallValue,
 ];
 
 /// What a value (or a memory slot) depends on.
@@ -248,6 +251,31 @@ fn may_precede(at: At<'_>, w: usize) -> bool {
     at.is_none_or(|(cfg, a)| cfg.instr_reaches(w, a))
 }
 
+/// The buffers a store at `addr` may index into: when the address is `x + y` of two values that
+/// are not constants, where each operand's own address (plus the store's offset) starts.
+pub fn indexed_buffers(
+    ev: &Evaluator<'_>,
+    values: &wasmaudit_flow::FunctionValues,
+    addr: Addr,
+) -> Option<Vec<Addr>> {
+    let Base::Value(b) = addr.base else { return None };
+    let ValueDef::Result { instr, index: 0 } = values.def(b) else { return None };
+    if !matches!(ev.func.body.get(*instr).map(|i| &i.op), Some(Op::Binary(_, BinOp::Add))) {
+        return None;
+    }
+    let ops = values.operands(*instr);
+    if ops.len() != 2 || ops.iter().any(|o| ev.constant(*o).is_some()) {
+        return None;
+    }
+    let out: Vec<Addr> = ops
+        .iter()
+        .map(|o| ev.address(*o, 0))
+        .filter(|a| a.base != addr.base)
+        .map(|a| Addr { base: a.base, offset: a.offset.saturating_add(addr.offset) })
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
 /// Lowest constant taken for a static buffer's address (below it: counts, lengths, offsets).
 const MIN_STATIC_ADDRESS: i64 = 1024;
 
@@ -302,7 +330,7 @@ pub struct Summary {
 }
 
 /// Pointers a merge of pointers stands for, with their offsets ([`FuncTaint::merged_pointers`]).
-type MergedPointers = std::rc::Rc<[(Base, i64)]>;
+pub type MergedPointers = std::rc::Rc<[(Base, i64)]>;
 
 /// One recorded write: its length, the instruction that makes it, what it writes.
 type SlotWrite = (i64, usize, Taint);
@@ -334,7 +362,7 @@ impl FuncTaint {
     /// its incoming pointers, and theirs when they are merges too ([`MAX_PHI_DEPTH`] levels,
     /// [`MAX_PHI_OPERANDS`] per merge). A pointer walked in a loop (`p = p + k`) merges with
     /// itself and is not followed. Empty when `b` is not a merge.
-    fn merged_pointers(&self, ev: &Evaluator<'_>, b: ValueId) -> MergedPointers {
+    pub fn merged_pointers(&self, ev: &Evaluator<'_>, b: ValueId) -> MergedPointers {
         if let Some(m) = self.merged.borrow().get(&b) {
             return m.clone();
         }
@@ -696,6 +724,18 @@ impl DataFlow {
         }
     }
 
+    /// Taint of the `len` bytes at `ptr` in `func` as the call (or other instruction) at
+    /// `instr` sees them: only writes that may run before it, so what the call itself writes
+    /// there (an out-parameter it fills) does not flow back into its arguments.
+    pub fn memory_before(&self, cx: &Context<'_>, func: u32, ptr: ValueId, len: i64, instr: usize) -> Taint {
+        match (cx.evaluator(func), self.funcs.get(func as usize), cx.program.cfg(func)) {
+            (Some(ev), Some(ft), Some(cfg)) => {
+                self.mem_taint(ev, ft, ev.address(ptr, 0), len, Some((cfg, instr)))
+            }
+            _ => Taint::default(),
+        }
+    }
+
     /// Taint of the memory `addr` covers for `len` bytes, plus the parameter it points into.
     fn mem_taint(&self, ev: &Evaluator<'_>, ft: &FuncTaint, addr: Addr, len: i64, at: At<'_>) -> Taint {
         let mut t = Taint::default();
@@ -943,8 +983,28 @@ impl DataFlow {
             }
             Op::Store { kind, .. } => {
                 if let (Some(addr), Some(&v)) = (ev.mem_address(i), ops.get(1)) {
-                    let t = ft.value(v);
+                    let mut t = ft.value(v);
+                    // A buffer pointer stored into a container (a `Vec`'s data pointer written
+                    // into the struct an out-pointer names) hands on what the buffer holds: when
+                    // the call's input was written behind the pointer before the store, the
+                    // stored pointer carries input, and memory reached through it later is
+                    // input ([`Self::mem_taint`]).
+                    if kind.bytes >= 4 && ev.constant(v).is_none() {
+                        let mut pointee = Taint::default();
+                        let at = cx.program.cfg(ev.func.index).map(|c| (c, i));
+                        Self::writes_at(ft, Addr { base: Base::Value(v), offset: 0 }, 1, at, &mut pointee);
+                        t.labels |= pointee.labels & label(Effect::Input);
+                    }
                     changed |= Self::add_write(ev, ft, summary, addr, i64::from(kind.bytes), t, i);
+                    // A store at `buffer + index` (a loop filling a buffer byte by byte or word by
+                    // word, the byte reversal of a big-endian host value into a `U256`) writes
+                    // somewhere in the buffer: it is recorded over the window at the buffer's
+                    // start as well, so later loads at fixed offsets of the buffer see it.
+                    if let Some(buffers) = indexed_buffers(ev, values, addr) {
+                        for start in buffers {
+                            changed |= Self::add_write(ev, ft, summary, start, WINDOW, t, i);
+                        }
+                    }
                 }
             }
             Op::Call(callee) | Op::ReturnCall(callee) => {

@@ -1,0 +1,38 @@
+//! Stylus amounts are 256-bit words passed by reference (corpus/compiled/stylus): the wrapping
+//! `U256` arithmetic of `batch_transfer` (`value * recipients.len()`, `balance + value`) is
+//! followed from the decoded argument behind a pointer, through the byte reversal that turns the
+//! limbs into the big-endian word `storage_cache_bytes32` stores, to the write; the checked
+//! remediation is clean.
+
+mod common;
+
+use wasmaudit_engine::{scan_bytes, ScanOptions};
+
+fn findings(build: &str) -> Vec<(String, String)> {
+    let path = common::repo_root().join(format!("corpus/compiled/stylus/unchecked_arith_batch/{build}.wasm"));
+    let bytes = std::fs::read(&path).expect("compiled corpus module");
+    let registry = wasmaudit_detectors::registry();
+    let report = scan_bytes(build, &bytes, &ScanOptions::default(), &registry);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    report
+        .findings
+        .iter()
+        .filter(|f| f.detector.name == "unchecked-arithmetic")
+        .map(|f| (f.function.clone(), f.message.clone()))
+        .collect()
+}
+
+#[test]
+fn wrapping_u256_arithmetic_reaches_the_storage_write() {
+    let found = findings("vulnerable");
+    assert!(
+        found.iter().any(|(f, m)| f.ends_with("batch_transfer") && m.contains("storage_cache_bytes32")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn checked_u256_arithmetic_is_clean() {
+    let found = findings("remediated");
+    assert!(found.is_empty(), "{found:?}");
+}
