@@ -593,6 +593,9 @@ impl Resolver<'_, '_> {
 
     fn value_key(&self, v: ValueId) -> KeyRef {
         let v = self.strip(v);
+        if hostval::module_buffers(self.cx) {
+            return self.handle_key(v);
+        }
         if let Some(c) = self.ev.constant(v) {
             return KeyRef::Known(Key::Value(c));
         }
@@ -600,6 +603,19 @@ impl Resolver<'_, '_> {
             Some(p) => KeyRef::ParamValue(p),
             None if hostval::module_builds(self.cx) => self.call_key(v),
             None => KeyRef::Unknown,
+        }
+    }
+
+    /// A key that is a host buffer handle (MultiversX managed buffers): a parameter's, or the
+    /// buffer a call builds and returns, evaluated to its contents ([`hostval`]). A constant
+    /// handle is a scratch buffer the SDK reuses, no identity.
+    fn handle_key(&self, v: ValueId) -> KeyRef {
+        if self.ev.constant(v).is_some() {
+            return KeyRef::Unknown;
+        }
+        match self.param_of(v) {
+            Some(p) => KeyRef::ParamValue(p),
+            None => self.call_key(v),
         }
     }
 
@@ -650,8 +666,14 @@ impl Resolver<'_, '_> {
     /// key, symbolic when it fails and some argument is a parameter.
     fn evaluate(&self, func: u32, args: Vec<Arg>) -> KeyRef {
         match hostval::eval_call(self.cx, func, &args) {
+            // A buffer of constant bytes is the key of those bytes, as a pointer key would be.
+            Some(Evaluated::Built(b)) => match b.buffer_bytes() {
+                Some(bytes) => KeyRef::Known(Key::Bytes(bytes.into())),
+                None => KeyRef::Known(Key::Built(b)),
+            },
+            // A handle number is no key.
+            Some(Evaluated::Value(_)) if hostval::module_buffers(self.cx) => KeyRef::Unknown,
             Some(Evaluated::Value(c)) => KeyRef::Known(Key::Value(c)),
-            Some(Evaluated::Built(b)) => KeyRef::Known(Key::Built(b)),
             None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => KeyRef::Call { func, args },
             None => KeyRef::Unknown,
         }
@@ -831,7 +853,7 @@ impl Resolver<'_, '_> {
                 let len = match arg("key_len") {
                     Some(l) => self.len_of(l),
                     // MultiversX managed-buffer keys are handles, not pointers.
-                    None if platform == Platform::Multiversx => None,
+                    None if platform == Platform::Multiversx => return self.value_key(k),
                     None => Some(Len::Const(DEFAULT_KEY_LEN)),
                 };
                 self.pointer_key(k, len)

@@ -315,6 +315,29 @@ pub struct HostFn {
     /// and `len`). Two calls over the same contents build equal values.
     #[serde(default)]
     builds: Option<Builds>,
+    /// An operation on a host-held byte buffer addressed by an i32 handle (MultiversX managed
+    /// buffers, [`BufferOp`]): how a contract builds a storage key from constant bytes.
+    #[serde(default)]
+    buffer: Option<BufferOp>,
+}
+
+/// An operation on a host-held byte buffer named by a handle ([`HostFn::buffer`]); the
+/// positions of its parameters follow mx-chain-vm-go's `managedei`/`manBufOps` signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BufferOp {
+    /// `() -> handle`: a new empty buffer.
+    New,
+    /// `(ptr, len) -> handle`: a new buffer holding `len` bytes of linear memory at `ptr`.
+    NewFromBytes,
+    /// `(handle, ptr, len)`: the buffer now holds `len` bytes at `ptr`.
+    SetBytes,
+    /// `(handle, ptr, len)`: `len` bytes at `ptr` appended to the buffer.
+    AppendBytes,
+    /// `(handle, source)`: the contents of buffer `source` appended to buffer `handle`.
+    Append,
+    /// `(handle) -> length`: the buffer's length, changing nothing.
+    Length,
 }
 
 /// The kind of host value a constructor builds ([`HostFn::builds`]).
@@ -332,6 +355,9 @@ pub enum Builds {
     Bytes,
     /// A string of `len` bytes at `lm_pos`.
     String,
+    /// A host-held byte buffer the [`BufferOp`]s fill (never a `builds` constructor of a model):
+    /// constant bytes, and `Any` parts for appended contents that are not constant.
+    Buffer,
 }
 
 impl Builds {
@@ -342,6 +368,7 @@ impl Builds {
             Builds::Symbol => "symbol",
             Builds::Bytes => "bytes",
             Builds::String => "string",
+            Builds::Buffer => "buffer",
         }
     }
 }
@@ -374,6 +401,11 @@ impl HostFn {
     /// The kind of value the call builds from linear memory, when it is such a constructor.
     pub fn builds(&self) -> Option<Builds> {
         self.builds
+    }
+
+    /// The buffer operation the call performs, when it is one (see the model field).
+    pub fn buffer(&self) -> Option<BufferOp> {
+        self.buffer
     }
 
     /// The descriptive name: `function` when present, else the import name.
