@@ -144,6 +144,9 @@ struct FlagGuard {
 /// Flag checks per function: branches and assertions on values computed only from stored values.
 fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
     let storage = cx.storage();
+    // Stored values held in host buffers (MultiversX managed buffers) carry no taint label: the
+    // storage walk alone tells whether a condition tests one.
+    let buffers = wasmaudit_detect::hostval::module_buffers(cx);
     let mut out: BTreeMap<u32, Vec<FlagGuard>> = BTreeMap::new();
     for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
         let taint = cx.dataflow().funcs.get(f.index as usize);
@@ -152,7 +155,8 @@ fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
             // no storage label and nothing from the caller's arguments is skipped unwalked.
             let t = taint.map(|t| t.value(cond)).unwrap_or_default();
             let stored = wasmaudit_detect::taint::label(wasmaudit_platform::Effect::StorageRead);
-            if t.labels & stored == 0
+            if !buffers
+                && t.labels & stored == 0
                 && t.params == 0
                 && t.param_mem == 0
                 && t.param_reg == 0

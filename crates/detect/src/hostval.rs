@@ -540,6 +540,8 @@ impl Machine<'_, '_> {
                 });
                 self.buffers.insert(h, contents);
             }
+            // Writes linear memory: not followed.
+            BufferOp::GetBytes | BufferOp::GetByteSlice => return None,
             BufferOp::Length => {
                 let known = handle(&arg(0))
                     .and_then(|h| self.buffers.get(&h).cloned().flatten())

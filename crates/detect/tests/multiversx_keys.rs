@@ -71,3 +71,24 @@ fn managed_buffer_keys_have_an_identity() {
     }
     assert_ne!(transfers, flag);
 }
+
+#[test]
+fn debug_flag_guard() {
+    let module = module("freeze_bypass_pause", "vulnerable");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Multiversx);
+    for f in module.functions.iter().filter(|f| !f.is_import()) {
+        let name = cx.func_name(f.index);
+        if !name.contains("require_not_paused") {
+            continue;
+        }
+        for (instr, is_branch, cond) in wasmaudit_detect::guards::conditions(&cx, f.index) {
+            let t = cx.dataflow().funcs.get(f.index as usize).map(|t| t.value(cond));
+            eprintln!(
+                "{name} {instr} {is_branch} {:?} taint={:?}",
+                cx.storage().value_keys(&cx, f.index, cond),
+                t
+            );
+        }
+    }
+}

@@ -338,6 +338,23 @@ pub enum BufferOp {
     Append,
     /// `(handle) -> length`: the buffer's length, changing nothing.
     Length,
+    /// `(handle, ptr)`: the buffer's bytes copied to linear memory at `ptr`.
+    GetBytes,
+    /// `(handle, start, len, ptr)`: `len` bytes of the buffer from `start` copied to linear
+    /// memory at `ptr`.
+    GetByteSlice,
+}
+
+impl BufferOp {
+    /// The positions of the source handle and the destination pointer of an operation that copies
+    /// a buffer's bytes into linear memory.
+    pub fn copies_to_memory(self) -> Option<(u32, u32)> {
+        match self {
+            BufferOp::GetBytes => Some((0, 1)),
+            BufferOp::GetByteSlice => Some((0, 3)),
+            _ => None,
+        }
+    }
 }
 
 /// The kind of host value a constructor builds ([`HostFn::builds`]).
