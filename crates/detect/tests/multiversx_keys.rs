@@ -94,3 +94,27 @@ fn a_flag_decoded_from_a_managed_buffer_is_a_stored_value() {
     }
     assert_eq!(checks, 1);
 }
+
+/// `liquid_staking` credits `userStake(caller)` and `totalDelegated` before its `managedAsyncCall`,
+/// whose result comes back to `callBack` (the model's `callback`). The vulnerable callback writes
+/// neither key (only its closure, under a key built from the transaction hash: unknown); the
+/// remediated one rolls both back on `Err`: the same family and the same exact key as the credit.
+#[test]
+fn async_call_state_and_what_the_callback_writes() {
+    use wasmaudit_platform::Effect;
+    let credits = |keys: &BTreeSet<Key>| {
+        named(keys, "userStake(_)").is_some_and(|k| k.is_family()) && named(keys, "totalDelegated").is_some()
+    };
+    for (build, rolls_back) in [("vulnerable", false), ("remediated", true)] {
+        let module = module("unhandled_async_result", build);
+        let program = Program::build(&module);
+        let cx = Context::new(&module, &program, Platform::Multiversx);
+        let delegate = export(&module, "delegate");
+        let sites: Vec<_> =
+            cx.host_calls(Effect::ExternalCall).into_iter().filter(|c| c.host.calls_back()).collect();
+        assert_eq!(sites.len(), 1);
+        assert_eq!(sites[0].func, delegate);
+        assert!(credits(&cx.storage().written_keys(delegate)));
+        assert_eq!(credits(&cx.storage().written_keys(export(&module, "callBack"))), rolls_back, "{build}");
+    }
+}

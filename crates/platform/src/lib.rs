@@ -319,6 +319,10 @@ pub struct HostFn {
     /// buffers, [`BufferOp`]): how a contract builds a storage key from constant bytes.
     #[serde(default)]
     buffer: Option<BufferOp>,
+    /// The call's outcome is delivered later to the contract's continuation export (MultiversX
+    /// legacy async calls: the VM runs `callBack` with the result when the call returns).
+    #[serde(default)]
+    callback: bool,
 }
 
 /// An operation on a host-held byte buffer named by a handle ([`HostFn::buffer`]); the
@@ -418,6 +422,11 @@ impl HostFn {
     /// The kind of value the call builds from linear memory, when it is such a constructor.
     pub fn builds(&self) -> Option<Builds> {
         self.builds
+    }
+
+    /// Whether the call's outcome comes back to the contract's continuation export.
+    pub fn calls_back(&self) -> bool {
+        self.callback
     }
 
     /// The buffer operation the call performs, when it is one (see the model field).
