@@ -59,7 +59,11 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A status handled only by storing it (returned through an \
             out-parameter, kept in a global) counts as handled although nothing may read it; one \
             compared only to log it counts as handled too. NEAR callbacks that intentionally ignore the outcome (cleanup that must \
-            run either way) are reported when they write state.",
+            run either way) are reported when they write state. MultiversX: state written before \
+            an async call that is meant to stay whatever the outcome (a request counter, a record \
+            of attempts) is reported when `callBack` does not write it; a callback that rolls back \
+            under a key built at run time from something other than constants and the mapper's \
+            arguments (an unknown key) counts as not rolling back.",
     },
     platforms: &[],
 };
