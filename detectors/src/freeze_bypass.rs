@@ -27,8 +27,14 @@ pub static META: DetectorMeta = DetectorMeta {
             graph from the entry points to each write of S: when some path to a write of S passes \
             the check of flag K and another path to a write of S does not, the unchecked path is \
             reported where it leaves the checked ones (the write itself, or the call on that path \
-            that no checked path shares). Paths through constructors and functions that write the \
-            flag themselves (pause/unpause, initializers) do not count on either side.",
+            that no checked path shares). Paths through constructors, callbacks the platform runs only \
+            when the contract's own call returns (MultiversX `callBack`, CosmWasm `reply`: the \
+            call that scheduled them made the check) and functions that write the flag themselves \
+            (pause/unpause, initializers) do not count on either side. MultiversX stored values \
+            live in managed buffers: a key is the buffer the SDK builds (`pause_module:paused`, \
+            `transfers(_)` for a mapper with an argument that is not constant), and a flag read \
+            through the buffer (its length, its bytes copied into memory, the `bool` a decoder \
+            chooses from them) is a flag value.",
         why_bad: "An emergency pause is only as strong as its weakest entry point. If `transfer` \
             honours the freeze but `transfer_from`, a batch method or a legacy entry point writes the \
             same balances without checking it, an attacker who triggered the incident (or the \
@@ -144,6 +150,9 @@ struct FlagGuard {
 /// Flag checks per function: branches and assertions on values computed only from stored values.
 fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
     let storage = cx.storage();
+    // Stored values held in host buffers (MultiversX managed buffers) carry no taint label: the
+    // storage walk alone tells whether a condition tests one.
+    let buffers = wasmaudit_detect::hostval::module_buffers(cx);
     let mut out: BTreeMap<u32, Vec<FlagGuard>> = BTreeMap::new();
     for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
         let taint = cx.dataflow().funcs.get(f.index as usize);
@@ -152,7 +161,8 @@ fn flag_guards(cx: &Context<'_>) -> BTreeMap<u32, Vec<FlagGuard>> {
             // no storage label and nothing from the caller's arguments is skipped unwalked.
             let t = taint.map(|t| t.value(cond)).unwrap_or_default();
             let stored = wasmaudit_detect::taint::label(wasmaudit_platform::Effect::StorageRead);
-            if t.labels & stored == 0
+            if !buffers
+                && t.labels & stored == 0
                 && t.params == 0
                 && t.param_mem == 0
                 && t.param_reg == 0
@@ -329,7 +339,9 @@ impl Analysis<'_, '_> {
         self.cx.program.calls.roots.binary_search(&func).is_ok()
     }
 
-    /// Exports that construct or only read the contract: their paths count on neither side.
+    /// Exports that construct or only read the contract, or continue a call the contract made
+    /// (a callback: the call was made, and the flag checked, by the code that made it): their
+    /// paths count on neither side.
     fn exempt_root(&self, func: u32) -> bool {
         let views = self.cx.model.map(|m| m.view_exports.as_slice()).unwrap_or(&[]);
         self.cx.entry_points().iter().filter(|(_, f)| *f == func).any(|(name, _)| {
@@ -340,6 +352,7 @@ impl Analysis<'_, '_> {
             ) || n.starts_with("init_")
                 || n.starts_with("new_")
                 || views.iter().any(|v| v == name)
+                || wasmaudit_detect::authz::is_continuation(self.cx.platform, name)
         })
     }
 

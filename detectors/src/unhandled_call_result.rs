@@ -1,7 +1,9 @@
 use std::collections::BTreeSet;
 use wasmaudit_detect::authz::{
-    host_calls_any, live_functions, near_callbacks, reachable, value_decides, Walker,
+    entry_kind, entry_name, host_calls_any, is_continuation, live_functions, near_callbacks, reachable,
+    value_decides, EntryKind, Walker,
 };
+use wasmaudit_detect::storage::{Access, Key};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_platform::{Effect, Platform};
 
@@ -34,7 +36,11 @@ pub static META: DetectorMeta = DetectorMeta {
             anywhere it reaches): then nothing commits on the failure. NEAR: a \
             callback the contract schedules on itself by name that never reads `promise_result` \
             (nor `promise_results_count`) yet writes storage or transfers is reported at its first \
-            such state change: it assumes the awaited call succeeded.",
+            such state change: it assumes the awaited call succeeded. MultiversX: for an async call \
+            whose result comes back to the `callBack` export (`asyncCall`, `managedAsyncCall`), the \
+            storage keys the calling entry point wrote before the call (on the way to it, by code \
+            that dominates the call) that nothing `callBack` reaches writes are reported at \
+            `callBack`: on a failed call nothing rolls them back.",
         why_bad: "A failed call or transfer does not revert the caller on these platforms: the \
             contract continues with state that says the tokens were paid or the callee acted. \
             Balances are debited for transfers that never happened, orders are settled for calls \
@@ -53,7 +59,11 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "A status handled only by storing it (returned through an \
             out-parameter, kept in a global) counts as handled although nothing may read it; one \
             compared only to log it counts as handled too. NEAR callbacks that intentionally ignore the outcome (cleanup that must \
-            run either way) are reported when they write state.",
+            run either way) are reported when they write state. MultiversX: state written before \
+            an async call that is meant to stay whatever the outcome (a request counter, a record \
+            of attempts) is reported when `callBack` does not write it; a callback that rolls back \
+            under a key built at run time from something other than constants and the mapper's \
+            arguments (an unknown key) counts as not rolling back.",
     },
     platforms: &[],
 };
@@ -121,6 +131,105 @@ impl Detector for UnhandledCallResult {
             ));
         }
         near_callbacks_without_result(cx, out);
+        callbacks_without_rollback(cx, out);
+    }
+}
+
+/// Known storage keys written before the call at `instr` of `func` on one way from an entry point:
+/// by accesses that dominate the call in its function and, up the way, the call into it.
+fn written_before(cx: &Context<'_>, chain: &[(u32, usize)]) -> BTreeSet<Key> {
+    let storage = cx.storage();
+    let mut out = BTreeSet::new();
+    for &(g, s) in chain {
+        let Some(cfg) = cx.program.cfg(g) else { continue };
+        for (j, accesses) in storage.instrs(g) {
+            if j == s || !cfg.dominates(j, s) {
+                continue;
+            }
+            for a in accesses.iter().filter(|a| a.access == Access::Write) {
+                if let Some(k) = a.key.known() {
+                    out.insert(k.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Most ways up from a call site to the entry points.
+const MAX_WAYS: usize = 16;
+/// Longest way up followed.
+const MAX_WAY_DEPTH: usize = 12;
+
+/// Ways up from the last step of `chain` (a call site) to the entry points, through direct and
+/// indirect call sites, without repeating a function: `(entry, chain)` with the chain from the
+/// call site up to the call in the entry point.
+fn ways_up(cx: &Context<'_>, chain: Vec<(u32, usize)>, out: &mut Vec<(u32, Vec<(u32, usize)>)>) {
+    let Some(&(func, _)) = chain.last() else { return };
+    if out.len() >= MAX_WAYS {
+        return;
+    }
+    if cx.program.calls.roots.binary_search(&func).is_ok() {
+        out.push((func, chain.clone()));
+    }
+    if chain.len() > MAX_WAY_DEPTH {
+        return;
+    }
+    for (caller, site) in cx.program.calls.callers(func) {
+        if chain.iter().any(|(f, _)| *f == caller) {
+            continue;
+        }
+        let mut next = chain.clone();
+        next.push((caller, site.instr));
+        ways_up(cx, next, out);
+    }
+}
+
+/// Async calls whose outcome comes back to the contract's continuation export (MultiversX
+/// `callBack`): state the calling entry point wrote before the call (a stake credited
+/// optimistically) that the callback never writes stays as if the call had succeeded when it fails.
+fn callbacks_without_rollback(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let continuations: Vec<(&str, u32)> =
+        cx.entry_points().into_iter().filter(|(name, _)| is_continuation(cx.platform, name)).collect();
+    let Some(&(cb_name, cb)) = continuations.first() else { return };
+    let sites: Vec<_> =
+        host_calls_any(cx, &[Effect::ExternalCall]).into_iter().filter(|c| c.host.calls_back()).collect();
+    if sites.is_empty() {
+        return;
+    }
+    let rolled_back = cx.storage().written_keys(cb);
+    let mut reported = BTreeSet::new();
+    for c in &sites {
+        // The call ends the execution (the result comes back in a new one), so the ways up are
+        // followed by call sites, not by the ways that return normally.
+        let mut ways = Vec::new();
+        ways_up(cx, vec![(c.func, c.instr)], &mut ways);
+        for (entry, chain) in ways {
+            if entry == cb || entry_kind(cx, entry) != EntryKind::Normal {
+                continue;
+            }
+            let left: Vec<Key> =
+                written_before(cx, &chain).into_iter().filter(|k| !rolled_back.contains(k)).collect();
+            if left.is_empty() || !reported.insert(entry) {
+                continue;
+            }
+            let keys: Vec<String> = left.iter().map(|k| k.describe(cx.platform)).collect();
+            out.push(Finding::at(
+                cx,
+                &META,
+                cb,
+                0,
+                format!(
+                    "`{cb_name}` receives the result of the async call `{}` makes through `{}` but never \
+                     writes {}, which `{}` wrote before the call: when the call fails that state stays as \
+                     if it had succeeded",
+                    entry_name(cx, entry),
+                    cx.host_display_name(c.callee),
+                    keys.join(", "),
+                    entry_name(cx, entry),
+                ),
+            ));
+        }
     }
 }
 

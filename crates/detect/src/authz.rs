@@ -1315,6 +1315,18 @@ pub fn is_platform_constructor(p: Platform, name: &str) -> bool {
     }
 }
 
+/// Exports the platform calls only to continue a call the contract itself made, never on a
+/// user's transaction: MultiversX `callBack` (mx-chain-vm-go rejects a direct call with
+/// `ErrCallBackFuncCalledInRun`; it runs when the contract's async call returns), CosmWasm `reply`
+/// (after the contract's own submessage). What they do was decided by the code that made the call.
+pub fn is_continuation(p: Platform, name: &str) -> bool {
+    match p {
+        Platform::Multiversx => name == "callBack",
+        Platform::Cosmwasm => name == "reply",
+        _ => false,
+    }
+}
+
 /// `new`, `init`, `initialize`, `new_default_meta`, `init_contract`, `constructor`, ...
 pub fn is_init_like(name: &str) -> bool {
     let t = tokens(name);

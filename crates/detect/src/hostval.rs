@@ -24,7 +24,7 @@ use std::fmt;
 use std::rc::Rc;
 use wasmaudit_flow::{eval_op, extend, Nesting};
 use wasmaudit_front::{Op, OtherClass, ValType};
-use wasmaudit_platform::{Builds, HostFn};
+use wasmaudit_platform::{BufferOp, Builds, HostFn};
 
 /// Instructions one evaluation may run.
 const MAX_STEPS: usize = 20_000;
@@ -91,7 +91,7 @@ impl Built {
     /// constant, and its bytes are when it is a symbol or byte string.
     fn is_key(&self) -> bool {
         match self.kind {
-            Builds::Vec | Builds::Map => self.parts.first().is_some_and(Part::is_exact),
+            Builds::Vec | Builds::Map | Builds::Buffer => self.parts.first().is_some_and(Part::is_exact),
             Builds::Symbol | Builds::Bytes | Builds::String => !self.is_family(),
         }
     }
@@ -109,8 +109,36 @@ impl Built {
                 Some(format!("{head}({})", rest.join(", ")))
             }
             Builds::Symbol => self.text(),
+            Builds::Buffer => {
+                // The constant prefix (a mapper's name), `(_)` when something not constant follows.
+                let prefix: Vec<u8> = self
+                    .parts
+                    .iter()
+                    .map_while(|p| match p {
+                        Part::Val(b) => u8::try_from(*b).ok().filter(|c| c.is_ascii_graphic()),
+                        _ => None,
+                    })
+                    .collect();
+                let name = String::from_utf8(prefix).ok().filter(|n| !n.is_empty())?;
+                Some(if self.is_family() { format!("{name}(_)") } else { name })
+            }
             _ => None,
         }
+    }
+
+    /// The constant bytes of an exact buffer ([`Builds::Buffer`] with no part that is not
+    /// constant).
+    pub fn buffer_bytes(&self) -> Option<Vec<u8>> {
+        if self.kind != Builds::Buffer {
+            return None;
+        }
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Val(b) => u8::try_from(*b).ok(),
+                _ => None,
+            })
+            .collect()
     }
 
     fn text(&self) -> Option<String> {
@@ -194,6 +222,20 @@ pub fn module_builds(cx: &Context<'_>) -> bool {
 
 struct ModuleBuilds(bool);
 
+/// Whether the module imports a host buffer operation (`buffer` in the platform model: MultiversX
+/// managed buffers): its storage keys are buffer handles, and the calls that return them are
+/// evaluated to the bytes the buffer holds.
+pub fn module_buffers(cx: &Context<'_>) -> bool {
+    cx.memo(|cx| {
+        ModuleBuffers(
+            cx.module.functions.iter().any(|f| cx.host_fn(f.index).is_some_and(|h| h.buffer().is_some())),
+        )
+    })
+    .0
+}
+
+struct ModuleBuffers(bool);
+
 /// Evaluations already made, by callee and arguments.
 #[derive(Default)]
 struct EvalCache(std::cell::RefCell<BTreeMap<EvalKey, Option<Evaluated>>>);
@@ -272,9 +314,31 @@ fn slice_uncached(
 fn eval_uncached(cx: &Context<'_>, func: u32, args: &[Arg]) -> Option<Evaluated> {
     let (mut m, vals) = Machine::new(cx, args)?;
     let out = m.run(func, vals, 0)?;
-    match out.into_iter().next()? {
+    let v = out.into_iter().next()?;
+    if m.buffers_module {
+        // A returned handle stands for the buffer it names: its contents are the key.
+        let parts = m.buffers.get(&handle(&v)?)?.clone()?;
+        let b = Built { kind: Builds::Buffer, parts };
+        return b.is_key().then_some(Evaluated::Built(b));
+    }
+    match v {
         V::C(c) => Some(Evaluated::Value(c)),
         V::Obj(b) if b.is_key() => Some(Evaluated::Built((*b).clone())),
+        _ => None,
+    }
+}
+
+/// The identity of a buffer handle: a constant, or a value the evaluation made but does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Handle {
+    C(i64),
+    Sym(u32),
+}
+
+fn handle(v: &V) -> Option<Handle> {
+    match v {
+        V::C(c) => Some(Handle::C(i64::from(*c as i32))),
+        V::Sym(s) => Some(Handle::Sym(*s)),
         _ => None,
     }
 }
@@ -290,6 +354,9 @@ impl<'a, 'c> Machine<'a, 'c> {
             steps: 0,
             jumps: BTreeMap::new(),
             written: cx.memo(AbsoluteWrites::compute),
+            buffers_module: module_buffers(cx),
+            buffers: BTreeMap::new(),
+            fresh: 0,
         };
         m.globals = cx
             .module
@@ -324,6 +391,9 @@ impl<'a, 'c> Machine<'a, 'c> {
 enum V {
     C(i64),
     Obj(Rc<Built>),
+    /// A value the evaluation computed but does not know, with an identity of its own (in a
+    /// module with host buffers: a handle a counter in memory allocated).
+    Sym(u32),
     Top,
 }
 
@@ -351,6 +421,12 @@ struct Machine<'a, 'c> {
     steps: usize,
     jumps: BTreeMap<u32, Rc<Nesting>>,
     written: Rc<AbsoluteWrites>,
+    /// The module has host buffer operations ([`module_buffers`]).
+    buffers_module: bool,
+    /// Contents of the buffers the evaluation wrote, by handle (`None`: not known).
+    buffers: BTreeMap<Handle, Option<Vec<Part>>>,
+    /// The next [`V::Sym`] identity.
+    fresh: u32,
 }
 
 impl Machine<'_, '_> {
@@ -411,7 +487,85 @@ impl Machine<'_, '_> {
         self.jumps.entry(func).or_insert_with(|| Rc::new(Nesting::of(body))).clone()
     }
 
+    /// An unknown value with an identity of its own (in a module with host buffers; else `Top`).
+    fn unknown(&mut self) -> V {
+        if !self.buffers_module {
+            return V::Top;
+        }
+        self.fresh += 1;
+        V::Sym(self.fresh)
+    }
+
+    /// `len` constant bytes at `ptr` as buffer parts, or `None` when the position or length is
+    /// not constant or too long.
+    fn buffer_bytes(&self, ptr: &V, len: &V) -> Option<Vec<Part>> {
+        let (ptr, len) = (const_of(ptr.clone())?, const_of(len.clone())?);
+        let (ptr, len) = (u64::from(ptr as u32), u64::from(len as u32));
+        (len <= MAX_SLICE).then(|| self.bytes(ptr, len))
+    }
+
+    /// A host buffer operation: the contents of the buffers it writes.
+    fn buffer_op(&mut self, op: BufferOp, args: &[V], results: usize) -> Option<Vec<V>> {
+        let arg = |i: usize| args.get(i).cloned().unwrap_or(V::Top);
+        let mut out: Vec<V> = (0..results).map(|_| V::C(0)).collect();
+        match op {
+            BufferOp::New | BufferOp::NewFromBytes => {
+                let contents =
+                    if op == BufferOp::New { Some(Vec::new()) } else { self.buffer_bytes(&arg(0), &arg(1)) };
+                let h = self.unknown();
+                self.buffers.insert(handle(&h)?, contents);
+                *out.first_mut()? = h;
+            }
+            BufferOp::SetBytes | BufferOp::AppendBytes => {
+                let h = handle(&arg(0))?;
+                let bytes = self.buffer_bytes(&arg(1), &arg(2));
+                let contents = match op {
+                    BufferOp::SetBytes => bytes,
+                    _ => self.buffers.get(&h).cloned().flatten().zip(bytes).map(|(mut c, b)| {
+                        c.extend(b);
+                        c
+                    }),
+                };
+                self.buffers.insert(h, contents);
+            }
+            BufferOp::Append => {
+                let h = handle(&arg(0))?;
+                // Contents not known (a buffer the caller passed in: an address) are one `Any`.
+                let source = handle(&arg(1))
+                    .and_then(|s| self.buffers.get(&s).cloned().flatten())
+                    .unwrap_or_else(|| vec![Part::Any]);
+                let contents = self.buffers.get(&h).cloned().flatten().map(|mut c| {
+                    c.extend(source);
+                    c
+                });
+                self.buffers.insert(h, contents);
+            }
+            // Writes linear memory: not followed.
+            BufferOp::GetBytes | BufferOp::GetByteSlice => return None,
+            BufferOp::Length => {
+                let known = handle(&arg(0))
+                    .and_then(|h| self.buffers.get(&h).cloned().flatten())
+                    .filter(|c| c.iter().all(|p| matches!(p, Part::Val(_))));
+                let len = match known {
+                    Some(c) => V::C(c.len() as i64),
+                    None => self.unknown(),
+                };
+                if let Some(first) = out.first_mut() {
+                    *first = len;
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn host(&mut self, h: &HostFn, args: &[V], results: usize) -> Option<Vec<V>> {
+        if let Some(op) = h.buffer() {
+            return self.buffer_op(op, args, results);
+        }
+        if self.buffers_module && h.builds().is_none() {
+            // Other host calls may write buffers or linear memory they are handed.
+            return None;
+        }
         let Some(kind) = h.builds() else {
             // A host call with effects, or one that reads or writes linear memory (an argument
             // the model names as a linear-memory position), is not modelled.
@@ -432,7 +586,7 @@ impl Machine<'_, '_> {
         let part = |v: V| match v {
             V::C(c) => Part::Val(c),
             V::Obj(o) => Part::Built((*o).clone()),
-            V::Top => Part::Any,
+            V::Sym(_) | V::Top => Part::Any,
         };
         let parts = match kind {
             Builds::Vec => {
@@ -463,6 +617,7 @@ impl Machine<'_, '_> {
                 }
                 parts
             }
+            Builds::Buffer => return None,
             Builds::Symbol | Builds::Bytes | Builds::String => {
                 if len > MAX_BYTES {
                     return None;
@@ -608,7 +763,11 @@ impl Machine<'_, '_> {
                 Op::GlobalSet(g) => *self.globals.get_mut(*g as usize)? = stack.pop()?,
                 Op::Load { kind, offset, .. } => {
                     let at = address(stack.pop()?, *offset)?;
-                    stack.push(self.load(at, kind.bytes, kind.signed, kind.result == ValType::I32));
+                    let v = match self.load(at, kind.bytes, kind.signed, kind.result == ValType::I32) {
+                        V::Top => self.unknown(),
+                        v => v,
+                    };
+                    stack.push(v);
                 }
                 Op::Store { kind, offset, .. } => {
                     let v = stack.pop()?;
@@ -623,7 +782,11 @@ impl Machine<'_, '_> {
                     let n = if matches!(op, Op::Binary(..) | Op::Compare(..)) { 2 } else { 1 };
                     let operands = stack.split_off(stack.len().checked_sub(n)?);
                     let cs: Option<Vec<i64>> = operands.into_iter().map(const_of).collect();
-                    stack.push(cs.and_then(|cs| eval_op(op, &cs)).map(V::C).unwrap_or(V::Top));
+                    let v = match cs.and_then(|cs| eval_op(op, &cs)) {
+                        Some(c) => V::C(c),
+                        None => self.unknown(),
+                    };
+                    stack.push(v);
                 }
                 Op::Other { pops, pushes, class, .. } => {
                     if matches!(class, OtherClass::BulkMemory | OtherClass::Atomic | OtherClass::Simd) {

@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use wasmaudit_flow::{Addr, Base, Cfg, Evaluator, FunctionValues, ValueDef, ValueId};
 use wasmaudit_front::{ConvOp, Op};
-use wasmaudit_platform::{Effect, HostFn, Platform};
+use wasmaudit_platform::{BufferOp, Effect, HostFn, Platform};
 
 /// Longest key reconstructed from memory.
 const MAX_KEY_LEN: i64 = 256;
@@ -248,6 +248,9 @@ struct FuncStorage {
     at: BTreeMap<usize, Vec<AccessAt>>,
     /// Buffers holding stored values after a read: (address, key).
     outputs: Vec<(Addr, KeyRef)>,
+    /// Host buffers (MultiversX managed buffers) copied into memory: (handle parameter, pointer
+    /// parameter), when both are parameters of this function (resolved at each call site).
+    copies: BTreeSet<(u32, u32)>,
 }
 
 /// Storage accesses of the module.
@@ -260,6 +263,9 @@ pub struct StorageAccess {
     param_outputs: Vec<Vec<BTreeSet<KeyRef>>>,
     /// Per function: keys its result is computed from (only stored values and constants), if so.
     returns: Vec<Option<BTreeSet<KeyRef>>>,
+    /// Per function: (handle parameter, pointer parameter) pairs whose buffer it copies into the
+    /// memory behind the pointer ([`FuncStorage::copies`]).
+    param_copies: Vec<BTreeSet<(u32, u32)>>,
 }
 
 static EMPTY_ACCESSES: [AccessAt; 0] = [];
@@ -272,6 +278,7 @@ impl StorageAccess {
             summaries: vec![BTreeSet::new(); n],
             param_outputs: vec![Vec::new(); n],
             returns: vec![None; n],
+            param_copies: vec![BTreeSet::new(); n],
         };
         let order = crate::taint::callees_first(cx);
         let mut dirty = vec![true; n];
@@ -284,15 +291,18 @@ impl StorageAccess {
                 let fs = sa.analyze(cx, f);
                 let summary = summarize(&fs);
                 let param_outputs = param_outputs(cx, f, &fs);
+                let copies = fs.copies.clone();
                 sa.funcs[f as usize] = fs;
                 let returns = sa.return_keys(cx, f);
                 let changed = summary != sa.summaries[f as usize]
                     || param_outputs != sa.param_outputs[f as usize]
-                    || returns != sa.returns[f as usize];
+                    || returns != sa.returns[f as usize]
+                    || copies != sa.param_copies[f as usize];
                 if changed {
                     sa.summaries[f as usize] = summary;
                     sa.param_outputs[f as usize] = param_outputs;
                     sa.returns[f as usize] = returns;
+                    sa.param_copies[f as usize] = copies;
                     any = true;
                     for (caller, _) in cx.program.calls.callers(f) {
                         dirty[caller as usize] = true;
@@ -348,10 +358,16 @@ impl StorageAccess {
     }
 
     fn walk(&self, cx: &Context<'_>, func: u32, v: ValueId) -> Option<BTreeSet<KeyRef>> {
+        let fs = self.funcs.get(func as usize)?;
+        self.walk_in(cx, func, fs, v)
+    }
+
+    /// [`Self::walk`] over the facts `fs` of `func` (while they are being computed).
+    fn walk_in(&self, cx: &Context<'_>, func: u32, fs: &FuncStorage, v: ValueId) -> Option<BTreeSet<KeyRef>> {
         let (values, ev, cfg) = (cx.program.values(func)?, cx.evaluator(func)?, cx.program.cfg(func)?);
-        self.funcs.get(func as usize)?;
         let r = Resolver { cx, ev, values, cfg, at: 0 };
-        let mut walk = ValueWalk { sa: self, r: &r, func, seen: BTreeSet::new(), steps: 0 };
+        let buffers = hostval::module_buffers(cx);
+        let mut walk = ValueWalk { sa: self, fs, r: &r, func, seen: BTreeSet::new(), steps: 0, buffers };
         walk.keys(v, 0)
     }
 
@@ -410,6 +426,8 @@ impl StorageAccess {
         let mut registers: BTreeMap<i64, KeyRef> = BTreeMap::new();
         let mut at: BTreeMap<usize, Vec<AccessAt>> = BTreeMap::new();
         let mut outputs: Vec<(Addr, KeyRef)> = Vec::new();
+        // Host buffers copied into memory: (instruction, handle, pointer).
+        let mut copies: Vec<(usize, ValueId, ValueId)> = Vec::new();
         for (i, ins) in f.body.iter().enumerate() {
             let ops = values.operands(i);
             let (targets, args): (Vec<u32>, &[ValueId]) = match ins.op {
@@ -424,6 +442,11 @@ impl StorageAccess {
             let mut acc: Vec<AccessAt> = Vec::new();
             for t in targets {
                 if let Some(h) = cx.host_fn(t) {
+                    if let Some((hd, pt)) = h.buffer().and_then(|b| b.copies_to_memory()) {
+                        if let (Some(&hv), Some(&pv)) = (args.get(hd as usize), args.get(pt as usize)) {
+                            copies.push((i, hv, pv));
+                        }
+                    }
                     let reads = h.has(Effect::StorageRead);
                     let writes = h.has(Effect::StorageWrite);
                     if reads || writes {
@@ -456,6 +479,11 @@ impl StorageAccess {
                     }
                     continue;
                 }
+                for (hd, pt) in self.param_copies.get(t as usize).into_iter().flatten() {
+                    if let (Some(&hv), Some(&pv)) = (args.get(*hd as usize), args.get(*pt as usize)) {
+                        copies.push((i, hv, pv));
+                    }
+                }
                 let Some(summary) = self.summaries.get(t as usize) else { continue };
                 for (access, key) in summary {
                     let resolved_here = key.is_param();
@@ -481,6 +509,23 @@ impl StorageAccess {
         }
         out.at = at;
         out.outputs = outputs;
+        // A buffer holding a stored value copied into memory: that memory holds it too.
+        for (i, hv, pv) in copies {
+            let r = Resolver { cx, ev, values, cfg, at: i };
+            let (hv, pv) = (r.strip(hv), r.strip(pv));
+            let to = ev.address(pv, 0);
+            let to_param = match to.base {
+                Base::Value(b) if to.offset == 0 => r.param_of(b),
+                _ => None,
+            };
+            if let (Some(hp), Some(pp)) = (r.param_of(hv), to_param) {
+                out.copies.insert((hp, pp));
+                continue;
+            }
+            for k in self.walk_in(cx, func, &out, hv).into_iter().flatten() {
+                out.outputs.push((to, k));
+            }
+        }
         out
     }
 
@@ -593,6 +638,9 @@ impl Resolver<'_, '_> {
 
     fn value_key(&self, v: ValueId) -> KeyRef {
         let v = self.strip(v);
+        if hostval::module_buffers(self.cx) {
+            return self.handle_key(v);
+        }
         if let Some(c) = self.ev.constant(v) {
             return KeyRef::Known(Key::Value(c));
         }
@@ -600,6 +648,19 @@ impl Resolver<'_, '_> {
             Some(p) => KeyRef::ParamValue(p),
             None if hostval::module_builds(self.cx) => self.call_key(v),
             None => KeyRef::Unknown,
+        }
+    }
+
+    /// A key that is a host buffer handle (MultiversX managed buffers): a parameter's, or the
+    /// buffer a call builds and returns, evaluated to its contents ([`hostval`]). A constant
+    /// handle is a scratch buffer the SDK reuses, no identity.
+    fn handle_key(&self, v: ValueId) -> KeyRef {
+        if self.ev.constant(v).is_some() {
+            return KeyRef::Unknown;
+        }
+        match self.param_of(v) {
+            Some(p) => KeyRef::ParamValue(p),
+            None => self.call_key(v),
         }
     }
 
@@ -650,8 +711,14 @@ impl Resolver<'_, '_> {
     /// key, symbolic when it fails and some argument is a parameter.
     fn evaluate(&self, func: u32, args: Vec<Arg>) -> KeyRef {
         match hostval::eval_call(self.cx, func, &args) {
+            // A buffer of constant bytes is the key of those bytes, as a pointer key would be.
+            Some(Evaluated::Built(b)) => match b.buffer_bytes() {
+                Some(bytes) => KeyRef::Known(Key::Bytes(bytes.into())),
+                None => KeyRef::Known(Key::Built(b)),
+            },
+            // A handle number is no key.
+            Some(Evaluated::Value(_)) if hostval::module_buffers(self.cx) => KeyRef::Unknown,
             Some(Evaluated::Value(c)) => KeyRef::Known(Key::Value(c)),
-            Some(Evaluated::Built(b)) => KeyRef::Known(Key::Built(b)),
             None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => KeyRef::Call { func, args },
             None => KeyRef::Unknown,
         }
@@ -831,7 +898,7 @@ impl Resolver<'_, '_> {
                 let len = match arg("key_len") {
                     Some(l) => self.len_of(l),
                     // MultiversX managed-buffer keys are handles, not pointers.
-                    None if platform == Platform::Multiversx => None,
+                    None if platform == Platform::Multiversx => return self.value_key(k),
                     None => Some(Len::Const(DEFAULT_KEY_LEN)),
                 };
                 self.pointer_key(k, len)
@@ -907,10 +974,14 @@ impl Resolver<'_, '_> {
 /// The backward walk of [`StorageAccess::value_keys`].
 struct ValueWalk<'a, 'b, 'c> {
     sa: &'a StorageAccess,
+    /// The storage facts of `func`.
+    fs: &'a FuncStorage,
     r: &'a Resolver<'b, 'c>,
     func: u32,
     seen: BTreeSet<ValueId>,
     steps: usize,
+    /// The module's storage keys and values are host buffers ([`hostval::module_buffers`]).
+    buffers: bool,
 }
 
 impl ValueWalk<'_, '_, '_> {
@@ -926,11 +997,29 @@ impl ValueWalk<'_, '_, '_> {
             // A loop-carried value: what it adds is found on the other operands.
             return Some(BTreeSet::new());
         }
+        if self.buffers {
+            // A handle a storage read filled stands for the stored value it holds.
+            let held: BTreeSet<KeyRef> = self
+                .fs
+                .outputs
+                .iter()
+                .filter(|(o, _)| o.base == Base::Value(v) && o.offset == 0)
+                .map(|(_, k)| k.clone())
+                .collect();
+            if !held.is_empty() {
+                return Some(held);
+            }
+        }
         match self.r.values.def(v).clone() {
-            ValueDef::Phi { operands, .. } => {
+            ValueDef::Phi { instr, operands } => {
                 let mut out = BTreeSet::new();
                 for o in operands {
                     out.extend(self.keys(o, depth + 1)?);
+                }
+                if self.buffers && out.is_empty() {
+                    // Constants merged: the branches that choose among them decide the value (a
+                    // decoder's `match` on a stored byte returning `true` or `false`).
+                    out.extend(self.deciding_keys(instr, depth)?);
                 }
                 Some(out)
             }
@@ -951,8 +1040,8 @@ impl ValueWalk<'_, '_, '_> {
             }
             Op::Load { .. } => {
                 let addr = self.r.ev.mem_address(instr)?;
-                let fs = self.sa.funcs.get(self.func as usize)?;
-                let keys: BTreeSet<KeyRef> = fs
+                let keys: BTreeSet<KeyRef> = self
+                    .fs
                     .outputs
                     .iter()
                     .filter(|(o, _)| {
@@ -986,8 +1075,8 @@ impl ValueWalk<'_, '_, '_> {
             Op::Call(c) if index == 0 => {
                 if let Some(h) = self.r.cx.host_fn(c) {
                     if h.has(Effect::StorageRead) {
-                        let fs = self.sa.funcs.get(self.func as usize)?;
-                        let keys: BTreeSet<KeyRef> = fs
+                        let keys: BTreeSet<KeyRef> = self
+                            .fs
                             .at
                             .get(&instr)?
                             .iter()
@@ -995,6 +1084,22 @@ impl ValueWalk<'_, '_, '_> {
                             .map(|a| a.key.clone())
                             .collect();
                         return Some(keys);
+                    }
+                    if self.buffers
+                        && h.effects.is_empty()
+                        && h.buffer().is_none_or(|b| b == BufferOp::Length)
+                    {
+                        // A host operation on buffers (a length, a conversion, a comparison): its
+                        // result comes from what its arguments hold. A constant handle names a
+                        // scratch buffer anything may have filled.
+                        let mut out = BTreeSet::new();
+                        for o in ops {
+                            if self.r.ev.constant(o).is_some() {
+                                return None;
+                            }
+                            out.extend(self.keys(o, depth + 1)?);
+                        }
+                        return (!out.is_empty()).then_some(out);
                     }
                     return None;
                 }
@@ -1004,6 +1109,31 @@ impl ValueWalk<'_, '_, '_> {
             }
             _ => None,
         }
+    }
+
+    /// Keys of the conditions of the branches that decide which way reaches the merge at `instr`:
+    /// every branch on a way from the merge's immediate dominator to it. `None` when one is not
+    /// computed only from stored values and constants, or the merge heads a loop.
+    fn deciding_keys(&mut self, instr: usize, depth: u32) -> Option<BTreeSet<KeyRef>> {
+        if matches!(self.r.op(instr)?, Op::Loop(_)) {
+            return None;
+        }
+        let cfg = self.r.cfg;
+        let merge = cfg.block_of(instr)?;
+        let dom = cfg.immediate_dominator(merge)?;
+        let mut out = BTreeSet::new();
+        for (i, ins) in self.r.ev.func.body.iter().enumerate() {
+            if !matches!(ins.op, Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) {
+                continue;
+            }
+            let Some(b) = cfg.block_of(i) else { continue };
+            let between = b != merge && (b == dom || cfg.block_dominates(dom, b)) && cfg.reaches(b, merge);
+            if between {
+                let cond = *self.r.values.operands(i).last()?;
+                out.extend(self.keys(cond, depth + 1)?);
+            }
+        }
+        Some(out)
     }
 
     fn r_at(&self, instr: usize) -> Resolver<'_, '_> {

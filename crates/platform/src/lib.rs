@@ -315,6 +315,50 @@ pub struct HostFn {
     /// and `len`). Two calls over the same contents build equal values.
     #[serde(default)]
     builds: Option<Builds>,
+    /// An operation on a host-held byte buffer addressed by an i32 handle (MultiversX managed
+    /// buffers, [`BufferOp`]): how a contract builds a storage key from constant bytes.
+    #[serde(default)]
+    buffer: Option<BufferOp>,
+    /// The call's outcome is delivered later to the contract's continuation export (MultiversX
+    /// legacy async calls: the VM runs `callBack` with the result when the call returns).
+    #[serde(default)]
+    callback: bool,
+}
+
+/// An operation on a host-held byte buffer named by a handle ([`HostFn::buffer`]); the
+/// positions of its parameters follow mx-chain-vm-go's `managedei`/`manBufOps` signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BufferOp {
+    /// `() -> handle`: a new empty buffer.
+    New,
+    /// `(ptr, len) -> handle`: a new buffer holding `len` bytes of linear memory at `ptr`.
+    NewFromBytes,
+    /// `(handle, ptr, len)`: the buffer now holds `len` bytes at `ptr`.
+    SetBytes,
+    /// `(handle, ptr, len)`: `len` bytes at `ptr` appended to the buffer.
+    AppendBytes,
+    /// `(handle, source)`: the contents of buffer `source` appended to buffer `handle`.
+    Append,
+    /// `(handle) -> length`: the buffer's length, changing nothing.
+    Length,
+    /// `(handle, ptr)`: the buffer's bytes copied to linear memory at `ptr`.
+    GetBytes,
+    /// `(handle, start, len, ptr)`: `len` bytes of the buffer from `start` copied to linear
+    /// memory at `ptr`.
+    GetByteSlice,
+}
+
+impl BufferOp {
+    /// The positions of the source handle and the destination pointer of an operation that copies
+    /// a buffer's bytes into linear memory.
+    pub fn copies_to_memory(self) -> Option<(u32, u32)> {
+        match self {
+            BufferOp::GetBytes => Some((0, 1)),
+            BufferOp::GetByteSlice => Some((0, 3)),
+            _ => None,
+        }
+    }
 }
 
 /// The kind of host value a constructor builds ([`HostFn::builds`]).
@@ -332,6 +376,9 @@ pub enum Builds {
     Bytes,
     /// A string of `len` bytes at `lm_pos`.
     String,
+    /// A host-held byte buffer the [`BufferOp`]s fill (never a `builds` constructor of a model):
+    /// constant bytes, and `Any` parts for appended contents that are not constant.
+    Buffer,
 }
 
 impl Builds {
@@ -342,6 +389,7 @@ impl Builds {
             Builds::Symbol => "symbol",
             Builds::Bytes => "bytes",
             Builds::String => "string",
+            Builds::Buffer => "buffer",
         }
     }
 }
@@ -374,6 +422,16 @@ impl HostFn {
     /// The kind of value the call builds from linear memory, when it is such a constructor.
     pub fn builds(&self) -> Option<Builds> {
         self.builds
+    }
+
+    /// Whether the call's outcome comes back to the contract's continuation export.
+    pub fn calls_back(&self) -> bool {
+        self.callback
+    }
+
+    /// The buffer operation the call performs, when it is one (see the model field).
+    pub fn buffer(&self) -> Option<BufferOp> {
+        self.buffer
     }
 
     /// The descriptive name: `function` when present, else the import name.
