@@ -318,3 +318,36 @@ fn a_deposit_booked_under_the_notifying_contract_is_not_reported() {
     assert_ne!(keyed, wat);
     assert!(!reports("deposit keyed by code", &keyed, "fake-eos-transfer"));
 }
+
+/// cosmwasm-std's `Api::secp256k1_verify` turns the host's status into `Ok(true)` / `Ok(false)` /
+/// `Err(..)` behind an out-pointer: the caller must read the byte in which `Ok(true)` and
+/// `Ok(false)` differ where the value is whole. `verify(..)?` with the `bool` dropped is reported
+/// in the wrapper (compiled corpus `cosmwasm/signed-voucher`); `ensure!(valid)` is not; a query
+/// answering `verifies: bool` (the VM's `crypto_verify` test contract, when the shared corpus is
+/// there) hands the verdict on and is not reported either.
+#[test]
+fn a_verdict_turned_into_a_result_must_be_read_by_the_caller() {
+    let findings = |path: &Path| -> Vec<String> {
+        let bytes = std::fs::read(path).expect("module");
+        scan(&relative(path), &bytes)
+            .findings
+            .iter()
+            .filter(|f| f.detector.name == "unchecked-signature")
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let case = common::repo_root().join("corpus/compiled/cosmwasm/signed-voucher");
+    let vulnerable = findings(&case.join("vulnerable.wasm"));
+    assert_eq!(vulnerable.len(), 1, "{vulnerable:#?}");
+    assert!(
+        vulnerable[0].contains("secp256k1_verify") && vulnerable[0].contains("never reads"),
+        "{vulnerable:#?}"
+    );
+    assert!(findings(&case.join("remediated.wasm")).is_empty());
+    let query = common::repo_root().join("../shared/corpus/cosmwasm/cosmwasm/crypto_verify.wasm");
+    if query.is_file() {
+        assert!(findings(&query).is_empty(), "crypto_verify answers its queries with the verdict");
+    } else {
+        println!("skipped: ../shared/corpus not found");
+    }
+}

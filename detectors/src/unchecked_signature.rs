@@ -1,7 +1,9 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::authz::{callers_of_effect_via, host_calls_any, live_functions, value_decides};
 use wasmaudit_detect::taint::label;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
+use wasmaudit_flow::{Base, BlockId, EdgeKind, ValueDef};
+use wasmaudit_front::Op;
 use wasmaudit_platform::{Effect, Platform};
 
 pub struct UncheckedSignature;
@@ -33,7 +35,15 @@ pub static META: DetectorMeta = DetectorMeta {
             verdict is reported only where a state change can follow the verification in the \
             function that drops it (through a call not handed the verdict): a verification whose \
             outcome is only printed or recorded accepts no action (test fixtures of the \
-            intrinsic).",
+            intrinsic). A verification wrapper that only turns the status into a value for its \
+            caller (cosmwasm-std's `Api::secp256k1_verify`: a `br_table` on the status whose valid \
+            and invalid cases store `Ok(true)` and `Ok(false)` behind an out-pointer, the status \
+            codes from the platform model) passes the verdict on: each caller on a way from an \
+            entry point (a trait-object call reaches only the wrapper its vtable names) must read \
+            the bytes in which the two cases differ where the value is whole, deciding a branch \
+            with them or handing them on (a query answering `verifies: bool`), not only on the \
+            side where the tag says the call failed; `verify(..)?` with the `bool` dropped is \
+            reported in the wrapper.",
         why_bad: "A signature check whose outcome is not enforced accepts every signature. \
             Meta-transactions, permits, oracle reports and multisig approvals then execute for \
             anyone, which breaks the key-management requirement that only the key holder can \
@@ -47,10 +57,11 @@ pub static META: DetectorMeta = DetectorMeta {
             expected signer, and prefer the platform's trapping variants (`assert_recover_key`, \
             Soroban `verify_sig_ed25519`).",
         known_false_positives: "Taint does not track which write to a slot comes last: a \
-            guard reading a slot that held a verdict from another verification earlier counts. A verdict turned into a `Result` through \
-            memory (CosmWasm's `Api::secp256k1_verify` wrapper returning `Ok(false)`) is checked \
-            inside the wrapper and the caller's use of the `Result` is not followed, so an ignored \
-            `Ok(false)` is missed. A state change that is meant to happen whether or not the \
+            guard reading a slot that held a verdict from another verification earlier counts. A wrapper that turns a status into a value for its caller is \
+            recognised only as a `br_table` on a status whose codes the platform model gives \
+            (CosmWasm `*_verify`); a caller that reads the verdict only inside a helper it hands \
+            the value to is reported (a false positive: the frame slot is reused, so a hand-over \
+            cannot be told from a later value in the same slot). A state change that is meant to happen whether or not the \
             signature is valid (recording a failed attempt) is reported.",
     },
     platforms: &[],
@@ -75,6 +86,11 @@ fn traps_on_failure(cx: &Context<'_>, c: &HostCall) -> bool {
 enum Verdict {
     /// Some context decides nothing with the verdict.
     Dropped,
+    /// A wrapper turned the status into a value for `caller`, which never reads whether the
+    /// signature was valid (only, say, whether the call failed).
+    Unread {
+        caller: u32,
+    },
     /// A guard uses it, but this state change after the verification is not protected by it.
     NotGating {
         func: u32,
@@ -85,11 +101,188 @@ enum Verdict {
 
 struct Checker<'c, 'a> {
     cx: &'c Context<'a>,
+    walker: wasmaudit_detect::authz::Walker<'c, 'a>,
     /// Functions whose call tree makes a state-changing host call.
     changes_state: BTreeSet<u32>,
 }
 
 impl Checker<'_, '_> {
+    /// When the verification at `site` of `func` has modelled status codes and `func` only
+    /// translates them: a `br_table` on the status whose valid and invalid cases run code that
+    /// neither traps nor changes state and that stores constants behind one pointer parameter.
+    /// The parameter and the offsets of the bytes the two cases store differently.
+    fn translation(&self, func: u32, site: usize) -> Option<(u32, BTreeSet<i64>, BTreeMap<i64, u8>)> {
+        let cx = self.cx;
+        let codes =
+            cx.direct_calls(func).find(|(at, _)| *at == site).and_then(|(_, c)| cx.host_fn(c))?.verdict()?;
+        let (cfg, values, ev) = (cx.program.cfg(func)?, cx.program.values(func)?, cx.evaluator(func)?);
+        let body = &cx.module.function(func)?.body;
+        let status = *values.results(site).first()?;
+        let switch = body.iter().enumerate().skip(site).find(|(i, ins)| {
+            matches!(ins.op, Op::BrTable { .. }) && values.operands(*i).last() == Some(&status)
+        })?;
+        let from = cfg.block_of(switch.0)?;
+        let case = |code: i64| {
+            let succ: Vec<(BlockId, EdgeKind)> = cfg.successors(from).collect();
+            succ.iter()
+                .find(|(_, k)| u32::try_from(code).is_ok_and(|c| *k == EdgeKind::Case(c)))
+                .or_else(|| succ.iter().find(|(_, k)| *k == EdgeKind::Case(u32::MAX)))
+                .map(|(b, _)| *b)
+        };
+        let (valid, invalid) = (case(codes.valid)?, case(codes.invalid)?);
+        let reach = |start: BlockId| -> BTreeSet<BlockId> {
+            let mut seen = BTreeSet::new();
+            let mut work = vec![start];
+            while let Some(b) = work.pop() {
+                if seen.len() > 256 || !seen.insert(b) {
+                    continue;
+                }
+                work.extend(cfg.successors(b).map(|(s, _)| s));
+            }
+            seen
+        };
+        let (rv, ri) = (reach(valid), reach(invalid));
+        let only_v: BTreeSet<BlockId> = rv.difference(&ri).copied().collect();
+        let only_i: BTreeSet<BlockId> = ri.difference(&rv).copied().collect();
+        if only_v.is_empty() || only_i.is_empty() {
+            return None;
+        }
+        let guards = cx.guards();
+        if only_v.iter().chain(only_i.iter()).any(|b| guards.traps(func, *b)) {
+            return None;
+        }
+        let changes = cx.program.calls.call_sites(func).iter().any(|(s, targets)| {
+            cfg.block_of(*s).is_some_and(|b| only_v.contains(&b) || only_i.contains(&b))
+                && targets
+                    .iter()
+                    .any(|t| self.changes_state.contains(t) || SINKS.iter().any(|e| cx.host_has(*t, *e)))
+        });
+        if changes {
+            return None;
+        }
+        // Bytes each case stores behind the parameter: offset -> byte (None: not a constant).
+        let mut param = None;
+        let mut cases: [BTreeMap<i64, Option<u8>>; 2] = [BTreeMap::new(), BTreeMap::new()];
+        for (addr, (i, v, w)) in ev.stores() {
+            let Some(b) = cfg.block_of(*i) else { continue };
+            let k = if only_v.contains(&b) {
+                0
+            } else if only_i.contains(&b) {
+                1
+            } else {
+                continue;
+            };
+            let Base::Value(base) = addr.base else { return None };
+            let ValueDef::Param(p) = values.def(base) else { return None };
+            if param.is_some_and(|q| q != *p) {
+                return None;
+            }
+            param = Some(*p);
+            let c = ev.constant(*v);
+            for j in 0..i64::from(*w) {
+                let byte = c.map(|c| ((c as u64) >> (8 * j as u32).min(63)) as u8);
+                cases[k].insert(addr.offset + j, byte);
+            }
+        }
+        let differ: BTreeSet<i64> = cases[0]
+            .keys()
+            .chain(cases[1].keys())
+            .filter(|o| match (cases[0].get(o), cases[1].get(o)) {
+                (Some(Some(a)), Some(Some(b))) => a != b,
+                _ => true,
+            })
+            .copied()
+            .collect();
+        // Bytes both cases store alike: the tag of the value both build (`Ok`).
+        let agree: BTreeMap<i64, u8> = cases[0]
+            .iter()
+            .filter_map(|(o, b)| match (b, cases[1].get(o)) {
+                (Some(a), Some(Some(b))) if a == b => Some((*o, *a)),
+                _ => None,
+            })
+            .collect();
+        (!differ.is_empty()).then_some((param?, differ, agree))
+    }
+
+    /// Whether every direct caller of `func` reads, after the call, one of `bytes` behind the
+    /// argument it passes as parameter `param` and decides a branch with it. A caller that passes
+    /// memory behind its own parameter hands the verdict on: taken as read.
+    fn translated_verdict_read(
+        &self,
+        func: u32,
+        site: usize,
+        param: u32,
+        bytes: &BTreeSet<i64>,
+        agree: &BTreeMap<i64, u8>,
+    ) -> Verdict {
+        let cx = self.cx;
+        // The call sites above on the ways from an entry point: a trait-object call whose vtable
+        // the way fixes reaches only the wrapper it names.
+        let callers: BTreeSet<(u32, usize)> =
+            self.walker.paths(func, site).iter().filter_map(|p| p.chain.get(1).copied()).collect();
+        if callers.is_empty() {
+            return Verdict::Checked;
+        }
+        for (caller, cs_instr) in callers {
+            let (Some(values), Some(ev), Some(cfg), Some(f)) = (
+                cx.program.values(caller),
+                cx.evaluator(caller),
+                cx.program.cfg(caller),
+                cx.module.function(caller),
+            ) else {
+                continue;
+            };
+            let args = wasmaudit_detect::authz::call_args(
+                f.body.get(cs_instr).map(|i| &i.op),
+                values.operands(cs_instr),
+            );
+            let Some(&arg) = args.get(param as usize) else { continue };
+            let out = ev.address(arg, 0);
+            if let Base::Value(b) = out.base {
+                if !matches!(values.def(b), ValueDef::Result { .. }) && !is_frame(cx, caller, b) {
+                    continue;
+                }
+            }
+            let covers = |j: usize, kind: &wasmaudit_front::LoadKind, offsets: &[i64]| {
+                ev.mem_address(j).is_some_and(|la| {
+                    la.base == out.base
+                        && offsets.iter().any(|d| {
+                            let at = out.offset + d;
+                            la.offset <= at && at < la.offset + i64::from(kind.bytes)
+                        })
+                })
+            };
+            let (agree_at, bytes_at): (Vec<i64>, Vec<i64>) =
+                (agree.keys().copied().collect(), bytes.iter().copied().collect());
+            // Where the caller finds the tag is not the one both cases write (an error): the
+            // bytes read there are the error's, not the verdict.
+            let mut failure: Vec<BlockId> = Vec::new();
+            for (j, ins) in f.body.iter().enumerate() {
+                let Op::Load { kind, .. } = &ins.op else { continue };
+                if !cfg.dominates(cs_instr, j) || !covers(j, kind, &agree_at) {
+                    continue;
+                }
+                let Some(&tag) = values.results(j).first() else { continue };
+                failure.extend(failure_edges(cx, caller, tag, agree));
+            }
+            let read = f.body.iter().enumerate().any(|(j, ins)| {
+                let Op::Load { kind, .. } = &ins.op else { return false };
+                if !cfg.dominates(cs_instr, j) || !covers(j, kind, &bytes_at) {
+                    return false;
+                }
+                let Some(b) = cfg.block_of(j) else { return false };
+                let on_failure = failure.iter().any(|e| cfg.block_dominates(*e, b));
+                // Read where the value is whole: decided on, or handed on (returned, serialized
+                // into the response as a query's answer).
+                !on_failure || values.results(j).iter().any(|r| branches_on(cx, caller, *r))
+            });
+            if !read {
+                return Verdict::Unread { caller };
+            }
+        }
+        Verdict::Checked
+    }
+
     /// Whether a call that changes state can run after instruction `site` of `func`, other than
     /// one handed the verdict itself (which records or returns the outcome, as a fixture of the
     /// verification intrinsic does).
@@ -115,6 +308,12 @@ impl Checker<'_, '_> {
         let cx = self.cx;
         let sv = label(Effect::SignatureVerify);
         let Some(cfg) = cx.program.cfg(func) else { return Verdict::Checked };
+        // A wrapper that only turns the status into a value it writes for its caller
+        // (`Ok(true)` / `Ok(false)` / `Err(..)` behind an out-pointer): the caller must read the
+        // bytes in which a valid and an invalid signature differ.
+        if let Some((param, bytes, agree)) = self.translation(func, site) {
+            return self.translated_verdict_read(func, site, param, &bytes, &agree);
+        }
         let guards = cx.guards();
         let used =
             guards.points(func).iter().any(|p| p.taint.labels & sv != 0 && cfg.dominates(site, p.instr));
@@ -195,13 +394,19 @@ impl Detector for UncheckedSignature {
         for e in SINKS {
             changes_state.extend(callers_of_effect_via(cx, e, 8, false));
         }
-        let checker = Checker { cx, changes_state };
+        let checker = Checker { cx, walker: wasmaudit_detect::authz::Walker::new(cx), changes_state };
         for v in verifies {
             let host = cx.host_display_name(v.callee);
             let message = match checker.check(v.func, v.instr, 0) {
                 Verdict::Checked => continue,
                 Verdict::Dropped => format!(
                     "the verdict of `{host}` never decides a branch or an assertion: any signature is accepted"
+                ),
+                Verdict::Unread { caller } => format!(
+                    "`{}` turns the verdict of `{host}` into a value for `{}`, which never reads whether \
+                     the signature was valid: any well-formed signature is accepted",
+                    cx.func_name(v.func),
+                    cx.func_name(caller),
                 ),
                 Verdict::NotGating { func, callee } => format!(
                     "the verdict of `{host}` is tested, but the call of `{}` in `{}` after it runs whether \
@@ -221,4 +426,88 @@ fn callee_name(cx: &Context<'_>, f: u32) -> String {
     } else {
         cx.func_name(f)
     }
+}
+
+/// Whether `v` (a value of `func`) is the function's stack frame: the stack pointer global read
+/// and lowered in the prologue (`global.get 0; i32.const N; i32.sub`).
+fn is_frame(cx: &Context<'_>, func: u32, v: wasmaudit_flow::ValueId) -> bool {
+    let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else { return false };
+    match values.def(v) {
+        ValueDef::GlobalEntry(_) => true,
+        ValueDef::Result { instr, .. } => {
+            matches!(f.body.get(*instr).map(|i| &i.op), Some(Op::Binary(_, wasmaudit_front::BinOp::Sub)))
+                && values
+                    .operands(*instr)
+                    .first()
+                    .is_some_and(|o| matches!(values.def(*o), ValueDef::GlobalEntry(_)))
+        }
+        _ => false,
+    }
+}
+
+/// Whether value `v` of `func` decides a branch within a few steps of arithmetic and comparison
+/// (not through memory: a byte copied into an error value decides nothing here).
+fn branches_on(cx: &Context<'_>, func: u32, v: wasmaudit_flow::ValueId) -> bool {
+    let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) else { return false };
+    let uses = wasmaudit_detect::authz::Uses::new(cx, func);
+    let mut work = vec![(v, 0u32)];
+    let mut seen = BTreeSet::new();
+    while let Some((v, steps)) = work.pop() {
+        if steps > 6 || !seen.insert(v) {
+            continue;
+        }
+        for &u in uses.of(v) {
+            match f.body.get(u).map(|i| &i.op) {
+                Some(Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) => return true,
+                Some(Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Convert(_)) => {
+                    work.extend(values.results(u).iter().map(|r| (*r, steps + 1)));
+                }
+                _ => {}
+            }
+        }
+        work.extend(uses.phis_of(v).into_iter().map(|p| (p, steps + 1)));
+    }
+    false
+}
+
+/// The blocks a comparison of `tag` (a loaded value of `func`) with the constant the cases agree
+/// on sends control to when the tag differs from it: the failure side.
+fn failure_edges(
+    cx: &Context<'_>,
+    func: u32,
+    tag: wasmaudit_flow::ValueId,
+    agree: &BTreeMap<i64, u8>,
+) -> Vec<BlockId> {
+    let (Some(f), Some(values), Some(ev), Some(cfg)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func), cx.program.cfg(func))
+    else {
+        return Vec::new();
+    };
+    let Some(&ok) = agree.values().next() else { return Vec::new() };
+    let uses = wasmaudit_detect::authz::Uses::new(cx, func);
+    let mut out = Vec::new();
+    for &u in uses.of(tag) {
+        let Some(Op::Compare(_, op)) = f.body.get(u).map(|i| &i.op) else { continue };
+        let ops = values.operands(u);
+        let other = ops.iter().find(|o| **o != tag).and_then(|o| ev.constant(*o));
+        if other != Some(i64::from(ok)) {
+            continue;
+        }
+        let fail_when_true = match op {
+            wasmaudit_front::CmpOp::Ne => true,
+            wasmaudit_front::CmpOp::Eq => false,
+            _ => continue,
+        };
+        for r in values.results(u) {
+            for &b in uses.of(*r) {
+                if !matches!(f.body.get(b).map(|i| &i.op), Some(Op::BrIf(_) | Op::If(_))) {
+                    continue;
+                }
+                let Some(from) = cfg.block_of(b) else { continue };
+                let want = if fail_when_true { EdgeKind::True } else { EdgeKind::False };
+                out.extend(cfg.successors(from).filter(|(_, k)| *k == want).map(|(s, _)| s));
+            }
+        }
+    }
+    out
 }

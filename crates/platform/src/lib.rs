@@ -323,6 +323,18 @@ pub struct HostFn {
     /// legacy async calls: the VM runs `callBack` with the result when the call returns).
     #[serde(default)]
     callback: bool,
+    /// The status codes a verification returns for a valid and for an invalid signature (other
+    /// codes are errors), read in the VM's source (CosmWasm `*_verify`: 0 and 1).
+    #[serde(default)]
+    verdict: Option<VerdictCodes>,
+}
+
+/// Status codes of a verification host call ([`HostFn::verdict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictCodes {
+    pub valid: i64,
+    pub invalid: i64,
 }
 
 /// An operation on a host-held byte buffer named by a handle ([`HostFn::buffer`]); the
@@ -410,6 +422,11 @@ impl HostFn {
     }
 
     /// Whether a failure of the call stops the execution instead of being returned.
+    /// The status codes of a valid and an invalid signature, when modelled.
+    pub fn verdict(&self) -> Option<VerdictCodes> {
+        self.verdict
+    }
+
     pub fn traps_on_failure(&self) -> bool {
         self.on_failure == Some(OnFailure::Traps)
     }
