@@ -495,8 +495,11 @@ impl SyncCalls<'_, '_> {
                 if p.committed.contains(k) {
                     continue;
                 }
-                let outer_write = p.after.get(k).copied();
-                let inner_write = p.inner_after.contains(k);
+                // A write of an entry the read may name (a computed key's family: the same
+                // mapping entry built from an input the analysis lost on the way).
+                let outer_write =
+                    p.after.iter().filter(|(w, _)| k.may_alias(w)).map(|(_, i)| *i).min();
+                let inner_write = p.inner_after.iter().any(|w| k.may_alias(w));
                 let outer_read = p.before.contains(k);
                 // Entirely inside the callee: reported there.
                 if outer_write.is_none() && !(inner_write && outer_read) {
@@ -550,6 +553,7 @@ fn describe(cx: &Context<'_>, k: &KeyRef) -> String {
         KeyRef::Call { .. } | KeyRef::Slice { .. } => {
             "entry whose key this function builds from its parameters".into()
         }
+        KeyRef::Computed(bytes) => format!("entry at `{}`", KeyRef::describe_computed(bytes)),
         KeyRef::Unknown => "entry".into(),
     }
 }

@@ -31,7 +31,7 @@
 //! storage read (including NEAR registers and buffers a callee fills), host calls that return a
 //! stored value, and calls of functions whose result is such a value.
 
-use crate::hostval::{self, Arg, Built, Evaluated};
+use crate::hostval::{self, Arg, Built, Evaluated, KeyByte};
 use crate::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -211,6 +211,12 @@ pub enum KeyRef {
         ptr_at: i64,
         len_at: i64,
     },
+    /// Key bytes the code computes (Stylus: [`hostval::arg_bytes`]): a fixed permutation of
+    /// bytes behind parameters (the SDK's byte reversal of a `U256` slot), of constants, of the
+    /// caller's address, or the digest of a hash of such bytes (a mapping entry
+    /// `keccak(key ‖ slot)`). A digest of an input with unknown bytes names the family of the
+    /// entries built the same way (`keccak(_ ‖ slot)`), equal to itself.
+    Computed(std::sync::Arc<[KeyByte]>),
     Unknown,
 }
 
@@ -224,10 +230,88 @@ impl KeyRef {
 
     /// Whether the key is symbolic in the enclosing function's parameters.
     pub fn is_param(&self) -> bool {
-        matches!(
-            self,
-            KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. } | KeyRef::Slice { .. }
-        )
+        match self {
+            KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. } | KeyRef::Slice { .. } => true,
+            KeyRef::Computed(bytes) => bytes.iter().any(KeyByte::has_param),
+            KeyRef::Known(_) | KeyRef::Unknown => false,
+        }
+    }
+
+    /// A computed key ([`KeyRef::Computed`]) made plain: constant bytes are a byte key, a
+    /// parameter's bytes in order a parameter key; bytes with no identity (an unknown byte that
+    /// is no digest's input, a digest of nothing but unknown bytes and zeros) are no key.
+    pub fn computed(bytes: Vec<KeyByte>) -> KeyRef {
+        let consts: Option<Vec<u8>> =
+            bytes.iter().map(|b| if let KeyByte::Const(c) = b { Some(*c) } else { None }).collect();
+        if let Some(c) = consts {
+            return KeyRef::Known(Key::Bytes(c.into()));
+        }
+        if let Some(KeyByte::Param { p, .. }) = bytes.first() {
+            let in_order = bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| matches!(b, KeyByte::Param { p: q, off } if q == p && *off == i as i64));
+            if in_order {
+                return KeyRef::ParamBytes { ptr: *p, len: Len::Const(bytes.len() as i64) };
+            }
+        }
+        let identity = bytes.iter().all(|b| match b {
+            KeyByte::Any => false,
+            KeyByte::Digest { input, .. } => {
+                input.iter().any(|x| !matches!(x, KeyByte::Any | KeyByte::Const(0)) && x.is_exact())
+            }
+            _ => true,
+        });
+        if identity {
+            KeyRef::Computed(bytes.into())
+        } else {
+            KeyRef::Unknown
+        }
+    }
+
+    /// Whether the two keys can name the same entry: equal, or computed keys that differ only
+    /// where one has a byte it does not know inside a digest's input (the family
+    /// `keccak(_ ‖ slot)` and its member `keccak(caller ‖ slot)`).
+    pub fn may_alias(&self, other: &KeyRef) -> bool {
+        fn byte(a: &KeyByte, b: &KeyByte) -> bool {
+            match (a, b) {
+                (KeyByte::Any, _) | (_, KeyByte::Any) => true,
+                (KeyByte::Digest { input: x, idx: i }, KeyByte::Digest { input: y, idx: j }) => {
+                    i == j && x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| byte(p, q))
+                }
+                (p, q) => p == q,
+            }
+        }
+        match (self, other) {
+            (KeyRef::Computed(a), KeyRef::Computed(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(p, q)| byte(p, q))
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    /// A computed key in words: `keccak(caller ‖ parameter 0)`.
+    pub fn describe_computed(bytes: &[KeyByte]) -> String {
+        fn runs(bytes: &[KeyByte]) -> String {
+            let mut parts: Vec<String> = Vec::new();
+            for b in bytes {
+                let part = match b {
+                    KeyByte::Const(_) => "constant".to_string(),
+                    KeyByte::Param { p, .. } => format!("parameter {p}"),
+                    KeyByte::Source { effect, .. } => match effect {
+                        wasmaudit_platform::Effect::CallerId => "caller".to_string(),
+                        e => e.as_str().to_string(),
+                    },
+                    KeyByte::Digest { input, .. } => format!("keccak({})", runs(input)),
+                    KeyByte::Any => "_".to_string(),
+                };
+                if parts.last() != Some(&part) {
+                    parts.push(part);
+                }
+            }
+            parts.join(" ‖ ")
+        }
+        runs(bytes)
     }
 }
 
@@ -901,9 +985,64 @@ impl Resolver<'_, '_> {
                     None if platform == Platform::Multiversx => return self.value_key(k),
                     None => Some(Len::Const(DEFAULT_KEY_LEN)),
                 };
-                self.pointer_key(k, len)
+                match (self.pointer_key(k, len), len, h.arg("key")) {
+                    // Stylus rebuilds every key from a `U256` slot (or a hash) in a loop.
+                    (KeyRef::Unknown, Some(Len::Const(n)), Some(i)) if platform == Platform::Stylus => {
+                        let wanted: Vec<(u32, i64)> = (0..n.min(MAX_KEY_LEN)).map(|o| (i, o)).collect();
+                        hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted)
+                            .map(KeyRef::computed)
+                            .unwrap_or(KeyRef::Unknown)
+                    }
+                    (key, _, _) => key,
+                }
             }
         }
+    }
+
+    /// A computed key seen at the call at `self.at`: each parameter byte replaced by the byte
+    /// behind the argument as this function has it there ([`hostval::arg_bytes`]), or, when the
+    /// run does not reach the call, by a byte of this function's own parameter the argument
+    /// points into, else unknown.
+    fn instantiate_computed(&self, bytes: &[KeyByte], args: &[ValueId]) -> KeyRef {
+        fn params(b: &KeyByte, out: &mut BTreeSet<(u32, i64)>) {
+            match b {
+                KeyByte::Param { p, off } => {
+                    out.insert((*p, *off));
+                }
+                KeyByte::Digest { input, .. } => input.iter().for_each(|x| params(x, out)),
+                _ => {}
+            }
+        }
+        fn subst(b: &KeyByte, map: &BTreeMap<(u32, i64), KeyByte>) -> KeyByte {
+            match b {
+                KeyByte::Param { p, off } => map.get(&(*p, *off)).cloned().unwrap_or(KeyByte::Any),
+                KeyByte::Digest { input, idx } => {
+                    KeyByte::Digest { input: input.iter().map(|x| subst(x, map)).collect(), idx: *idx }
+                }
+                other => other.clone(),
+            }
+        }
+        let mut wanted = BTreeSet::new();
+        bytes.iter().for_each(|b| params(b, &mut wanted));
+        let wanted: Vec<(u32, i64)> = wanted.into_iter().collect();
+        let got = hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted).unwrap_or_else(|| {
+            wanted
+                .iter()
+                .map(|(p, off)| {
+                    let Some(&a) = args.get(*p as usize) else { return KeyByte::Any };
+                    let addr = self.ev.address(self.strip(a), 0);
+                    match addr.base {
+                        Base::Value(b) => match self.values.def(b) {
+                            ValueDef::Param(q) => KeyByte::Param { p: *q, off: off.saturating_add(addr.offset) },
+                            _ => KeyByte::Any,
+                        },
+                        Base::Absolute => KeyByte::Any,
+                    }
+                })
+                .collect()
+        });
+        let map: BTreeMap<(u32, i64), KeyByte> = wanted.into_iter().zip(got).collect();
+        KeyRef::computed(bytes.iter().map(|b| subst(b, &map)).collect())
     }
 
     /// EOSIO: the table of the `db_find_i64`-style call an iterator comes from.
@@ -924,6 +1063,7 @@ impl Resolver<'_, '_> {
     fn instantiate(&self, key: &KeyRef, args: &[ValueId]) -> KeyRef {
         match key {
             KeyRef::Known(_) | KeyRef::Unknown => key.clone(),
+            KeyRef::Computed(bytes) => self.instantiate_computed(bytes, args),
             KeyRef::Call { func, args: cargs } => {
                 let mut out = Vec::with_capacity(cargs.len());
                 for a in cargs {
