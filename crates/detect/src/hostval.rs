@@ -17,6 +17,13 @@
 //! The same machine also gives byte keys a helper hands back through an out-pointer
 //! ([`eval_slice`]: the pointer and length it leaves in the caller's memory, and the constant
 //! bytes they delimit), as cw-storage-plus's `Namespace::as_slice` does for CosmWasm items.
+//!
+//! A source run ([`arg_bytes`], used for Stylus keys) runs a function from its entry to one of
+//! its calls with every parameter a pointer to memory of its own whose bytes are symbolic
+//! ([`KeyByte::Param`]), and reports where the bytes behind the call's pointer arguments come
+//! from: byte moves (whole-byte shifts, byte masks, merges of disjoint bytes, `memory.copy`)
+//! keep symbolic bytes, a hash host call writes the digest of its input, a host source of an
+//! identity writes that identity; anything else is unknown, and a branch on it ends the run.
 
 use crate::Context;
 use std::collections::BTreeMap;
@@ -831,7 +838,9 @@ impl Machine<'_, '_> {
                     };
                     stack.push(v);
                 }
-                Op::Other { name, pops, .. } if self.sources && matches!(*name, "MemoryCopy" | "MemoryFill") => {
+                Op::Other { name, pops, .. }
+                    if self.sources && matches!(*name, "MemoryCopy" | "MemoryFill") =>
+                {
                     let operands = stack.split_off(stack.len().checked_sub(*pops as usize)?);
                     self.bulk(name, &operands)?;
                 }
@@ -914,11 +923,20 @@ const MAX_BULK: u64 = 4096;
 pub enum KeyByte {
     Const(u8),
     /// Byte `off` of the memory behind parameter `p` when the function was entered.
-    Param { p: u32, off: i64 },
+    Param {
+        p: u32,
+        off: i64,
+    },
     /// Byte `off` of what a host call with this effect wrote (`msg_sender`: the caller).
-    Source { effect: Effect, off: u8 },
+    Source {
+        effect: Effect,
+        off: u8,
+    },
     /// Byte `idx` of the digest of `input` (a hash host call: the `crypto` effect).
-    Digest { input: std::sync::Arc<[KeyByte]>, idx: u8 },
+    Digest {
+        input: std::sync::Arc<[KeyByte]>,
+        idx: u8,
+    },
     /// Not known.
     Any,
 }
@@ -977,7 +995,8 @@ fn word_bytes(v: &V, n: usize) -> Option<Vec<Byte>> {
 /// A word as a value: a constant when every byte is known (an `i32` sign-extended, as
 /// constants are kept).
 fn word_value(bytes: Vec<Byte>) -> V {
-    let known: Option<Vec<u8>> = bytes.iter().map(|b| if let Byte::Known(c) = b { Some(*c) } else { None }).collect();
+    let known: Option<Vec<u8>> =
+        bytes.iter().map(|b| if let Byte::Known(c) = b { Some(*c) } else { None }).collect();
     match known {
         Some(k) => {
             let c = k.iter().enumerate().fold(0u64, |acc, (i, b)| acc | (u64::from(*b) << (8 * i)));
@@ -1019,7 +1038,9 @@ fn sym_op(op: &Op, xs: &[V]) -> Option<V> {
             b.resize(8, Byte::Known(0));
             Some(word_value(b))
         }
-        (Op::Convert(wasmaudit_front::ConvOp::I32WrapI64), [v @ V::Word(_)]) => Some(word_value(word_bytes(v, 4)?)),
+        (Op::Convert(wasmaudit_front::ConvOp::I32WrapI64), [v @ V::Word(_)]) => {
+            Some(word_value(word_bytes(v, 4)?))
+        }
         (Op::Binary(w, bop), [a, b]) if matches!(a, V::Word(_)) || matches!(b, V::Word(_)) => {
             let n = if *w == Width::I32 { 4 } else { 8 };
             let (x, y) = (word_bytes(a, n)?, word_bytes(b, n)?);
@@ -1032,14 +1053,19 @@ fn sym_op(op: &Op, xs: &[V]) -> Option<V> {
                     let by = (sh / 8) as usize;
                     (0..n)
                         .map(|k| {
-                            let from = if *bop == BinOp::Shl { k.checked_sub(by) } else { Some(k + by).filter(|i| *i < n) };
+                            let from = if *bop == BinOp::Shl {
+                                k.checked_sub(by)
+                            } else {
+                                Some(k + by).filter(|i| *i < n)
+                            };
                             from.and_then(|i| x.get(i).cloned()).unwrap_or(Byte::Known(0))
                         })
                         .collect()
                 }
                 BinOp::And => {
                     // A mask of whole bytes on one side.
-                    let (v, mask) = if word_range(&y).is_some_and(|(l, h)| l == h) { (&x, &y) } else { (&y, &x) };
+                    let (v, mask) =
+                        if word_range(&y).is_some_and(|(l, h)| l == h) { (&x, &y) } else { (&y, &x) };
                     let mut out = Vec::with_capacity(n);
                     for (b, m) in v.iter().zip(mask) {
                         out.push(match m {
@@ -1096,14 +1122,19 @@ impl Machine<'_, '_> {
     fn load_sources(&self, at: u64, width: u8, signed: bool, is_i32: bool) -> Option<V> {
         let bytes: Vec<Byte> = (0..u64::from(width)).map(|k| self.byte_at(at.saturating_add(k))).collect();
         if let (4, Some(Byte::Ptr(p, o, 0))) = (width, bytes.first()) {
-            let whole = bytes.iter().enumerate().all(|(k, b)| matches!(b, Byte::Ptr(q, r, i) if q == p && r == o && usize::from(*i) == k));
+            let whole = bytes
+                .iter()
+                .enumerate()
+                .all(|(k, b)| matches!(b, Byte::Ptr(q, r, i) if q == p && r == o && usize::from(*i) == k));
             return Some(if whole { V::Ptr(*p, *o) } else { V::Top });
         }
         if !bytes.iter().any(|b| matches!(b, Byte::Sym(_))) {
             return None;
         }
         let full = if is_i32 { 4 } else { 8 };
-        if !bytes.iter().all(|b| matches!(b, Byte::Known(_) | Byte::Sym(_))) || (signed && usize::from(width) < full) {
+        if !bytes.iter().all(|b| matches!(b, Byte::Known(_) | Byte::Sym(_)))
+            || (signed && usize::from(width) < full)
+        {
             return Some(V::Top);
         }
         let mut out = bytes;
@@ -1141,16 +1172,22 @@ impl Machine<'_, '_> {
         let arg = |role: &str| h.arg(role).and_then(|i| args.get(i as usize)).cloned();
         let only = |e: Effect| h.effects.len() == 1 && h.has(e);
         if only(Effect::Crypto) {
-            let (data, len, out) = (address(arg("data")?, 0)?, const_of(arg("data_len")?)?, address(arg("output")?, 0)?);
+            let (data, len, out) =
+                (address(arg("data")?, 0)?, const_of(arg("data_len")?)?, address(arg("output")?, 0)?);
             let len = u64::try_from(len).ok().filter(|l| (1..=MAX_SLICE).contains(l))?;
             let input: std::sync::Arc<[KeyByte]> =
                 (0..len).map(|k| byte_key(&self.byte_at(data.saturating_add(k)))).collect();
             for idx in 0..32u8 {
-                self.mem.insert(out.checked_add(u64::from(idx))?, Byte::Sym(KeyByte::Digest { input: input.clone(), idx }));
+                self.mem.insert(
+                    out.checked_add(u64::from(idx))?,
+                    Byte::Sym(KeyByte::Digest { input: input.clone(), idx }),
+                );
             }
             return Some(vec![V::Top; results]);
         }
-        if let Some(effect) = [Effect::CallerId, Effect::OriginId, Effect::SelfId].into_iter().find(|e| only(*e)) {
+        if let Some(effect) =
+            [Effect::CallerId, Effect::OriginId, Effect::SelfId].into_iter().find(|e| only(*e))
+        {
             let out = address(arg("output")?, 0)?;
             for off in 0..ADDRESS_LEN {
                 self.mem.insert(out.checked_add(off)?, Byte::Sym(KeyByte::Source { effect, off: off as u8 }));
@@ -1205,7 +1242,10 @@ pub fn arg_bytes(cx: &Context<'_>, func: u32, at: usize, wanted: &[(u32, i64)]) 
     let out = wanted
         .iter()
         .map(|(a, off)| {
-            let at = args.get(*a as usize).and_then(|v| address(v.clone(), 0)).and_then(|b| b.checked_add_signed(*off));
+            let at = args
+                .get(*a as usize)
+                .and_then(|v| address(v.clone(), 0))
+                .and_then(|b| b.checked_add_signed(*off));
             at.map(|at| byte_key(&m.byte_at(at))).unwrap_or(KeyByte::Any)
         })
         .collect();

@@ -23,7 +23,17 @@
 //! ([`hostval::eval_slice`]) and the constant bytes it points at; symbolic ([`KeyRef::Slice`])
 //! while the call's inputs are the enclosing function's parameters. Other keys built at run time
 //! (hashes of a mapping key, serialized composite keys, cw-storage-plus `Map` keys copied into a
-//! heap buffer) are [`KeyRef::Unknown`] and equal to nothing.
+//! heap buffer) are [`KeyRef::Unknown`] and equal to nothing, except on Stylus: there every key
+//! is rebuilt from a `U256` slot (little-endian limbs reversed into a big-endian buffer) right
+//! before the host call, and a mapping entry is `keccak(key ‖ slot)`. A Stylus key that is not
+//! constant is the bytes behind the key argument as a source run of the enclosing function
+//! finds them ([`hostval::arg_bytes`]): bytes of its parameters moved by constants, constants,
+//! the caller's address and digests of such bytes ([`KeyRef::Computed`]); symbolic in the
+//! parameters, the key is run again at each call site (the caller's run up to the call gives
+//! the bytes behind the arguments; when that run does not reach the call, a byte behind an
+//! argument that points into one of the caller's parameters stays that parameter's, any other
+//! byte is unknown). A digest over unknown bytes and a known slot names the family of entries
+//! built the same way ([`KeyRef::may_alias`]); bytes unknown elsewhere make no key.
 //!
 //! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
 //! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
@@ -231,7 +241,10 @@ impl KeyRef {
     /// Whether the key is symbolic in the enclosing function's parameters.
     pub fn is_param(&self) -> bool {
         match self {
-            KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. } | KeyRef::Slice { .. } => true,
+            KeyRef::ParamBytes { .. }
+            | KeyRef::ParamValue(_)
+            | KeyRef::Call { .. }
+            | KeyRef::Slice { .. } => true,
             KeyRef::Computed(bytes) => bytes.iter().any(KeyByte::has_param),
             KeyRef::Known(_) | KeyRef::Unknown => false,
         }
@@ -1033,7 +1046,9 @@ impl Resolver<'_, '_> {
                     let addr = self.ev.address(self.strip(a), 0);
                     match addr.base {
                         Base::Value(b) => match self.values.def(b) {
-                            ValueDef::Param(q) => KeyByte::Param { p: *q, off: off.saturating_add(addr.offset) },
+                            ValueDef::Param(q) => {
+                                KeyByte::Param { p: *q, off: off.saturating_add(addr.offset) }
+                            }
                             _ => KeyByte::Any,
                         },
                         Base::Absolute => KeyByte::Any,

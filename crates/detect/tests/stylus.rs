@@ -5,8 +5,8 @@
 //! arguments are read as the call sees them (not what the callee leaves behind them).
 
 use wasmaudit_detect::authz::{host_arg_taint, taint_along_before, Walker};
-use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::storage::KeyRef;
+use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
 use wasmaudit_front::Module;
@@ -113,7 +113,8 @@ fn a_mapping_entry_read_before_a_call_is_the_one_written_after_it() {
     }
     let reads: Vec<&KeyRef> = acc.iter().filter(|a| a.1 == Access::Read).map(|a| &a.2).collect();
     let writes: Vec<&KeyRef> = acc.iter().filter(|a| a.1 == Access::Write).map(|a| &a.2).collect();
-    let entry = reads.iter().find(|k| matches!(k, KeyRef::Computed(_))).expect("withdraw reads balances[sender]");
+    let entry =
+        reads.iter().find(|k| matches!(k, KeyRef::Computed(_))).expect("withdraw reads balances[sender]");
     // The write after the call is the same mapping's entry: its caller bytes are lost on the
     // way (the run of `withdraw` stops at the branch on the balance), the slot is the same.
     assert!(writes.iter().any(|w| matches!(w, KeyRef::Computed(_)) && entry.may_alias(w)), "{}", show(entry));
