@@ -1047,7 +1047,7 @@ fn sym_op(op: &Op, xs: &[V]) -> Option<V> {
             let out: Vec<Byte> = match bop {
                 BinOp::Shl | BinOp::ShrU => {
                     let sh = (const_of(b.clone())? as u64) % (8 * n as u64);
-                    if sh % 8 != 0 {
+                    if !sh.is_multiple_of(8) {
                         return None;
                     }
                     let by = (sh / 8) as usize;
@@ -1209,7 +1209,10 @@ struct Stopped {
 
 /// Source runs already made, by function and instruction.
 #[derive(Default)]
-struct SourceCache(std::cell::RefCell<BTreeMap<(u32, usize), Option<Rc<Stopped>>>>);
+struct SourceCache(std::cell::RefCell<BTreeMap<(u32, usize), StoppedRun>>);
+
+/// A source run's end at the instruction asked, `None` when it did not get there.
+type StoppedRun = Option<Rc<Stopped>>;
 
 /// Where the bytes behind the pointer arguments of call `at` of `func` come from, when `func`
 /// runs from its entry to the call: every parameter is a pointer to memory of its own, whose
