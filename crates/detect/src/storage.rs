@@ -31,9 +31,11 @@
 //! the caller's address and digests of such bytes ([`KeyRef::Computed`]); symbolic in the
 //! parameters, the key is run again at each call site (the caller's run up to the call gives
 //! the bytes behind the arguments; when that run does not reach the call, a byte behind an
-//! argument that points into one of the caller's parameters stays that parameter's, any other
-//! byte is unknown). A digest over unknown bytes and a known slot names the family of entries
-//! built the same way ([`KeyRef::may_alias`]); bytes unknown elsewhere make no key.
+//! argument is the byte of a parameter's memory the argument points into, or what the nearest
+//! dominating store left there: a constant, a byte copied from a parameter's memory; any other
+//! byte is unknown). A digest over unknown bytes whose slot (the input's last 32 bytes) is
+//! known names the family of that mapping's entries ([`KeyRef::may_alias`]); bytes unknown
+//! elsewhere make no key.
 //!
 //! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
 //! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
@@ -66,6 +68,8 @@ const MAX_VALUE_DEPTH: u32 = 24;
 const MAX_PRODUCER_DISTANCE: usize = 512;
 /// Values one backward walk may visit.
 const MAX_VALUE_STEPS: usize = 512;
+/// Bytes of a storage slot at the end of a mapping entry's hash input (`keccak(key ‖ slot)`).
+const SLOT_LEN: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Access {
@@ -268,10 +272,16 @@ impl KeyRef {
                 return KeyRef::ParamBytes { ptr: *p, len: Len::Const(bytes.len() as i64) };
             }
         }
+        // A digest with unknown input bytes is a family only when its slot (the input's last
+        // 32 bytes, `keccak(key ‖ slot)`) is known: the entries of one mapping.
         let identity = bytes.iter().all(|b| match b {
             KeyByte::Any => false,
             KeyByte::Digest { input, .. } => {
-                input.iter().any(|x| !matches!(x, KeyByte::Any | KeyByte::Const(0)) && x.is_exact())
+                b.is_exact()
+                    || input.len() > SLOT_LEN
+                        && input
+                            .get(input.len() - SLOT_LEN..)
+                            .is_some_and(|slot| slot.iter().all(KeyByte::is_exact))
             }
             _ => true,
         });
@@ -1041,23 +1051,60 @@ impl Resolver<'_, '_> {
         let got = hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted).unwrap_or_else(|| {
             wanted
                 .iter()
-                .map(|(p, off)| {
-                    let Some(&a) = args.get(*p as usize) else { return KeyByte::Any };
-                    let addr = self.ev.address(self.strip(a), 0);
-                    match addr.base {
-                        Base::Value(b) => match self.values.def(b) {
-                            ValueDef::Param(q) => {
-                                KeyByte::Param { p: *q, off: off.saturating_add(addr.offset) }
-                            }
-                            _ => KeyByte::Any,
-                        },
-                        Base::Absolute => KeyByte::Any,
-                    }
+                .map(|(p, off)| match args.get(*p as usize) {
+                    Some(&a) => self.byte_source(a, *off),
+                    None => KeyByte::Any,
                 })
                 .collect()
         });
         let map: BTreeMap<(u32, i64), KeyByte> = wanted.into_iter().zip(got).collect();
         KeyRef::computed(bytes.iter().map(|b| subst(b, &map)).collect())
+    }
+
+    /// Where byte `pos` behind pointer `ptr` comes from at `self.at`, by this function's code
+    /// alone: a byte of a parameter's memory the pointer points into, else the nearest
+    /// dominating store covering it, when it stores a constant or a value loaded from a
+    /// parameter's memory (a copy); else unknown.
+    fn byte_source(&self, ptr: ValueId, pos: i64) -> KeyByte {
+        let param_byte = |addr: Addr, pos: i64| match addr.base {
+            Base::Value(b) => match self.values.def(b) {
+                ValueDef::Param(q) => Some(KeyByte::Param { p: *q, off: addr.offset.saturating_add(pos) }),
+                _ => None,
+            },
+            Base::Absolute => None,
+        };
+        let addr = self.ev.address(self.strip(ptr), 0);
+        if let Some(b) = param_byte(addr, pos) {
+            return b;
+        }
+        let target = addr.offset.saturating_add(pos);
+        let from = Addr { base: addr.base, offset: target.saturating_sub(8) };
+        let to = Addr { base: addr.base, offset: target.saturating_add(1) };
+        let mut best: Option<(usize, ValueId, i64)> = None;
+        for (Addr { offset: start, .. }, stores) in self.ev.store_slots().range(from..to) {
+            for &(instr, val, width) in stores {
+                let k = target - start;
+                if instr == self.at
+                    || !(0..i64::from(width)).contains(&k)
+                    || !self.cfg.dominates(instr, self.at)
+                {
+                    continue;
+                }
+                if best.is_none_or(|(i, _, _)| i < instr) {
+                    best = Some((instr, val, k));
+                }
+            }
+        }
+        let Some((_, val, k)) = best else { return KeyByte::Any };
+        if let Some(c) = self.ev.constant(val) {
+            return KeyByte::Const((c >> (8 * k)) as u8);
+        }
+        match self.values.def(val) {
+            ValueDef::Result { instr, index: 0 } if matches!(self.op(*instr), Some(Op::Load { .. })) => {
+                self.ev.mem_address(*instr).and_then(|la| param_byte(la, k)).unwrap_or(KeyByte::Any)
+            }
+            _ => KeyByte::Any,
+        }
     }
 
     /// EOSIO: the table of the `db_find_i64`-style call an iterator comes from.
