@@ -313,14 +313,14 @@ impl KeyRef {
         }
     }
 
-    /// A computed key in words: `keccak(caller ‖ parameter 0)`.
+    /// A computed key in words: `keccak(constant ‖ caller ‖ memory of parameter 0)`.
     pub fn describe_computed(bytes: &[KeyByte]) -> String {
         fn runs(bytes: &[KeyByte]) -> String {
             let mut parts: Vec<String> = Vec::new();
             for b in bytes {
                 let part = match b {
                     KeyByte::Const(_) => "constant".to_string(),
-                    KeyByte::Param { p, .. } => format!("parameter {p}"),
+                    KeyByte::Param { p, .. } => format!("memory of parameter {p}"),
                     KeyByte::Source { effect, .. } => match effect {
                         wasmaudit_platform::Effect::CallerId => "caller".to_string(),
                         e => e.as_str().to_string(),
