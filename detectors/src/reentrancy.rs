@@ -23,8 +23,9 @@ pub static META: DetectorMeta = DetectorMeta {
             `executeOnSameContext` and the synchronous transfer-and-execute calls; Antelope sync \
             `call` without the read-only flag; FISCO BCOS `call`; ewasm `call`/`callCode`/\
             `callDelegate`; ChainMaker `CallContract`. Around each such call (directly or inside a \
-            called function) it compares storage keys: it reports a key (a constant key, or the same \
-            key a caller passed in) that is read on a path to the call and written on a path from \
+            called function) it compares storage keys: it reports a key (a constant key, the same \
+            key a caller passed in, or a Stylus key computed the same way: a slot's bytes reversed, \
+            a mapping entry's `keccak` of the caller's address and the slot) that is read on a path to the call and written on a path from \
             it, with no write of that key committed before the call on every path. Storage writes \
             are reported where they happen after the call. A reentrancy lock — a key read and checked \
             by a guard, then written, before the call, in the function or in every caller — \
@@ -55,9 +56,13 @@ pub static META: DetectorMeta = DetectorMeta {
             unless the callee must call back; keep the Stylus SDK's default reentrancy rejection. \
             On NEAR, attach a `promise_then` callback that reads `promise_result` and restores the \
             state on failure, and make every callback check the result before updating state.",
-        known_false_positives: "Keys are compared by value only when constant or passed through \
-            unchanged: a mapping entry read and written under the same runtime-computed key is not \
-            seen (missed, not reported), while a read of key K on one branch before the call and a \
+        known_false_positives: "Keys are compared by value only when constant, passed through \
+            unchanged or, on Stylus, computed from parameters, constants and the caller's address by \
+            byte moves and `keccak`: other mapping entries read and written under the same \
+            runtime-computed key are not seen (missed, not reported). A Stylus digest whose input \
+            was lost in part (the caller's address past a branch on a stored value) stands for every \
+            entry of that mapping, so a read of `balances[a]` before the call and a write of \
+            `balances[b]` after it are reported as one entry; while a read of key K on one branch before the call and a \
             write of K on a branch the same execution never takes after it is reported. A callee \
             that cannot call back (a known token contract, a precompile) is not distinguished from \
             an attacker's contract, and a lock kept in memory or checked in another way than a \
@@ -495,8 +500,10 @@ impl SyncCalls<'_, '_> {
                 if p.committed.contains(k) {
                     continue;
                 }
-                let outer_write = p.after.get(k).copied();
-                let inner_write = p.inner_after.contains(k);
+                // A write of an entry the read may name (a computed key's family: the same
+                // mapping entry built from an input the analysis lost on the way).
+                let outer_write = p.after.iter().filter(|(w, _)| k.may_alias(w)).map(|(_, i)| *i).min();
+                let inner_write = p.inner_after.iter().any(|w| k.may_alias(w));
                 let outer_read = p.before.contains(k);
                 // Entirely inside the callee: reported there.
                 if outer_write.is_none() && !(inner_write && outer_read) {
@@ -550,6 +557,7 @@ fn describe(cx: &Context<'_>, k: &KeyRef) -> String {
         KeyRef::Call { .. } | KeyRef::Slice { .. } => {
             "entry whose key this function builds from its parameters".into()
         }
+        KeyRef::Computed(bytes) => format!("entry at `{}`", KeyRef::describe_computed(bytes)),
         KeyRef::Unknown => "entry".into(),
     }
 }

@@ -1500,7 +1500,9 @@ fn instantiate_key(cx: &Context<'_>, func: u32, instr: usize, key: &KeyRef) -> K
                 None => cx.storage().instantiate_at(cx, func, instr, key),
             }
         }
-        KeyRef::Call { .. } | KeyRef::Slice { .. } => cx.storage().instantiate_at(cx, func, instr, key),
+        KeyRef::Call { .. } | KeyRef::Slice { .. } | KeyRef::Computed(_) => {
+            cx.storage().instantiate_at(cx, func, instr, key)
+        }
         other => other.clone(),
     }
 }

@@ -17,6 +17,13 @@
 //! The same machine also gives byte keys a helper hands back through an out-pointer
 //! ([`eval_slice`]: the pointer and length it leaves in the caller's memory, and the constant
 //! bytes they delimit), as cw-storage-plus's `Namespace::as_slice` does for CosmWasm items.
+//!
+//! A source run ([`arg_bytes`], used for Stylus keys) runs a function from its entry to one of
+//! its calls with every parameter a pointer to memory of its own whose bytes are symbolic
+//! ([`KeyByte::Param`]), and reports where the bytes behind the call's pointer arguments come
+//! from: byte moves (whole-byte shifts, byte masks, merges of disjoint bytes, `memory.copy`)
+//! keep symbolic bytes, a hash host call writes the digest of its input, a host source of an
+//! identity writes that identity; anything else is unknown, and a branch on it ends the run.
 
 use crate::Context;
 use std::collections::BTreeMap;
@@ -24,7 +31,7 @@ use std::fmt;
 use std::rc::Rc;
 use wasmaudit_flow::{eval_op, extend, Nesting};
 use wasmaudit_front::{Op, OtherClass, ValType};
-use wasmaudit_platform::{BufferOp, Builds, HostFn};
+use wasmaudit_platform::{BufferOp, Builds, Effect, HostFn};
 
 /// Instructions one evaluation may run.
 const MAX_STEPS: usize = 20_000;
@@ -357,6 +364,9 @@ impl<'a, 'c> Machine<'a, 'c> {
             buffers_module: module_buffers(cx),
             buffers: BTreeMap::new(),
             fresh: 0,
+            sources: false,
+            stop: None,
+            stopped: None,
         };
         m.globals = cx
             .module
@@ -394,6 +404,10 @@ enum V {
     /// A value the evaluation computed but does not know, with an identity of its own (in a
     /// module with host buffers: a handle a counter in memory allocated).
     Sym(u32),
+    /// Source runs ([`key_bytes`]): a pointer `offset` bytes into the memory behind parameter `p`.
+    Ptr(u32, i64),
+    /// Source runs: a value whose bytes (little-endian, 4 or 8) are known or symbolic.
+    Word(Rc<Vec<Byte>>),
     Top,
 }
 
@@ -402,6 +416,10 @@ enum Byte {
     Known(u8),
     /// Byte `k` of an 8-byte object handle.
     Obj(Rc<Built>, u8),
+    /// Source runs: a byte of a parameter's memory, a host source or a digest.
+    Sym(KeyByte),
+    /// Source runs: byte `k` of a 4-byte [`V::Ptr`].
+    Ptr(u32, i64, u8),
     Top,
 }
 
@@ -427,6 +445,12 @@ struct Machine<'a, 'c> {
     buffers: BTreeMap<Handle, Option<Vec<Part>>>,
     /// The next [`V::Sym`] identity.
     fresh: u32,
+    /// A source run ([`key_bytes`]): parameters are symbolic pointers, memory bytes symbolic.
+    sources: bool,
+    /// A source run stops before this instruction of the function it starts in...
+    stop: Option<usize>,
+    /// ...and keeps the instruction's operands.
+    stopped: Option<Vec<V>>,
 }
 
 impl Machine<'_, '_> {
@@ -435,6 +459,8 @@ impl Machine<'_, '_> {
             let b = match v {
                 V::C(c) => Byte::Known((*c >> (8 * k)) as u8),
                 V::Obj(o) if width == 8 => Byte::Obj(o.clone(), k as u8),
+                V::Word(w) => w.get(k as usize).cloned().unwrap_or(Byte::Top),
+                V::Ptr(p, o) if width == 4 => Byte::Ptr(*p, *o, k as u8),
                 _ => Byte::Top,
             };
             self.mem.insert(at.saturating_add(k), b);
@@ -442,6 +468,11 @@ impl Machine<'_, '_> {
     }
 
     fn load(&self, at: u64, width: u8, signed: bool, is_i32: bool) -> V {
+        if self.sources {
+            if let Some(v) = self.load_sources(at, width, signed, is_i32) {
+                return v;
+            }
+        }
         // Either every byte is known, or the bytes are the 8 bytes of one object handle in order.
         let mut c: u64 = 0;
         let mut obj: Option<Rc<Built>> = None;
@@ -474,6 +505,11 @@ impl Machine<'_, '_> {
     /// A byte no store of the evaluation wrote: a data-segment byte no store at a constant
     /// address in the module writes, else unknown.
     fn initial(&self, at: u64) -> Byte {
+        if self.sources {
+            if let Some((p, off)) = param_region(at) {
+                return Byte::Sym(KeyByte::Param { p, off });
+            }
+        }
         if self.written.covers(at) {
             return Byte::Top;
         }
@@ -559,6 +595,9 @@ impl Machine<'_, '_> {
     }
 
     fn host(&mut self, h: &HostFn, args: &[V], results: usize) -> Option<Vec<V>> {
+        if self.sources {
+            return self.source_host(h, args, results);
+        }
         if let Some(op) = h.buffer() {
             return self.buffer_op(op, args, results);
         }
@@ -586,7 +625,7 @@ impl Machine<'_, '_> {
         let part = |v: V| match v {
             V::C(c) => Part::Val(c),
             V::Obj(o) => Part::Built((*o).clone()),
-            V::Sym(_) | V::Top => Part::Any,
+            V::Sym(_) | V::Ptr(..) | V::Word(_) | V::Top => Part::Any,
         };
         let parts = match kind {
             Builds::Vec => {
@@ -667,6 +706,10 @@ impl Machine<'_, '_> {
         loop {
             self.steps += 1;
             if self.steps > MAX_STEPS {
+                return None;
+            }
+            if depth == 0 && self.stop == Some(pc) {
+                self.stopped = Some(stack);
                 return None;
             }
             let ins = f.body.get(pc)?;
@@ -781,12 +824,25 @@ impl Machine<'_, '_> {
                 op @ (Op::Unary(..) | Op::Binary(..) | Op::Compare(..) | Op::Convert(_)) => {
                     let n = if matches!(op, Op::Binary(..) | Op::Compare(..)) { 2 } else { 1 };
                     let operands = stack.split_off(stack.len().checked_sub(n)?);
+                    if self.sources {
+                        if let Some(v) = sym_op(op, &operands) {
+                            stack.push(v);
+                            pc = next;
+                            continue;
+                        }
+                    }
                     let cs: Option<Vec<i64>> = operands.into_iter().map(const_of).collect();
                     let v = match cs.and_then(|cs| eval_op(op, &cs)) {
                         Some(c) => V::C(c),
                         None => self.unknown(),
                     };
                     stack.push(v);
+                }
+                Op::Other { name, pops, .. }
+                    if self.sources && matches!(*name, "MemoryCopy" | "MemoryFill") =>
+                {
+                    let operands = stack.split_off(stack.len().checked_sub(*pops as usize)?);
+                    self.bulk(name, &operands)?;
                 }
                 Op::Other { pops, pushes, class, .. } => {
                     if matches!(class, OtherClass::BulkMemory | OtherClass::Atomic | OtherClass::Simd) {
@@ -812,7 +868,10 @@ fn const_of(v: V) -> Option<i64> {
 }
 
 fn address(v: V, offset: u64) -> Option<u64> {
-    u64::from(const_of(v)? as u32).checked_add(offset)
+    match v {
+        V::Ptr(p, o) => param_base(p)?.checked_add_signed(o)?.checked_add(offset),
+        v => u64::from(const_of(v)? as u32).checked_add(offset),
+    }
 }
 
 fn results(mut stack: Vec<V>, n: usize) -> Option<Vec<V>> {
@@ -844,4 +903,365 @@ impl AbsoluteWrites {
     fn covers(&self, at: u64) -> bool {
         self.0.iter().any(|(s, e)| (*s..*e).contains(&at))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source runs: where the bytes a call is handed come from.
+
+/// Parameters a source run gives a memory region of its own.
+const MAX_PARAM_REGIONS: u32 = 32;
+/// Bytes a host source writes behind its output pointer in a source run: an EVM address (the
+/// only platform source runs are used on is Stylus; [`key_bytes`]).
+const ADDRESS_LEN: u64 = 20;
+/// Bytes a bulk memory operation of a source run may move.
+const MAX_BULK: u64 = 4096;
+
+/// One byte of a key that code computes from its inputs: a constant, a byte of the memory behind
+/// a parameter of the function the run started in, a byte a host source wrote (the caller's
+/// address), or a byte of the digest a hash host call computed over other such bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyByte {
+    Const(u8),
+    /// Byte `off` of the memory behind parameter `p` when the function was entered.
+    Param {
+        p: u32,
+        off: i64,
+    },
+    /// Byte `off` of what a host call with this effect wrote (`msg_sender`: the caller).
+    Source {
+        effect: Effect,
+        off: u8,
+    },
+    /// Byte `idx` of the digest of `input` (a hash host call: the `crypto` effect).
+    Digest {
+        input: std::sync::Arc<[KeyByte]>,
+        idx: u8,
+    },
+    /// Not known.
+    Any,
+}
+
+impl KeyByte {
+    /// Whether the byte (or a digest input byte) is taken from a parameter.
+    pub fn has_param(&self) -> bool {
+        match self {
+            KeyByte::Param { .. } => true,
+            KeyByte::Digest { input, .. } => input.iter().any(KeyByte::has_param),
+            _ => false,
+        }
+    }
+
+    /// Whether the byte names one value in an execution (no unknown byte, nor one in a digest's
+    /// input).
+    pub fn is_exact(&self) -> bool {
+        match self {
+            KeyByte::Any => false,
+            KeyByte::Digest { input, .. } => input.iter().all(KeyByte::is_exact),
+            _ => true,
+        }
+    }
+}
+
+/// Where the memory behind parameter `p` is placed in a source run (the middle of its region, so
+/// that negative offsets stay inside).
+fn param_base(p: u32) -> Option<u64> {
+    (p < MAX_PARAM_REGIONS).then(|| MEM_BASE + MEM_STRIDE * u64::from(p) + MEM_STRIDE / 2)
+}
+
+/// The parameter and offset of an address inside a parameter's region.
+fn param_region(at: u64) -> Option<(u32, i64)> {
+    let rel = at.checked_sub(MEM_BASE)?;
+    let p = u32::try_from(rel / MEM_STRIDE).ok().filter(|p| *p < MAX_PARAM_REGIONS)?;
+    Some((p, (rel % MEM_STRIDE) as i64 - (MEM_STRIDE / 2) as i64))
+}
+
+fn byte_key(b: &Byte) -> KeyByte {
+    match b {
+        Byte::Known(c) => KeyByte::Const(*c),
+        Byte::Sym(k) => k.clone(),
+        _ => KeyByte::Any,
+    }
+}
+
+/// The bytes of a value `n` long (little-endian), when it is a constant or a word.
+fn word_bytes(v: &V, n: usize) -> Option<Vec<Byte>> {
+    match v {
+        V::C(c) => Some((0..n).map(|k| Byte::Known((*c >> (8 * k)) as u8)).collect()),
+        V::Word(w) if w.len() >= n => Some(w[..n].to_vec()),
+        _ => None,
+    }
+}
+
+/// A word as a value: a constant when every byte is known (an `i32` sign-extended, as
+/// constants are kept).
+fn word_value(bytes: Vec<Byte>) -> V {
+    let known: Option<Vec<u8>> =
+        bytes.iter().map(|b| if let Byte::Known(c) = b { Some(*c) } else { None }).collect();
+    match known {
+        Some(k) => {
+            let c = k.iter().enumerate().fold(0u64, |acc, (i, b)| acc | (u64::from(*b) << (8 * i)));
+            V::C(if k.len() == 4 { i64::from(c as u32 as i32) } else { c as i64 })
+        }
+        None => V::Word(Rc::new(bytes)),
+    }
+}
+
+/// The least and greatest value of a word whose symbolic bytes may hold anything.
+fn word_range(bytes: &[Byte]) -> Option<(u64, u64)> {
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            Byte::Known(c) => {
+                lo |= u64::from(*c) << (8 * i);
+                hi |= u64::from(*c) << (8 * i);
+            }
+            Byte::Sym(_) => hi |= 0xff << (8 * i),
+            _ => return None,
+        }
+    }
+    Some((lo, hi))
+}
+
+/// An operation of a source run on pointers and words: a pointer moved by a constant, byte
+/// moves (shifts by whole bytes, byte masks, merges of disjoint bytes: a byte reversal), width
+/// conversions, and unsigned comparisons the range of a word decides. `None`: not modelled.
+fn sym_op(op: &Op, xs: &[V]) -> Option<V> {
+    use wasmaudit_front::{BinOp, CmpOp, Width};
+    let off = |c: i64, w: &Width| if *w == Width::I32 { i64::from(c as i32) } else { c };
+    match (op, xs) {
+        (Op::Binary(w, BinOp::Add), [V::Ptr(p, o), V::C(c)] | [V::C(c), V::Ptr(p, o)]) => {
+            Some(V::Ptr(*p, o.checked_add(off(*c, w))?))
+        }
+        (Op::Binary(w, BinOp::Sub), [V::Ptr(p, o), V::C(c)]) => Some(V::Ptr(*p, o.checked_sub(off(*c, w))?)),
+        (Op::Convert(wasmaudit_front::ConvOp::I64ExtendI32U), [v @ V::Word(_)]) => {
+            let mut b = word_bytes(v, 4)?;
+            b.resize(8, Byte::Known(0));
+            Some(word_value(b))
+        }
+        (Op::Convert(wasmaudit_front::ConvOp::I32WrapI64), [v @ V::Word(_)]) => {
+            Some(word_value(word_bytes(v, 4)?))
+        }
+        (Op::Binary(w, bop), [a, b]) if matches!(a, V::Word(_)) || matches!(b, V::Word(_)) => {
+            let n = if *w == Width::I32 { 4 } else { 8 };
+            let (x, y) = (word_bytes(a, n)?, word_bytes(b, n)?);
+            let out: Vec<Byte> = match bop {
+                BinOp::Shl | BinOp::ShrU => {
+                    let sh = (const_of(b.clone())? as u64) % (8 * n as u64);
+                    if !sh.is_multiple_of(8) {
+                        return None;
+                    }
+                    let by = (sh / 8) as usize;
+                    (0..n)
+                        .map(|k| {
+                            let from = if *bop == BinOp::Shl {
+                                k.checked_sub(by)
+                            } else {
+                                Some(k + by).filter(|i| *i < n)
+                            };
+                            from.and_then(|i| x.get(i).cloned()).unwrap_or(Byte::Known(0))
+                        })
+                        .collect()
+                }
+                BinOp::And => {
+                    // A mask of whole bytes on one side.
+                    let (v, mask) =
+                        if word_range(&y).is_some_and(|(l, h)| l == h) { (&x, &y) } else { (&y, &x) };
+                    let mut out = Vec::with_capacity(n);
+                    for (b, m) in v.iter().zip(mask) {
+                        out.push(match m {
+                            Byte::Known(0xff) => b.clone(),
+                            Byte::Known(0) => Byte::Known(0),
+                            _ => return None,
+                        });
+                    }
+                    out
+                }
+                BinOp::Or | BinOp::Xor | BinOp::Add => {
+                    // Bytes of which at most one side is not zero: no carry, no mixing.
+                    let mut out = Vec::with_capacity(n);
+                    for (p, q) in x.iter().zip(&y) {
+                        out.push(match (p, q) {
+                            (Byte::Known(0), b) | (b, Byte::Known(0)) => b.clone(),
+                            _ => return None,
+                        });
+                    }
+                    out
+                }
+                _ => return None,
+            };
+            Some(word_value(out))
+        }
+        (Op::Compare(w, cop), [a, b]) if matches!(a, V::Word(_)) || matches!(b, V::Word(_)) => {
+            let n = if *w == Width::I32 { 4 } else { 8 };
+            let ((al, ah), (bl, bh)) = (word_range(&word_bytes(a, n)?)?, word_range(&word_bytes(b, n)?)?);
+            let decided = match cop {
+                CmpOp::LtU if ah < bl => true,
+                CmpOp::LtU if al >= bh => false,
+                CmpOp::LeU if ah <= bl => true,
+                CmpOp::LeU if al > bh => false,
+                CmpOp::GtU if al > bh => true,
+                CmpOp::GtU if ah <= bl => false,
+                CmpOp::GeU if al >= bh => true,
+                CmpOp::GeU if ah < bl => false,
+                CmpOp::Eq | CmpOp::Ne if ah < bl || bh < al => *cop == CmpOp::Ne,
+                _ => return None,
+            };
+            Some(V::C(i64::from(decided)))
+        }
+        _ => None,
+    }
+}
+
+impl Machine<'_, '_> {
+    fn byte_at(&self, at: u64) -> Byte {
+        self.mem.get(&at).cloned().unwrap_or_else(|| self.initial(at))
+    }
+
+    /// A load in a source run: a stored pointer, or a word with symbolic bytes. `None`: the
+    /// ordinary load decides.
+    fn load_sources(&self, at: u64, width: u8, signed: bool, is_i32: bool) -> Option<V> {
+        let bytes: Vec<Byte> = (0..u64::from(width)).map(|k| self.byte_at(at.saturating_add(k))).collect();
+        if let (4, Some(Byte::Ptr(p, o, 0))) = (width, bytes.first()) {
+            let whole = bytes
+                .iter()
+                .enumerate()
+                .all(|(k, b)| matches!(b, Byte::Ptr(q, r, i) if q == p && r == o && usize::from(*i) == k));
+            return Some(if whole { V::Ptr(*p, *o) } else { V::Top });
+        }
+        if !bytes.iter().any(|b| matches!(b, Byte::Sym(_))) {
+            return None;
+        }
+        let full = if is_i32 { 4 } else { 8 };
+        if !bytes.iter().all(|b| matches!(b, Byte::Known(_) | Byte::Sym(_)))
+            || (signed && usize::from(width) < full)
+        {
+            return Some(V::Top);
+        }
+        let mut out = bytes;
+        out.resize(full, Byte::Known(0));
+        Some(word_value(out))
+    }
+
+    /// `memory.copy` / `memory.fill` with constant operands, byte by byte.
+    fn bulk(&mut self, name: &str, operands: &[V]) -> Option<()> {
+        let [dst, x, len] = operands else { return None };
+        let len = u64::from(const_of(len.clone())? as u32);
+        if len > MAX_BULK {
+            return None;
+        }
+        let dst = address(dst.clone(), 0)?;
+        if name == "MemoryFill" {
+            let v = Byte::Known(const_of(x.clone())? as u8);
+            for k in 0..len {
+                self.mem.insert(dst.checked_add(k)?, v.clone());
+            }
+            return Some(());
+        }
+        let src = address(x.clone(), 0)?;
+        let bytes: Vec<Byte> = (0..len).map(|k| self.byte_at(src.saturating_add(k))).collect();
+        for (k, b) in bytes.into_iter().enumerate() {
+            self.mem.insert(dst.checked_add(k as u64)?, b);
+        }
+        Some(())
+    }
+
+    /// A host call in a source run: a hash writes the digest of its input, a host source of an
+    /// identity (the caller, the origin, this contract) writes that identity, a host call without
+    /// effects or memory arguments returns unknown values; anything else ends the run.
+    fn source_host(&mut self, h: &HostFn, args: &[V], results: usize) -> Option<Vec<V>> {
+        let arg = |role: &str| h.arg(role).and_then(|i| args.get(i as usize)).cloned();
+        let only = |e: Effect| h.effects.len() == 1 && h.has(e);
+        if only(Effect::Crypto) {
+            let (data, len, out) =
+                (address(arg("data")?, 0)?, const_of(arg("data_len")?)?, address(arg("output")?, 0)?);
+            let len = u64::try_from(len).ok().filter(|l| (1..=MAX_SLICE).contains(l))?;
+            let input: std::sync::Arc<[KeyByte]> =
+                (0..len).map(|k| byte_key(&self.byte_at(data.saturating_add(k)))).collect();
+            for idx in 0..32u8 {
+                self.mem.insert(
+                    out.checked_add(u64::from(idx))?,
+                    Byte::Sym(KeyByte::Digest { input: input.clone(), idx }),
+                );
+            }
+            return Some(vec![V::Top; results]);
+        }
+        if let Some(effect) =
+            [Effect::CallerId, Effect::OriginId, Effect::SelfId].into_iter().find(|e| only(*e))
+        {
+            let out = address(arg("output")?, 0)?;
+            for off in 0..ADDRESS_LEN {
+                self.mem.insert(out.checked_add(off)?, Byte::Sym(KeyByte::Source { effect, off: off as u8 }));
+            }
+            return Some(vec![V::Top; results]);
+        }
+        if h.effects.is_empty() && h.args.is_empty() {
+            return Some(vec![V::Top; results]);
+        }
+        None
+    }
+}
+
+/// A function's run up to one of its instructions: the memory and the operand stack there.
+struct Stopped {
+    mem: BTreeMap<u64, Byte>,
+    stack: Vec<V>,
+}
+
+/// Source runs already made, by function and instruction.
+#[derive(Default)]
+struct SourceCache(std::cell::RefCell<BTreeMap<(u32, usize), StoppedRun>>);
+
+/// A source run's end at the instruction asked, `None` when it did not get there.
+type StoppedRun = Option<Rc<Stopped>>;
+
+/// Where the bytes behind the pointer arguments of call `at` of `func` come from, when `func`
+/// runs from its entry to the call: every parameter is a pointer to memory of its own, whose
+/// bytes are [`KeyByte::Param`]; constants, branches and loops are run concretely; pointers
+/// moved by constants, byte moves and unsigned comparisons a word's range decides are followed
+/// through symbolic bytes (a byte-reversal loop, a `U256` rebuilt from an address); callees are
+/// run too, a hash host call giving [`KeyByte::Digest`]s of its input and a host source of an
+/// identity [`KeyByte::Source`]s. For each `(argument, offset)` asked: that byte, `Any` when
+/// the argument is no pointer the run knows. `None` when the run does not reach the call (a
+/// branch on a value it does not know, a host call with other effects, the step budget).
+pub fn arg_bytes(cx: &Context<'_>, func: u32, at: usize, wanted: &[(u32, i64)]) -> Option<Vec<KeyByte>> {
+    let cache = cx.memo(|_| SourceCache::default());
+    let cached = cache.0.borrow().get(&(func, at)).cloned();
+    let stopped = match cached {
+        Some(s) => s,
+        None => {
+            let s = stop_at(cx, func, at).map(Rc::new);
+            cache.0.borrow_mut().insert((func, at), s.clone());
+            s
+        }
+    }?;
+    let f = cx.module.function(func)?;
+    let n = match &f.body.get(at)?.op {
+        Op::Call(c) => cx.module.func_sig(*c)?.params.len(),
+        _ => return None,
+    };
+    let args = stopped.stack.get(stopped.stack.len().checked_sub(n)?..)?;
+    let (m, _) = Machine::new(cx, &[])?;
+    let m = Machine { mem: stopped.mem.clone(), sources: true, ..m };
+    let out = wanted
+        .iter()
+        .map(|(a, off)| {
+            let at = args
+                .get(*a as usize)
+                .and_then(|v| address(v.clone(), 0))
+                .and_then(|b| b.checked_add_signed(*off));
+            at.map(|at| byte_key(&m.byte_at(at))).unwrap_or(KeyByte::Any)
+        })
+        .collect();
+    Some(out)
+}
+
+fn stop_at(cx: &Context<'_>, func: u32, at: usize) -> Option<Stopped> {
+    let nparams = cx.module.func_sig(func)?.params.len();
+    let (mut m, _) = Machine::new(cx, &[])?;
+    m.sources = true;
+    m.stop = Some(at);
+    let params = (0..nparams as u32).map(|p| V::Ptr(p, 0)).collect();
+    let _ = m.run(func, params, 0);
+    let stack = m.stopped.take()?;
+    Some(Stopped { mem: std::mem::take(&mut m.mem), stack })
 }

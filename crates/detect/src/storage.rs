@@ -23,7 +23,19 @@
 //! ([`hostval::eval_slice`]) and the constant bytes it points at; symbolic ([`KeyRef::Slice`])
 //! while the call's inputs are the enclosing function's parameters. Other keys built at run time
 //! (hashes of a mapping key, serialized composite keys, cw-storage-plus `Map` keys copied into a
-//! heap buffer) are [`KeyRef::Unknown`] and equal to nothing.
+//! heap buffer) are [`KeyRef::Unknown`] and equal to nothing, except on Stylus: there every key
+//! is rebuilt from a `U256` slot (little-endian limbs reversed into a big-endian buffer) right
+//! before the host call, and a mapping entry is `keccak(key ‖ slot)`. A Stylus key that is not
+//! constant is the bytes behind the key argument as a source run of the enclosing function
+//! finds them ([`hostval::arg_bytes`]): bytes of its parameters moved by constants, constants,
+//! the caller's address and digests of such bytes ([`KeyRef::Computed`]); symbolic in the
+//! parameters, the key is run again at each call site (the caller's run up to the call gives
+//! the bytes behind the arguments; when that run does not reach the call, a byte behind an
+//! argument is the byte of a parameter's memory the argument points into, or what the nearest
+//! dominating store left there: a constant, a byte copied from a parameter's memory; any other
+//! byte is unknown). A digest over unknown bytes whose slot (the input's last 32 bytes) is
+//! known names the family of that mapping's entries ([`KeyRef::may_alias`]); bytes unknown
+//! elsewhere make no key.
 //!
 //! [`StorageAccess::value_keys`] answers "is this value computed only from stored values and
 //! constants, and from which keys?": the basis of flag tests (`if paused { trap }`, `assert
@@ -31,7 +43,7 @@
 //! storage read (including NEAR registers and buffers a callee fills), host calls that return a
 //! stored value, and calls of functions whose result is such a value.
 
-use crate::hostval::{self, Arg, Built, Evaluated};
+use crate::hostval::{self, Arg, Built, Evaluated, KeyByte};
 use crate::Context;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -56,6 +68,8 @@ const MAX_VALUE_DEPTH: u32 = 24;
 const MAX_PRODUCER_DISTANCE: usize = 512;
 /// Values one backward walk may visit.
 const MAX_VALUE_STEPS: usize = 512;
+/// Bytes of a storage slot at the end of a mapping entry's hash input (`keccak(key ‖ slot)`).
+const SLOT_LEN: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Access {
@@ -211,6 +225,12 @@ pub enum KeyRef {
         ptr_at: i64,
         len_at: i64,
     },
+    /// Key bytes the code computes (Stylus: [`hostval::arg_bytes`]): a fixed permutation of
+    /// bytes behind parameters (the SDK's byte reversal of a `U256` slot), of constants, of the
+    /// caller's address, or the digest of a hash of such bytes (a mapping entry
+    /// `keccak(key ‖ slot)`). A digest of an input with unknown bytes names the family of the
+    /// entries built the same way (`keccak(_ ‖ slot)`), equal to itself.
+    Computed(std::sync::Arc<[KeyByte]>),
     Unknown,
 }
 
@@ -224,10 +244,97 @@ impl KeyRef {
 
     /// Whether the key is symbolic in the enclosing function's parameters.
     pub fn is_param(&self) -> bool {
-        matches!(
-            self,
-            KeyRef::ParamBytes { .. } | KeyRef::ParamValue(_) | KeyRef::Call { .. } | KeyRef::Slice { .. }
-        )
+        match self {
+            KeyRef::ParamBytes { .. }
+            | KeyRef::ParamValue(_)
+            | KeyRef::Call { .. }
+            | KeyRef::Slice { .. } => true,
+            KeyRef::Computed(bytes) => bytes.iter().any(KeyByte::has_param),
+            KeyRef::Known(_) | KeyRef::Unknown => false,
+        }
+    }
+
+    /// A computed key ([`KeyRef::Computed`]) made plain: constant bytes are a byte key, a
+    /// parameter's bytes in order a parameter key; bytes with no identity (an unknown byte that
+    /// is no digest's input, a digest of nothing but unknown bytes and zeros) are no key.
+    pub fn computed(bytes: Vec<KeyByte>) -> KeyRef {
+        let consts: Option<Vec<u8>> =
+            bytes.iter().map(|b| if let KeyByte::Const(c) = b { Some(*c) } else { None }).collect();
+        if let Some(c) = consts {
+            return KeyRef::Known(Key::Bytes(c.into()));
+        }
+        if let Some(KeyByte::Param { p, .. }) = bytes.first() {
+            let in_order = bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| matches!(b, KeyByte::Param { p: q, off } if q == p && *off == i as i64));
+            if in_order {
+                return KeyRef::ParamBytes { ptr: *p, len: Len::Const(bytes.len() as i64) };
+            }
+        }
+        // A digest with unknown input bytes is a family only when its slot (the input's last
+        // 32 bytes, `keccak(key ‖ slot)`) is known: the entries of one mapping.
+        let identity = bytes.iter().all(|b| match b {
+            KeyByte::Any => false,
+            KeyByte::Digest { input, .. } => {
+                b.is_exact()
+                    || input.len() > SLOT_LEN
+                        && input
+                            .get(input.len() - SLOT_LEN..)
+                            .is_some_and(|slot| slot.iter().all(KeyByte::is_exact))
+            }
+            _ => true,
+        });
+        if identity {
+            KeyRef::Computed(bytes.into())
+        } else {
+            KeyRef::Unknown
+        }
+    }
+
+    /// Whether the two keys can name the same entry: equal, or computed keys that differ only
+    /// where one has a byte it does not know inside a digest's input (the family
+    /// `keccak(_ ‖ slot)` and its member `keccak(caller ‖ slot)`).
+    pub fn may_alias(&self, other: &KeyRef) -> bool {
+        fn byte(a: &KeyByte, b: &KeyByte) -> bool {
+            match (a, b) {
+                (KeyByte::Any, _) | (_, KeyByte::Any) => true,
+                (KeyByte::Digest { input: x, idx: i }, KeyByte::Digest { input: y, idx: j }) => {
+                    i == j && x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| byte(p, q))
+                }
+                (p, q) => p == q,
+            }
+        }
+        match (self, other) {
+            (KeyRef::Computed(a), KeyRef::Computed(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(p, q)| byte(p, q))
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    /// A computed key in words: `keccak(constant ‖ caller ‖ memory of parameter 0)`.
+    pub fn describe_computed(bytes: &[KeyByte]) -> String {
+        fn runs(bytes: &[KeyByte]) -> String {
+            let mut parts: Vec<String> = Vec::new();
+            for b in bytes {
+                let part = match b {
+                    KeyByte::Const(_) => "constant".to_string(),
+                    KeyByte::Param { p, .. } => format!("memory of parameter {p}"),
+                    KeyByte::Source { effect, .. } => match effect {
+                        wasmaudit_platform::Effect::CallerId => "caller".to_string(),
+                        e => e.as_str().to_string(),
+                    },
+                    KeyByte::Digest { input, .. } => format!("keccak({})", runs(input)),
+                    KeyByte::Any => "_".to_string(),
+                };
+                if parts.last() != Some(&part) {
+                    parts.push(part);
+                }
+            }
+            parts.join(" ‖ ")
+        }
+        runs(bytes)
     }
 }
 
@@ -901,8 +1008,102 @@ impl Resolver<'_, '_> {
                     None if platform == Platform::Multiversx => return self.value_key(k),
                     None => Some(Len::Const(DEFAULT_KEY_LEN)),
                 };
-                self.pointer_key(k, len)
+                match (self.pointer_key(k, len), len, h.arg("key")) {
+                    // Stylus rebuilds every key from a `U256` slot (or a hash) in a loop.
+                    (KeyRef::Unknown, Some(Len::Const(n)), Some(i)) if platform == Platform::Stylus => {
+                        let wanted: Vec<(u32, i64)> = (0..n.min(MAX_KEY_LEN)).map(|o| (i, o)).collect();
+                        hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted)
+                            .map(KeyRef::computed)
+                            .unwrap_or(KeyRef::Unknown)
+                    }
+                    (key, _, _) => key,
+                }
             }
+        }
+    }
+
+    /// A computed key seen at the call at `self.at`: each parameter byte replaced by the byte
+    /// behind the argument as this function has it there ([`hostval::arg_bytes`]), or, when the
+    /// run does not reach the call, by a byte of this function's own parameter the argument
+    /// points into, else unknown.
+    fn instantiate_computed(&self, bytes: &[KeyByte], args: &[ValueId]) -> KeyRef {
+        fn params(b: &KeyByte, out: &mut BTreeSet<(u32, i64)>) {
+            match b {
+                KeyByte::Param { p, off } => {
+                    out.insert((*p, *off));
+                }
+                KeyByte::Digest { input, .. } => input.iter().for_each(|x| params(x, out)),
+                _ => {}
+            }
+        }
+        fn subst(b: &KeyByte, map: &BTreeMap<(u32, i64), KeyByte>) -> KeyByte {
+            match b {
+                KeyByte::Param { p, off } => map.get(&(*p, *off)).cloned().unwrap_or(KeyByte::Any),
+                KeyByte::Digest { input, idx } => {
+                    KeyByte::Digest { input: input.iter().map(|x| subst(x, map)).collect(), idx: *idx }
+                }
+                other => other.clone(),
+            }
+        }
+        let mut wanted = BTreeSet::new();
+        bytes.iter().for_each(|b| params(b, &mut wanted));
+        let wanted: Vec<(u32, i64)> = wanted.into_iter().collect();
+        let got = hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted).unwrap_or_else(|| {
+            wanted
+                .iter()
+                .map(|(p, off)| match args.get(*p as usize) {
+                    Some(&a) => self.byte_source(a, *off),
+                    None => KeyByte::Any,
+                })
+                .collect()
+        });
+        let map: BTreeMap<(u32, i64), KeyByte> = wanted.into_iter().zip(got).collect();
+        KeyRef::computed(bytes.iter().map(|b| subst(b, &map)).collect())
+    }
+
+    /// Where byte `pos` behind pointer `ptr` comes from at `self.at`, by this function's code
+    /// alone: a byte of a parameter's memory the pointer points into, else the nearest
+    /// dominating store covering it, when it stores a constant or a value loaded from a
+    /// parameter's memory (a copy); else unknown.
+    fn byte_source(&self, ptr: ValueId, pos: i64) -> KeyByte {
+        let param_byte = |addr: Addr, pos: i64| match addr.base {
+            Base::Value(b) => match self.values.def(b) {
+                ValueDef::Param(q) => Some(KeyByte::Param { p: *q, off: addr.offset.saturating_add(pos) }),
+                _ => None,
+            },
+            Base::Absolute => None,
+        };
+        let addr = self.ev.address(self.strip(ptr), 0);
+        if let Some(b) = param_byte(addr, pos) {
+            return b;
+        }
+        let target = addr.offset.saturating_add(pos);
+        let from = Addr { base: addr.base, offset: target.saturating_sub(8) };
+        let to = Addr { base: addr.base, offset: target.saturating_add(1) };
+        let mut best: Option<(usize, ValueId, i64)> = None;
+        for (Addr { offset: start, .. }, stores) in self.ev.store_slots().range(from..to) {
+            for &(instr, val, width) in stores {
+                let k = target - start;
+                if instr == self.at
+                    || !(0..i64::from(width)).contains(&k)
+                    || !self.cfg.dominates(instr, self.at)
+                {
+                    continue;
+                }
+                if best.is_none_or(|(i, _, _)| i < instr) {
+                    best = Some((instr, val, k));
+                }
+            }
+        }
+        let Some((_, val, k)) = best else { return KeyByte::Any };
+        if let Some(c) = self.ev.constant(val) {
+            return KeyByte::Const((c >> (8 * k)) as u8);
+        }
+        match self.values.def(val) {
+            ValueDef::Result { instr, index: 0 } if matches!(self.op(*instr), Some(Op::Load { .. })) => {
+                self.ev.mem_address(*instr).and_then(|la| param_byte(la, k)).unwrap_or(KeyByte::Any)
+            }
+            _ => KeyByte::Any,
         }
     }
 
@@ -924,6 +1125,7 @@ impl Resolver<'_, '_> {
     fn instantiate(&self, key: &KeyRef, args: &[ValueId]) -> KeyRef {
         match key {
             KeyRef::Known(_) | KeyRef::Unknown => key.clone(),
+            KeyRef::Computed(bytes) => self.instantiate_computed(bytes, args),
             KeyRef::Call { func, args: cargs } => {
                 let mut out = Vec::with_capacity(cargs.len());
                 for a in cargs {

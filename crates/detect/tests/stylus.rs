@@ -5,6 +5,8 @@
 //! arguments are read as the call sees them (not what the callee leaves behind them).
 
 use wasmaudit_detect::authz::{host_arg_taint, taint_along_before, Walker};
+use wasmaudit_detect::hostval::KeyByte;
+use wasmaudit_detect::storage::KeyRef;
 use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
@@ -78,4 +80,51 @@ fn a_test_of_the_attached_value_is_no_guard() {
             assert_eq!(point.taint.labels & call_value, 0, "guard in {}", cx.func_name(f.index));
         }
     }
+}
+
+/// Storage accesses of the function whose name ends with `name`, in body order.
+fn accesses(cx: &Context<'_>, name: &str) -> Vec<(usize, wasmaudit_detect::storage::Access, KeyRef)> {
+    let f = cx
+        .module
+        .functions
+        .iter()
+        .find(|f| cx.func_name(f.index).ends_with(name))
+        .unwrap_or_else(|| panic!("no function {name}"));
+    let mut out = Vec::new();
+    for (i, acc) in cx.storage().instrs(f.index) {
+        for a in acc {
+            out.push((i, a.access, a.key.clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_mapping_entry_read_before_a_call_is_the_one_written_after_it() {
+    use wasmaudit_detect::storage::Access;
+    let (m, p) = load("reentrancy_eth_vault", "vulnerable");
+    let cx = Context::new(&m, &p, Platform::Stylus);
+    let acc = accesses(&cx, "8EthVault8withdraw");
+    let show = |k: &KeyRef| match k {
+        KeyRef::Computed(b) => KeyRef::describe_computed(b),
+        k => format!("{k:?}"),
+    };
+    for (i, a, k) in &acc {
+        eprintln!("{i} {a:?} {}", show(k));
+    }
+    let reads: Vec<&KeyRef> = acc.iter().filter(|a| a.1 == Access::Read).map(|a| &a.2).collect();
+    let writes: Vec<&KeyRef> = acc.iter().filter(|a| a.1 == Access::Write).map(|a| &a.2).collect();
+    let entry =
+        reads.iter().find(|k| matches!(k, KeyRef::Computed(_))).expect("withdraw reads balances[sender]");
+    // The write after the call is the same mapping's entry: its caller bytes are lost on the
+    // way (the run of `withdraw` stops at the branch on the balance), the slot is the same.
+    assert!(writes.iter().any(|w| matches!(w, KeyRef::Computed(_)) && entry.may_alias(w)), "{}", show(entry));
+    // `total_deposits`, a fixed slot inside `self` whose bytes the SDK reverses into the key, is
+    // read and written after the call under one key, not the mapping entry's.
+    let fixed = reads
+        .iter()
+        .find(|k| matches!(k, KeyRef::Computed(b) if b.iter().all(|x| matches!(x, KeyByte::Param { .. }))))
+        .expect("total_deposits read");
+    assert!(writes.contains(fixed), "{}", show(fixed));
+    assert!(!entry.may_alias(fixed));
 }
