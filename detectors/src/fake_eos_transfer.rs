@@ -73,16 +73,7 @@ impl Detector for FakeEosTransfer {
                 continue;
             }
             let (func, instr) = t.site;
-            let handler =
-                t.handler.map(|h| format!("`{}`", cx.func_name(h))).unwrap_or_else(|| "its handler".into());
-            let checked: Vec<String> = t
-                .conds
-                .iter()
-                .filter_map(|c| match c {
-                    CodeCond::Contract(n) => Some(name_string(*n)),
-                    _ => None,
-                })
-                .collect();
+            let (handler, checked) = handler_and_tokens(cx, t);
             let also = if checked.is_empty() {
                 String::new()
             } else {
@@ -101,6 +92,20 @@ impl Detector for FakeEosTransfer {
             ));
         }
     }
+}
+
+/// The handler's name for messages, and the token contracts some path requires `code` to be.
+fn handler_and_tokens(cx: &Context<'_>, t: &eosio_dispatch::TransferDispatch) -> (String, Vec<String>) {
+    let handler = t.handler.map(|h| format!("`{}`", cx.func_name(h))).unwrap_or_else(|| "its handler".into());
+    let tokens = t
+        .conds
+        .iter()
+        .filter_map(|c| match c {
+            CodeCond::Contract(n) => Some(name_string(*n)),
+            _ => None,
+        })
+        .collect();
+    (handler, tokens)
 }
 
 /// The direct-call fake transfer: a handler that serves `eosio.token` notifications (some path
@@ -127,15 +132,7 @@ fn direct_call(
         return None;
     }
     let (func, instr) = t.site;
-    let handler = t.handler.map(|h| format!("`{}`", cx.func_name(h))).unwrap_or_else(|| "its handler".into());
-    let tokens: Vec<String> = t
-        .conds
-        .iter()
-        .filter_map(|c| match c {
-            CodeCond::Contract(n) => Some(name_string(*n)),
-            _ => None,
-        })
-        .collect();
+    let (handler, tokens) = handler_and_tokens(cx, t);
     Some(Finding::at(
         cx,
         &META,

@@ -608,15 +608,19 @@ fn load_instr(ev: &Evaluator<'_>, v: ValueId) -> Option<usize> {
     }
 }
 
+/// The instruction that computes `v` (its first result) and its operands.
+fn defining_op<'e>(ev: &'e Evaluator<'_>, v: ValueId) -> Option<(&'e Op, &'e [ValueId])> {
+    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return None };
+    Some((&ev.func.body.get(*instr)?.op, ev.values.operands(*instr)))
+}
+
 /// Collects the load/constant pairs an equality condition `v` is made of. False when `v` is
 /// anything else.
 fn compared_chunks(ev: &Evaluator<'_>, v: ValueId, depth: u32, out: &mut Vec<Chunk>) -> bool {
     if depth > 12 || out.len() > 16 {
         return false;
     }
-    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
-    let Some(op) = ev.func.body.get(*instr).map(|i| &i.op) else { return false };
-    let ops = ev.values.operands(*instr);
+    let Some((op, ops)) = defining_op(ev, v) else { return false };
     match (op, ops) {
         (Op::Unary(_, UnOp::Eqz), [x]) => {
             // The negation of a test, or a test of a difference for zero.
@@ -648,9 +652,7 @@ fn zero_test(ev: &Evaluator<'_>, v: ValueId, depth: u32, out: &mut Vec<Chunk>) -
     if depth > 12 || out.len() > 16 {
         return false;
     }
-    let ValueDef::Result { instr, index: 0 } = ev.values.def(v) else { return false };
-    let Some(op) = ev.func.body.get(*instr).map(|i| &i.op) else { return false };
-    let ops = ev.values.operands(*instr);
+    let Some((op, ops)) = defining_op(ev, v) else { return false };
     match (op, ops) {
         (Op::Binary(_, BinOp::Or), [a, b]) => {
             zero_test(ev, *a, depth + 1, out) && zero_test(ev, *b, depth + 1, out)

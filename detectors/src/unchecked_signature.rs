@@ -1,5 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
-use wasmaudit_detect::authz::{callers_of_effect_via, host_calls_any, live_functions, value_decides};
+use wasmaudit_detect::authz::{
+    branches_decided, callers_of_effect_via, host_calls_any, live_functions, value_decides,
+};
 use wasmaudit_detect::taint::label;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
 use wasmaudit_flow::{Base, BlockId, EdgeKind, ValueDef};
@@ -107,6 +109,12 @@ struct Checker<'c, 'a> {
 }
 
 impl Checker<'_, '_> {
+    /// Whether calling `target` changes state: a state-changing host call, or a function whose
+    /// call tree makes one.
+    fn changes_state_at(&self, target: u32) -> bool {
+        self.changes_state.contains(&target) || SINKS.iter().any(|e| self.cx.host_has(target, *e))
+    }
+
     /// When the verification at `site` of `func` has modelled status codes and `func` only
     /// translates them: a `br_table` on the status whose valid and invalid cases run code that
     /// neither traps nor changes state and that stores constants behind one pointer parameter.
@@ -153,9 +161,7 @@ impl Checker<'_, '_> {
         }
         let changes = cx.program.calls.call_sites(func).iter().any(|(s, targets)| {
             cfg.block_of(*s).is_some_and(|b| only_v.contains(&b) || only_i.contains(&b))
-                && targets
-                    .iter()
-                    .any(|t| self.changes_state.contains(t) || SINKS.iter().any(|e| cx.host_has(*t, *e)))
+                && targets.iter().any(|t| self.changes_state_at(*t))
         });
         if changes {
             return None;
@@ -238,8 +244,10 @@ impl Checker<'_, '_> {
             );
             let Some(&arg) = args.get(param as usize) else { continue };
             let out = ev.address(arg, 0);
+            let uses = wasmaudit_detect::authz::Uses::new(cx, caller);
             if let Base::Value(b) = out.base {
-                if !matches!(values.def(b), ValueDef::Result { .. }) && !is_frame(cx, caller, b) {
+                // Memory behind the caller's own parameter: handed further up, taken as read.
+                if !matches!(values.def(b), ValueDef::Result { .. } | ValueDef::GlobalEntry(_)) {
                     continue;
                 }
             }
@@ -274,7 +282,7 @@ impl Checker<'_, '_> {
                 let on_failure = failure.iter().any(|e| cfg.block_dominates(*e, b));
                 // Read where the value is whole: decided on, or handed on (returned, serialized
                 // into the response as a query's answer).
-                !on_failure || values.results(j).iter().any(|r| branches_on(cx, caller, *r))
+                !on_failure || !branches_decided(cx, caller, &uses, values.results(j)).is_empty()
             });
             if !read {
                 return Verdict::Unread { caller };
@@ -294,9 +302,7 @@ impl Checker<'_, '_> {
         let sv = label(Effect::SignatureVerify);
         cx.program.calls.call_sites(func).iter().any(|(s, targets)| {
             *s != site
-                && targets
-                    .iter()
-                    .any(|t| self.changes_state.contains(t) || SINKS.iter().any(|e| cx.host_has(*t, *e)))
+                && targets.iter().any(|t| self.changes_state_at(*t))
                 && cfg.block_of(*s).is_some_and(|b| if b == from { *s > site } else { cfg.reaches(from, b) })
                 && !values.operands(*s).iter().any(|a| taint.is_some_and(|t| t.value(*a).labels & sv != 0))
         })
@@ -426,48 +432,6 @@ fn callee_name(cx: &Context<'_>, f: u32) -> String {
     } else {
         cx.func_name(f)
     }
-}
-
-/// Whether `v` (a value of `func`) is the function's stack frame: the stack pointer global read
-/// and lowered in the prologue (`global.get 0; i32.const N; i32.sub`).
-fn is_frame(cx: &Context<'_>, func: u32, v: wasmaudit_flow::ValueId) -> bool {
-    let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else { return false };
-    match values.def(v) {
-        ValueDef::GlobalEntry(_) => true,
-        ValueDef::Result { instr, .. } => {
-            matches!(f.body.get(*instr).map(|i| &i.op), Some(Op::Binary(_, wasmaudit_front::BinOp::Sub)))
-                && values
-                    .operands(*instr)
-                    .first()
-                    .is_some_and(|o| matches!(values.def(*o), ValueDef::GlobalEntry(_)))
-        }
-        _ => false,
-    }
-}
-
-/// Whether value `v` of `func` decides a branch within a few steps of arithmetic and comparison
-/// (not through memory: a byte copied into an error value decides nothing here).
-fn branches_on(cx: &Context<'_>, func: u32, v: wasmaudit_flow::ValueId) -> bool {
-    let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) else { return false };
-    let uses = wasmaudit_detect::authz::Uses::new(cx, func);
-    let mut work = vec![(v, 0u32)];
-    let mut seen = BTreeSet::new();
-    while let Some((v, steps)) = work.pop() {
-        if steps > 6 || !seen.insert(v) {
-            continue;
-        }
-        for &u in uses.of(v) {
-            match f.body.get(u).map(|i| &i.op) {
-                Some(Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) => return true,
-                Some(Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Convert(_)) => {
-                    work.extend(values.results(u).iter().map(|r| (*r, steps + 1)));
-                }
-                _ => {}
-            }
-        }
-        work.extend(uses.phis_of(v).into_iter().map(|p| (p, steps + 1)));
-    }
-    false
 }
 
 /// The blocks a comparison of `tag` (a loaded value of `func`) with the constant the cases agree

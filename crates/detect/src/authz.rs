@@ -1134,29 +1134,38 @@ fn compare_branches(cx: &Context<'_>, func: u32) -> Vec<usize> {
         if runtime_pointers < 2 {
             continue;
         }
-        let mut work: Vec<(ValueId, usize)> = values.results(*site).iter().map(|r| (*r, 0)).collect();
-        let mut seen = BTreeSet::new();
-        while let Some((v, steps)) = work.pop() {
-            if steps > MAX_COMPARE_STEPS || !seen.insert(v) {
-                continue;
-            }
-            for &u in uses.of(v) {
-                match f.body.get(u).map(|i| &i.op) {
-                    Some(Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) => {
-                        out.insert(u);
-                    }
-                    Some(Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Select | Op::Convert(_)) => {
-                        work.extend(values.results(u).iter().map(|r| (*r, steps + 1)));
-                    }
-                    _ => {}
-                }
-            }
-            for phi in uses.phis_of(v) {
-                work.push((phi, steps + 1));
-            }
-        }
+        out.extend(branches_decided(cx, func, uses, values.results(*site)));
     }
     out.into_iter().collect()
+}
+
+/// Branch instructions of `func` that the values `start` decide within [`MAX_COMPARE_STEPS`]
+/// steps of comparison, arithmetic, `select`, conversion or merge (not through memory).
+pub fn branches_decided(cx: &Context<'_>, func: u32, uses: &Uses, start: &[ValueId]) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) else { return out };
+    let mut work: Vec<(ValueId, usize)> = start.iter().map(|r| (*r, 0)).collect();
+    let mut seen = BTreeSet::new();
+    while let Some((v, steps)) = work.pop() {
+        if steps > MAX_COMPARE_STEPS || !seen.insert(v) {
+            continue;
+        }
+        for &u in uses.of(v) {
+            match f.body.get(u).map(|i| &i.op) {
+                Some(Op::If(_) | Op::BrIf(_) | Op::BrTable { .. }) => {
+                    out.insert(u);
+                }
+                Some(Op::Compare(..) | Op::Unary(..) | Op::Binary(..) | Op::Select | Op::Convert(_)) => {
+                    work.extend(values.results(u).iter().map(|r| (*r, steps + 1)));
+                }
+                _ => {}
+            }
+        }
+        for phi in uses.phis_of(v) {
+            work.push((phi, steps + 1));
+        }
+    }
+    out
 }
 
 /// A function whose result depends on the memory behind at least two of its pointer parameters
@@ -1544,24 +1553,16 @@ pub fn arg_taint_along(
 /// A taint relative to `func`'s parameters, seen at the call at `instr` of the caller `caller`:
 /// parameter references replaced by what the arguments (or the memory behind them) carry.
 pub fn lift_taint(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64) -> Taint {
-    let mut out = Taint::of(t.labels);
-    let (Some(values), Some(f)) = (cx.program.values(caller), cx.module.function(caller)) else { return out };
-    let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
-    let ft = cx.dataflow().funcs.get(caller as usize);
-    for (i, a) in args.iter().enumerate().take(64) {
-        if t.params & (1 << i) != 0 {
-            out.join(ft.map(|x| x.value(*a)).unwrap_or_default());
-        }
-        if t.param_mem & (1 << i) != 0 {
-            out.join(cx.dataflow().memory(cx, caller, *a, len));
-        }
-    }
-    out
+    lift(cx, caller, instr, t, len, false)
 }
 
 /// [`lift_taint`] reading the memory behind the arguments as the call sees it: only writes that
 /// may run before the call (not what the call itself, or code after it, leaves there).
 pub fn lift_taint_before(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64) -> Taint {
+    lift(cx, caller, instr, t, len, true)
+}
+
+fn lift(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, len: i64, before: bool) -> Taint {
     let mut out = Taint::of(t.labels);
     let (Some(values), Some(f)) = (cx.program.values(caller), cx.module.function(caller)) else { return out };
     let args = call_args(f.body.get(instr).map(|i| &i.op), values.operands(instr));
@@ -1571,31 +1572,33 @@ pub fn lift_taint_before(cx: &Context<'_>, caller: u32, instr: usize, t: Taint, 
             out.join(ft.map(|x| x.value(*a)).unwrap_or_default());
         }
         if t.param_mem & (1 << i) != 0 {
-            out.join(cx.dataflow().memory_before(cx, caller, *a, len, instr));
+            out.join(if before {
+                cx.dataflow().memory_before(cx, caller, *a, len, instr)
+            } else {
+                cx.dataflow().memory(cx, caller, *a, len)
+            });
         }
     }
     out
 }
 
 /// [`taint_along`] with [`lift_taint_before`] at each step.
-pub fn taint_along_before(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64) -> Taint {
-    for &(caller, instr) in chain.iter().skip(1) {
-        if t.params == 0 && t.param_mem == 0 {
-            break;
-        }
-        t = lift_taint_before(cx, caller, instr, t, len);
-    }
-    t
+pub fn taint_along_before(cx: &Context<'_>, chain: &[(u32, usize)], t: Taint, len: i64) -> Taint {
+    lift_along(cx, chain, t, len, true)
 }
 
 /// `t` followed up `chain` (from `chain[0]`'s function to the entry point) while it refers to
 /// parameters.
-pub fn taint_along(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64) -> Taint {
+pub fn taint_along(cx: &Context<'_>, chain: &[(u32, usize)], t: Taint, len: i64) -> Taint {
+    lift_along(cx, chain, t, len, false)
+}
+
+fn lift_along(cx: &Context<'_>, chain: &[(u32, usize)], mut t: Taint, len: i64, before: bool) -> Taint {
     for &(caller, instr) in chain.iter().skip(1) {
         if t.params == 0 && t.param_mem == 0 {
             break;
         }
-        t = lift_taint(cx, caller, instr, t, len);
+        t = lift(cx, caller, instr, t, len, before);
     }
     t
 }

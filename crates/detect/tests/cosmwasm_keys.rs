@@ -6,6 +6,8 @@
 //! namespace's bytes in the contract's own functions. On the compiled `paused-vault` contract
 //! (cosmwasm-std 2.3, cw-storage-plus 2.0) and cw2's `contract_info` in `migrate-no-version-check`.
 
+mod common;
+
 use std::collections::BTreeSet;
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
 use wasmaudit_detect::Context;
@@ -13,9 +15,7 @@ use wasmaudit_flow::Program;
 use wasmaudit_platform::Platform;
 
 fn module(case: &str, build: &str) -> wasmaudit_front::Module {
-    let path = format!("{}/../../corpus/compiled/cosmwasm/{case}/{build}.wasm", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(path).expect("compiled corpus module");
-    wasmaudit_front::parse(&bytes).expect("valid module")
+    common::compiled("cosmwasm", case, build)
 }
 
 /// The function whose (demangled-looking) name contains `part`, exactly one.

@@ -10,6 +10,8 @@
 //!   from `Item::load`'s and `addr_validate`'s error paths) compares nothing, so a message whose
 //!   only "check" is loading the config is unchecked.
 
+mod common;
+
 use wasmaudit_detect::authz::Walker;
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
@@ -17,11 +19,7 @@ use wasmaudit_front::Module;
 use wasmaudit_platform::{Effect, Platform};
 
 fn load(case: &str, build: &str) -> (Module, Program) {
-    let path = format!("{}/../../corpus/compiled/cosmwasm/{case}/{build}.wasm", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(path).expect("compiled corpus module");
-    let module = wasmaudit_front::parse(&bytes).expect("valid module");
-    let program = Program::build(&module);
-    (module, program)
+    common::compiled_program("cosmwasm", case, build)
 }
 
 /// `(entry point, function the entry's handler calls the sink from, checked)` of every way up

@@ -6,6 +6,8 @@
 //! mapper with an argument that is not constant is a family (`transfers(_)`). On the compiled
 //! `freeze_bypass_pause` bridge (multiversx-sc, `PauseModule`).
 
+mod common;
+
 use std::collections::BTreeSet;
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
 use wasmaudit_detect::Context;
@@ -13,9 +15,7 @@ use wasmaudit_flow::Program;
 use wasmaudit_platform::Platform;
 
 fn module(case: &str, build: &str) -> wasmaudit_front::Module {
-    let path = format!("{}/../../corpus/compiled/multiversx/{case}/{build}.wasm", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(path).expect("compiled corpus module");
-    wasmaudit_front::parse(&bytes).expect("valid module")
+    common::compiled("multiversx", case, build)
 }
 
 fn export(module: &wasmaudit_front::Module, name: &str) -> u32 {

@@ -5,6 +5,8 @@
 //! to `Promise::add_action`) and `delete_account` queued in `close` (the record written straight
 //! into the promise's action vector, then the promise moved).
 
+mod common;
+
 use wasmaudit_detect::queued::queued;
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
@@ -12,11 +14,7 @@ use wasmaudit_front::Module;
 use wasmaudit_platform::{Effect, Platform};
 
 fn load(case: &str, build: &str) -> (Module, Program) {
-    let path = format!("{}/../../corpus/compiled/near/{case}/{build}.wasm", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(path).expect("compiled corpus module");
-    let module = wasmaudit_front::parse(&bytes).expect("valid module");
-    let program = Program::build(&module);
-    (module, program)
+    common::compiled_program("near", case, build)
 }
 
 /// `(function name, host import name)` of every queued action with effect `e`.

@@ -4,6 +4,8 @@
 //! where `DataKey::Paused` is a vector of one symbol built by `vec_new_from_linear_memory` inside
 //! `IntoVal::into_val`, from a `DataKey` in a data segment or on the caller's stack.
 
+mod common;
+
 use std::collections::BTreeSet;
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
 use wasmaudit_detect::Context;
@@ -11,12 +13,7 @@ use wasmaudit_flow::Program;
 use wasmaudit_platform::Platform;
 
 fn module() -> wasmaudit_front::Module {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../corpus/compiled/soroban/paused-transfer-from/vulnerable.wasm"
-    );
-    let bytes = std::fs::read(path).expect("compiled corpus module");
-    wasmaudit_front::parse(&bytes).expect("valid module")
+    common::compiled("soroban", "paused-transfer-from", "vulnerable")
 }
 
 fn export(module: &wasmaudit_front::Module, name: &str) -> u32 {

@@ -4,6 +4,8 @@
 //! survives the byte reversal of its big-endian buffer into a `U256`, and a value transfer's
 //! arguments are read as the call sees them (not what the callee leaves behind them).
 
+mod common;
+
 use wasmaudit_detect::authz::{host_arg_taint, taint_along_before, Walker};
 use wasmaudit_detect::hostval::KeyByte;
 use wasmaudit_detect::storage::KeyRef;
@@ -14,11 +16,7 @@ use wasmaudit_front::Module;
 use wasmaudit_platform::{Effect, Platform};
 
 fn load(case: &str, build: &str) -> (Module, Program) {
-    let path = format!("{}/../../corpus/compiled/stylus/{case}/{build}.wasm", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(path).expect("compiled corpus module");
-    let module = wasmaudit_front::parse(&bytes).expect("valid module");
-    let program = Program::build(&module);
-    (module, program)
+    common::compiled_program("stylus", case, build)
 }
 
 /// For every way from the value-transfer host call up to an entry point: the name of the
