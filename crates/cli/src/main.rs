@@ -19,7 +19,7 @@ use std::process::ExitCode;
 /// summary's peak memory see it (see `wasmaudit_engine::memory`).
 #[global_allocator]
 static GLOBAL: wasmaudit_engine::memory::Allocator<mimalloc::MiMalloc> =
-    wasmaudit_engine::memory::Allocator::from_allocator(mimalloc::MiMalloc);
+    wasmaudit_engine::memory::Allocator::new(mimalloc::MiMalloc);
 
 /// Static security analyzer for WebAssembly smart contracts.
 #[derive(Parser)]
@@ -60,7 +60,6 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
         }
     };
-    wasmaudit_engine::memory::install();
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Merge(args) => merge::run(&args),
