@@ -1,6 +1,5 @@
 //! Basic blocks and edges of one function body, from Wasm's structured control flow.
 
-use petgraph::algo::dominators::{self, Dominators};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -38,11 +37,140 @@ pub struct Cfg {
     /// Block of each instruction.
     instr_block: Vec<BlockId>,
     /// Computed on first use: many functions are never asked.
-    doms: std::sync::OnceLock<Dominators<BlockId>>,
+    doms: std::sync::OnceLock<DomTree>,
     /// Blocks reachable from the entry, computed on first use (cheaper than dominators).
     reachable: std::sync::OnceLock<Vec<bool>>,
     /// Which blocks each block reaches, computed on first use ([`Cfg::instr_reaches`]).
     reach: std::sync::OnceLock<Option<Reach>>,
+}
+
+/// The dominator tree of the blocks reachable from the entry (Cooper, Harvey and Kennedy's
+/// iterative algorithm over reverse postorder), numbered depth-first so that a dominance query
+/// is two comparisons.
+#[derive(Debug)]
+struct DomTree {
+    /// Immediate dominator of each block; `NONE` for the entry and unreachable blocks.
+    idom: Vec<u32>,
+    /// Depth-first entry and exit numbers in the tree; `NONE` for unreachable blocks.
+    pre: Vec<u32>,
+    post: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl DomTree {
+    fn compute(graph: &DiGraph<Block, EdgeKind, u32>, entry: BlockId) -> DomTree {
+        let n = graph.node_count();
+        // Reverse postorder of the reachable blocks, iteratively.
+        let mut order: Vec<u32> = Vec::with_capacity(n);
+        let mut visited = vec![false; n];
+        let mut stack: Vec<(BlockId, petgraph::graph::WalkNeighbors<u32>)> = Vec::new();
+        if entry.index() < n {
+            visited[entry.index()] = true;
+            stack.push((entry, graph.neighbors_directed(entry, Direction::Outgoing).detach()));
+        }
+        while let Some((b, walk)) = stack.last_mut() {
+            match walk.next_node(graph) {
+                Some(s) if !visited[s.index()] => {
+                    visited[s.index()] = true;
+                    let w = graph.neighbors_directed(s, Direction::Outgoing).detach();
+                    stack.push((s, w));
+                }
+                Some(_) => {}
+                None => {
+                    order.push(b.index() as u32);
+                    stack.pop();
+                }
+            }
+        }
+        order.reverse();
+        let mut rpo = vec![NONE; n];
+        for (i, b) in order.iter().enumerate() {
+            rpo[*b as usize] = i as u32;
+        }
+        // idom by reverse-postorder number.
+        let mut idom = vec![NONE; order.len()];
+        if !order.is_empty() {
+            idom[0] = 0;
+        }
+        let intersect = |idom: &[u32], mut a: u32, mut b: u32| {
+            while a != b {
+                while a > b {
+                    a = idom[a as usize];
+                }
+                while b > a {
+                    b = idom[b as usize];
+                }
+            }
+            a
+        };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, b) in order.iter().enumerate().skip(1) {
+                let mut new = NONE;
+                for p in graph.neighbors_directed(BlockId::new(*b as usize), Direction::Incoming) {
+                    let pr = rpo[p.index()];
+                    if pr == NONE || idom[pr as usize] == NONE {
+                        continue;
+                    }
+                    new = if new == NONE { pr } else { intersect(&idom, pr, new) };
+                }
+                if new != NONE && idom[i] != new {
+                    idom[i] = new;
+                    changed = true;
+                }
+            }
+        }
+        // Back to block indices, and the tree's depth-first numbers.
+        let mut by_block = vec![NONE; n];
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (i, b) in order.iter().enumerate().skip(1) {
+            let d = idom[i];
+            if d != NONE {
+                let db = order[d as usize];
+                by_block[*b as usize] = db;
+                children[db as usize].push(*b);
+            }
+        }
+        let (mut pre, mut post) = (vec![NONE; n], vec![NONE; n]);
+        let mut clock = 0u32;
+        if let Some(&root) = order.first() {
+            let mut stack: Vec<(u32, usize)> = vec![(root, 0)];
+            pre[root as usize] = clock;
+            clock += 1;
+            while let Some((b, next)) = stack.last_mut() {
+                let b = *b as usize;
+                match children[b].get(*next) {
+                    Some(&c) => {
+                        *next += 1;
+                        pre[c as usize] = clock;
+                        clock += 1;
+                        stack.push((c, 0));
+                    }
+                    None => {
+                        post[b] = clock;
+                        clock += 1;
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        DomTree { idom: by_block, pre, post }
+    }
+
+    fn idom(&self, b: BlockId) -> Option<BlockId> {
+        self.idom.get(b.index()).filter(|d| **d != NONE).map(|d| BlockId::new(*d as usize))
+    }
+
+    /// Whether `a` dominates `b`, both reachable.
+    fn dominates(&self, a: BlockId, b: BlockId) -> bool {
+        let (Some(&pa), Some(&pb)) = (self.pre.get(a.index()), self.pre.get(b.index())) else { return false };
+        if pa == NONE || pb == NONE {
+            return false;
+        }
+        pa <= pb && self.post[b.index()] <= self.post[a.index()]
+    }
 }
 
 /// Blocks with more than this many blocks get no reach sets (their size grows with the square).
@@ -275,8 +403,8 @@ impl Cfg {
         }
     }
 
-    fn doms(&self) -> &Dominators<BlockId> {
-        self.doms.get_or_init(|| dominators::simple_fast(&self.graph, self.entry))
+    fn doms(&self) -> &DomTree {
+        self.doms.get_or_init(|| DomTree::compute(&self.graph, self.entry))
     }
 
     /// Block of instruction `instr`.
@@ -319,17 +447,7 @@ impl Cfg {
         if a == b {
             return true;
         }
-        if !self.is_reachable(b) {
-            return false;
-        }
-        let mut cur = b;
-        while let Some(idom) = self.doms().immediate_dominator(cur) {
-            if idom == a {
-                return true;
-            }
-            cur = idom;
-        }
-        false
+        self.doms().dominates(a, b)
     }
 
     /// Whether instruction `a` executes before `b` on every path from entry to `b`.
@@ -348,7 +466,7 @@ impl Cfg {
             return out;
         }
         let mut cur = b;
-        while let Some(idom) = self.doms().immediate_dominator(cur) {
+        while let Some(idom) = self.doms().idom(cur) {
             out.push(idom);
             cur = idom;
         }
@@ -356,7 +474,7 @@ impl Cfg {
     }
 
     pub fn immediate_dominator(&self, b: BlockId) -> Option<BlockId> {
-        self.doms().immediate_dominator(b)
+        self.doms().idom(b)
     }
 
     pub fn num_blocks(&self) -> usize {
@@ -553,5 +671,50 @@ mod tests {
         let nop = idx(&b, |o| *o == Op::Nop);
         let join = cfg.block_of(nop).expect("block");
         assert!(cfg.predecessors(join).all(|(p, _)| p != trap));
+    }
+
+    /// The dominator tree agrees with petgraph's reference algorithm on every pair of blocks of
+    /// functions with loops, multi-way branches, early returns and dead code.
+    #[test]
+    fn dominators_agree_with_reference() {
+        let srcs = [
+            r#"(module (func (param i32) (result i32)
+                 block block block
+                   local.get 0 br_table 0 1 2
+                 end local.get 0 return end
+                 loop local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0 end
+                 end
+                 local.get 0 if local.get 0 return end
+                 local.get 0 if (result i32) i32.const 1 else unreachable end))"#,
+            r#"(module (func (param i32)
+                 loop block local.get 0 br_if 0 local.get 0 br_if 1 end
+                   loop local.get 0 if br 2 else br 1 end end
+                 end
+                 return
+                 nop))"#,
+        ];
+        for src in srcs {
+            let b = body(src);
+            let cfg = Cfg::build(&b);
+            let reference = petgraph::algo::dominators::simple_fast(&cfg.graph, cfg.entry);
+            for x in cfg.graph.node_indices() {
+                assert_eq!(
+                    cfg.immediate_dominator(x),
+                    if cfg.is_reachable(x) { reference.immediate_dominator(x) } else { None },
+                    "idom of {x:?}"
+                );
+                for y in cfg.graph.node_indices() {
+                    let mut walk = y;
+                    let mut expected = x == y;
+                    while let (false, true, Some(d)) =
+                        (expected, cfg.is_reachable(y), reference.immediate_dominator(walk))
+                    {
+                        expected = d == x;
+                        walk = d;
+                    }
+                    assert_eq!(cfg.block_dominates(x, y), expected, "{x:?} dom {y:?}");
+                }
+            }
+        }
     }
 }
