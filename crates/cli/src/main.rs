@@ -60,6 +60,8 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS };
         }
     };
+    // Files follow each other within milliseconds: keep freed pages for the next one.
+    wasmaudit_engine::memory::delay_returning_pages(10_000);
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Merge(args) => merge::run(&args),

@@ -23,6 +23,9 @@
 /// `#[global_allocator] static GLOBAL: Allocator<std::alloc::System> = Allocator::new(std::alloc::System);`
 pub use wasmaudit_meter::Counting as Allocator;
 
+/// Allocator tuning for batch scans (see `wasmaudit_meter::delay_returning_pages`).
+pub use wasmaudit_meter::delay_returning_pages;
+
 /// Whether allocations are counted ([`Allocator`] is the global allocator).
 pub fn installed() -> bool {
     wasmaudit_meter::active()
