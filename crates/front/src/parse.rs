@@ -36,31 +36,6 @@ pub fn validate(bytes: &[u8]) -> Result<(), FrontError> {
         .map_err(|e| FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message())))
 }
 
-/// Validates one function body. wasmparser caps a function at 50,000 locals; EOSIO's and other
-/// contract VMs accept more (the real corpus has such contracts), so a body whose only fault is
-/// that cap is accepted when its locals are within [`Limits::max_locals`]: the analyses never
-/// assume a body is well-typed.
-fn validate_body(
-    func: wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
-    body: &wasmparser::FunctionBody<'_>,
-    allocs: &mut wasmparser::FuncValidatorAllocations,
-    limits: &Limits,
-) -> Result<(), FrontError> {
-    let mut v = func.into_validator(std::mem::take(allocs));
-    let result = v.validate(body);
-    *allocs = v.into_allocations();
-    match result {
-        Ok(()) => Ok(()),
-        Err(e)
-            if e.message().starts_with("too many locals")
-                && count_locals(body)? <= limits.max_locals as u64 =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message()))),
-    }
-}
-
 fn count_locals(body: &wasmparser::FunctionBody<'_>) -> Result<u64, FrontError> {
     let mut total = 0u64;
     for l in body.get_locals_reader()? {
@@ -82,10 +57,11 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
         let valid = validator
             .payload(&payload)
             .map_err(|e| FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message())))?;
-        if let (wasmparser::ValidPayload::Func(func, body), Payload::CodeSectionEntry(_)) = (valid, &payload)
-        {
-            validate_body(func, &body, &mut allocs, limits)?;
-        }
+        // A body is validated while it is lowered: one pass over its operators.
+        let mut to_validate = match valid {
+            wasmparser::ValidPayload::Func(func, _) => Some(func),
+            _ => None,
+        };
         match payload {
             Payload::Version { encoding, range, .. } if encoding != Encoding::Module => {
                 return Err(FrontError::new(
@@ -248,7 +224,13 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
                 })?;
                 let index = m.num_imported_funcs + next_body as u32;
                 next_body += 1;
-                let f = lower_body(&body, index, type_index, &m.types, limits, &mut others)?;
+                let validator = to_validate.take().map(|f| f.into_validator(std::mem::take(&mut allocs)));
+                let (f, validator) =
+                    lower_body(&body, index, type_index, &m.types, limits, &mut others, validator);
+                if let Some(v) = validator {
+                    allocs = v.into_allocations();
+                }
+                let f = f?;
                 m.functions.push(f);
             }
             Payload::CustomSection(c) => {
@@ -384,6 +366,20 @@ fn ref_func(expr: &ConstExpr<'_>) -> Option<u32> {
 /// taken from the operator's debug text, too slow to format per instruction).
 type OtherKinds<'a> = Vec<(std::mem::Discriminant<Operator<'a>>, &'static str, OtherClass)>;
 
+/// The validator of one function body.
+type BodyValidator = wasmparser::FuncValidator<wasmparser::ValidatorResources>;
+
+fn invalid(e: wasmparser::BinaryReaderError) -> FrontError {
+    FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message()))
+}
+
+/// Lowers one function body and, with a validator, validates it in the same pass over its
+/// operators; hands the validator back for its allocations.
+///
+/// wasmparser caps a function at 50,000 locals; EOSIO's and other contract VMs accept more (the
+/// real corpus has such contracts), so a body whose only fault is that cap is accepted when its
+/// locals are within [`Limits::max_locals`], and its operators go unvalidated: the analyses
+/// never assume a body is well-typed.
 fn lower_body<'a>(
     body: &wasmparser::FunctionBody<'a>,
     index: u32,
@@ -391,8 +387,26 @@ fn lower_body<'a>(
     types: &[FuncSig],
     limits: &Limits,
     others: &mut OtherKinds<'a>,
+    mut validator: Option<BodyValidator>,
+) -> (Result<Function, FrontError>, Option<BodyValidator>) {
+    let mut checking = validator.is_some();
+    let result = lower_checked(body, index, type_index, types, limits, others, &mut validator, &mut checking);
+    (result, validator)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lower_checked<'a>(
+    body: &wasmparser::FunctionBody<'a>,
+    index: u32,
+    type_index: u32,
+    types: &[FuncSig],
+    limits: &Limits,
+    others: &mut OtherKinds<'a>,
+    validator: &mut Option<BodyValidator>,
+    checking: &mut bool,
 ) -> Result<Function, FrontError> {
-    let declared = count_locals(body)?;
+    let declared = count_locals(body)
+        .map_err(|e| FrontError::new(e.offset, format!("invalid module: {}", e.message)))?;
     if declared > limits.max_locals as u64 {
         return Err(FrontError::new(
             Some(body.range().start),
@@ -400,15 +414,28 @@ fn lower_body<'a>(
         ));
     }
     let mut locals = Vec::new();
-    for l in body.get_locals_reader()? {
-        let (count, ty) = l?;
+    let mut reader = body.get_locals_reader().map_err(invalid)?;
+    for _ in 0..reader.get_count() {
+        let offset = reader.original_position();
+        let (count, ty) = reader.read().map_err(invalid)?;
+        if let Some(v) = validator.as_mut().filter(|_| *checking) {
+            match v.define_locals(offset, count, ty) {
+                Ok(()) => {}
+                // Within the limits checked above: accepted, unvalidated.
+                Err(e) if e.message().starts_with("too many locals") => *checking = false,
+                Err(e) => return Err(invalid(e)),
+            }
+        }
         locals.push((count, val_type(ty)));
     }
-    let mut ops = body.get_operators_reader()?;
+    let mut ops = body.get_operators_reader().map_err(invalid)?;
     // About one instruction per two bytes of code: one allocation for most bodies.
     let mut instrs = Vec::with_capacity((body.range().len() / 2).min(limits.max_body_instructions));
     while !ops.eof() {
-        let (op, offset) = ops.read_with_offset()?;
+        let (op, offset) = ops.read_with_offset().map_err(invalid)?;
+        if let Some(v) = validator.as_mut().filter(|_| *checking) {
+            v.op(offset, &op).map_err(invalid)?;
+        }
         if instrs.len() >= limits.max_body_instructions {
             return Err(FrontError::new(
                 Some(offset),
@@ -416,6 +443,9 @@ fn lower_body<'a>(
             ));
         }
         instrs.push(Instr { op: lower_op(&op, types, others), offset: offset as u32 });
+    }
+    if *checking {
+        ops.finish().map_err(invalid)?;
     }
     Ok(Function {
         index,
