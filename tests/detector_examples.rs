@@ -157,6 +157,27 @@ fn rollback_without_any_chance_source_is_not_reported() {
     assert!(reports("rollback/eosio-3", &wat, "rollback"), "the example itself is reported");
 }
 
+/// Rollback needs chance in the action that pays: the token lock of `corpus/rollback/eosio-4`
+/// hashes the tapos prefix in another action and gates `unlock` on block time, but the payout is
+/// the recorded row, so the remediated lock is clean although the module reads chance. Its
+/// `unlock` reading the house's drawn table (a table the contract fills with a hash) before it
+/// pays is reported: the stored draw may decide the payout.
+#[test]
+fn a_time_gated_payout_of_a_recorded_row_is_not_rollback() {
+    let path = common::repo_root().join("corpus/rollback/eosio-4/remediated.wat");
+    let wat = std::fs::read_to_string(&path).expect("example");
+    assert!(wat.contains("call $sha256") && wat.contains("call $current_time"), "the module reads chance");
+    assert!(!reports("rollback/eosio-4 remediated", &wat, "rollback"));
+    // The same `unlock` looking up the drawn table (`draws`) instead of the lock table.
+    let drawn = wat.replacen(
+        "i64.const -8281825045618098176\n    local.get $sp\n    i64.load\n    call $db_find_i64",
+        "i64.const 5606361411518201856\n    local.get $sp\n    i64.load\n    call $db_find_i64",
+        1,
+    );
+    assert_ne!(drawn, wat, "the lookup is replaced");
+    assert!(reports("rollback/eosio-4 reading the drawn table", &drawn, "rollback"));
+}
+
 /// An upgrade to code fixed in the module (a hash of constant bytes) is not an open door: whoever
 /// triggers it cannot choose the code. The same upgrade to a hash the caller passes is reported.
 #[test]

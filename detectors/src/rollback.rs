@@ -1,7 +1,10 @@
 use std::collections::BTreeSet;
-use wasmaudit_detect::packed::{buffer_labels, resolve};
+use wasmaudit_detect::authz::Uses;
+use wasmaudit_detect::packed::{buffer_labels, resolve, source_reads};
+use wasmaudit_detect::storage::{Access, Key};
 use wasmaudit_detect::taint::{label, Taint};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
+use wasmaudit_front::{BinOp, CmpOp, Op};
 use wasmaudit_platform::{Effect, HostFn};
 
 pub struct Rollback;
@@ -33,9 +36,13 @@ pub static META: DetectorMeta = DetectorMeta {
             decides a branch without being hashed is a deadline, not an outcome. A finding whose \
             outcome includes chance (host randomness, or block data together with a hash) has \
             medium confidence; one decided by stored state alone keeps the detector's low \
-            confidence. A contract that calls no host function reading chance at all (block data, \
-            randomness or a hash) gets no finding: every outcome it sends is fixed by state the \
-            caller can read first.",
+            confidence, and is reported only when the action that sends reads chance on its way to \
+            the inline action: a hash or host randomness, or a table that some write of the \
+            contract fills with chance or block data (a drawn number, a timestamp); a payout of \
+            recorded rows in an action that reads neither (block time there only gates it, \
+            handlers of other actions do not count) is fixed by state the caller can read first. \
+            A contract that calls no host function reading chance at all (block data, randomness or \
+            a hash) gets no finding.",
         why_bad: "Inline actions run inside the transaction that triggered them, and a failing action \
             reverts the whole transaction. A player who triggers the game from a contract of his own \
             can look at the outcome (the inline transfer, the notification, the changed balance) in \
@@ -51,10 +58,12 @@ pub static META: DetectorMeta = DetectorMeta {
             after a commit-reveal of the house seed), so that the outcome is fixed before anyone \
             outside can see it; never reveal a result through an inline action or notification in \
             the action that decides it.",
-        known_false_positives: "Any inline action guarded by a branch on stored state is an outcome in \
-            this sense: refunds, withdrawals of recorded balances and other deterministic payouts \
-            that gain the caller nothing by reverting are reported as well (low confidence), and so \
-            is an inline action that carries block time as a field (a receipt with a timestamp). An \
+        known_false_positives: "A deterministic payout (a refund, a withdrawal of a recorded balance) \
+            is still reported (low confidence) when its action also hashes or draws something, or \
+            reads a table the contract stores block time in (a lock row with its deadline), and so \
+            is an inline action that carries block time as a field (a receipt with a timestamp). A \
+            row modified with a draw through an iterator (`db_update_i64`, whose table the analysis \
+            does not name) does not make its table one of chance. An \
             administrator check the analysis does not recognise (a comparison with a stored owner \
             made in a helper it cannot follow, an issuer read from a row the call's symbol selects) \
             leaves the action reported. An inline action whose data is fixed (a constant transfer \
@@ -85,6 +94,8 @@ impl Detector for Rollback {
         {
             return;
         }
+        let reads = source_reads(cx);
+        let mut stored_chance: Option<BTreeSet<Key>> = None;
         for call in cx.host_calls(Effect::ExternalCall) {
             if !is_inline_action(call.host) {
                 continue;
@@ -107,6 +118,19 @@ impl Detector for Rollback {
                     == label(Effect::BlockInfo) | label(Effect::Crypto);
             if seen & OUTCOME == 0 || (adm && !chance) {
                 continue;
+            }
+            // Stored state (or a call result) alone is an outcome only when chance went into it
+            // in the action that sends: a hash or host randomness read on the way to the inline
+            // action, or a table read on the way that the contract stores chance or block data
+            // in. A refund, a withdrawal or a payout of recorded rows in an action that reads
+            // neither (block time there only gates it) is fixed by state the caller can read
+            // first: reverting it gains nothing.
+            if seen & CHANCE == 0 {
+                let tables = stored_chance.get_or_insert_with(|| chance_tables(cx));
+                let mut visited = BTreeSet::new();
+                if !drawn_before(cx, &reads.0, tables, call.func, call.instr, &mut visited, 0) {
+                    continue;
+                }
             }
             let how = if decided & seen & OUTCOME != 0 { "decided by" } else { "carrying" };
             let outcome = seen & (OUTCOME | label(Effect::Crypto));
@@ -169,6 +193,113 @@ fn protecting_taint(cx: &Context<'_>, func: u32, instr: usize) -> Taint {
         }
     }
     t
+}
+
+/// Labels of the host sources that are chance: block data, randomness, a hash.
+const CHANCE: u32 = label(Effect::BlockInfo) | label(Effect::Randomness) | label(Effect::Crypto);
+/// Chance read in an action whatever it then decides: randomness or a hash (block data that only
+/// meets a deadline in an ordered comparison is a gate: [`only_a_gate`]).
+const DRAW: u32 = label(Effect::Randomness) | label(Effect::Crypto);
+
+/// Tables (known keys) that some storage write of the module fills with a row carrying chance
+/// or block data (a drawn number, a hash, a timestamp): what a later read of them returns may
+/// be an outcome of chance.
+fn chance_tables(cx: &Context<'_>) -> BTreeSet<Key> {
+    let mut out = BTreeSet::new();
+    for w in cx.host_calls(Effect::StorageWrite) {
+        let Some(data) = w.host.arg("data") else { continue };
+        if buffer_labels(cx, w.func, w.instr, data) & CHANCE == 0 {
+            continue;
+        }
+        for a in cx.storage().at(w.func, w.instr) {
+            if let (Access::Write, Some(k)) = (a.access, a.key.known()) {
+                out.insert(k.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Whether, on some way from an entry point to instruction `instr` of `func`, chance is read
+/// before it: a call in `func` from which `instr` can be reached that reads randomness or a
+/// hash (a host call, or a function doing so itself or through its callees), or block data used
+/// for more than a deadline ([`only_a_gate`]), or reads a table of
+/// `tables`, or, up the callers, the same before a call site leading to `func`. Calls that run
+/// only on other ways (the handlers of other actions in a dispatcher) do not count.
+fn drawn_before(
+    cx: &Context<'_>,
+    reads: &[u32],
+    tables: &BTreeSet<Key>,
+    func: u32,
+    instr: usize,
+    visited: &mut BTreeSet<u32>,
+    depth: usize,
+) -> bool {
+    let Some(cfg) = cx.program.cfg(func) else { return true };
+    let mut uses: Option<Uses> = None;
+    let draws = cx.program.calls.call_sites(func).iter().any(|(site, targets)| {
+        if !cfg.instr_reaches(*site, instr) {
+            return false;
+        }
+        let l = targets.iter().fold(0, |l, t| l | reads.get(*t as usize).copied().unwrap_or(0));
+        l & DRAW != 0
+            || (l & label(Effect::BlockInfo) != 0
+                && !only_a_gate(cx, uses.get_or_insert_with(|| Uses::new(cx, func)), func, *site))
+    });
+    let stored = || {
+        cx.storage().instrs(func).any(|(site, accesses)| {
+            cfg.instr_reaches(site, instr)
+                && accesses
+                    .iter()
+                    .any(|a| a.access == Access::Read && a.key.known().is_some_and(|k| tables.contains(k)))
+        })
+    };
+    if draws || stored() {
+        return true;
+    }
+    if cx.program.calls.roots.binary_search(&func).is_ok() || !visited.insert(func) {
+        return false;
+    }
+    if depth >= MAX_DEPTH {
+        return true;
+    }
+    cx.program
+        .calls
+        .callers(func)
+        .iter()
+        .any(|(caller, site)| drawn_before(cx, reads, tables, *caller, site.instr, visited, depth + 1))
+}
+
+/// Whether what the call at `site` of `func` returns (block data) only feeds ordered comparisons,
+/// directly or through conversions and divisions (`now()` in seconds): a deadline compared with
+/// the block time, known in advance, not a draw. Block data stored, hashed, mixed into arithmetic
+/// or compared for equality is not only a gate; so is a call that returns nothing (its block data
+/// went elsewhere).
+fn only_a_gate(cx: &Context<'_>, uses: &Uses, func: u32, site: usize) -> bool {
+    let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) else { return false };
+    let mut work: Vec<_> = values.results(site).to_vec();
+    if work.is_empty() {
+        return false;
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(v) = work.pop() {
+        if !seen.insert(v) {
+            continue;
+        }
+        if seen.len() > 64 || !uses.phis_of(v).is_empty() {
+            return false;
+        }
+        for &u in uses.of(v) {
+            match f.body.get(u).map(|i| &i.op) {
+                Some(Op::Compare(_, c)) if !matches!(c, CmpOp::Eq | CmpOp::Ne) => {}
+                Some(Op::Convert(_) | Op::Binary(_, BinOp::DivU | BinOp::DivS)) => {
+                    work.extend(values.results(u).iter().copied());
+                }
+                _ => return false,
+            }
+        }
+    }
+    true
 }
 
 /// Whether every path from an entry point to `instr` of `func` passes an authorization check of
