@@ -65,16 +65,21 @@ impl CallGraph {
                 sites[k].1 = targets;
             }
         }
+        // Whether a site is indirect is a fact of its instruction: read once from the old edges
+        // (a site keeps a subset of its targets).
+        let indirect_sites: std::collections::BTreeSet<(u32, usize)> = self
+            .graph
+            .edge_references()
+            .filter(|e| e.weight().indirect)
+            .map(|e| (self.graph[e.source()], e.weight().instr))
+            .collect();
         let mut graph = DiGraph::default();
         let nodes: Vec<_> = (0..self.nodes.len()).map(|f| graph.add_node(f as u32)).collect();
         for (f, sites) in self.sites.iter().enumerate() {
             for (instr, targets) in sites {
+                let indirect = indirect_sites.contains(&(f as u32, *instr));
                 for &t in targets {
                     if let (Some(&from), Some(&to)) = (nodes.get(f), nodes.get(t as usize)) {
-                        let indirect = self
-                            .graph
-                            .edges_connecting(self.nodes[f], self.nodes[t as usize])
-                            .any(|e| e.weight().instr == *instr && e.weight().indirect);
                         graph.add_edge(from, to, CallSite { instr: *instr, indirect });
                     }
                 }
