@@ -162,6 +162,14 @@ fn pointer_params(ev: &Evaluator<'_>, v: ValueId) -> u64 {
     out
 }
 
+/// Index of a base in [`FuncTaint::base_stamp`].
+fn base_index(b: Base) -> usize {
+    match b {
+        Base::Absolute => 0,
+        Base::Value(v) => v as usize + 1,
+    }
+}
+
 fn bit(i: usize) -> u64 {
     if i < 64 {
         1 << i
@@ -344,6 +352,9 @@ pub struct FuncTaint {
     writes: BTreeMap<(Base, i64), Vec<SlotWrite>>,
     /// Changes made to `writes` so far (a write added or one's taint grown).
     write_count: u64,
+    /// While the function is analyzed: per base (index 0 for absolute addresses, `v + 1` for
+    /// value `v`), the `write_count` after the last change of a write at that base.
+    base_stamp: Vec<u64>,
     /// Memo of [`pointer_params`] by base value (indexed by value id).
     pointer_params: std::cell::RefCell<Vec<Option<u64>>>,
     /// Memo of [`FuncTaint::merged_pointers`] by merge (phi) value.
@@ -601,10 +612,38 @@ impl DataFlow {
         // instructions would only have joined facts already there, so each pass ends with the
         // facts a full pass would give.
         let stale = |stamp: &[u32], v: &ValueId, ran: u32| stamp.get(*v as usize).is_some_and(|s| *s > ran);
-        let reads_memory: Vec<bool> =
-            f.body.iter().enumerate().map(|(i, ins)| self.reads_memory(cx, func, i, &ins.op)).collect();
+        // For each instruction that reads memory, the bases whose writes it may see: its
+        // address's (a load) or its arguments' (a call), and those a merge of pointers stands
+        // for. It runs again only when a write at one of them changed since it last ran.
+        let read_bases: Vec<Option<Vec<Base>>> = f
+            .body
+            .iter()
+            .enumerate()
+            .map(|(i, ins)| {
+                if !self.reads_memory(cx, func, i, &ins.op) {
+                    return None;
+                }
+                let addrs: Vec<Addr> = match ins.op {
+                    Op::Load { .. } => ev.mem_address(i).into_iter().collect(),
+                    _ => values.operands(i).iter().map(|a| ev.address(*a, 0)).collect(),
+                };
+                let mut bases = Vec::new();
+                for a in addrs {
+                    bases.push(a.base);
+                    if let Base::Value(b) = a.base {
+                        if matches!(ev.values.def(b), ValueDef::Phi { .. }) {
+                            bases.extend(ft.merged_pointers(ev, b).iter().map(|(base, _)| *base));
+                        }
+                    }
+                }
+                bases.sort_unstable();
+                bases.dedup();
+                Some(bases)
+            })
+            .collect();
+        ft.base_stamp = vec![0; values.len() + 1];
+        let mut ran_writes: Vec<u64> = vec![0; f.body.len()];
         let mut clock: u32 = 0;
-        let mut last_write: u32 = 0;
         let mut stamp = vec![0u32; values.len()];
         let mut phi_ran: Vec<Option<u32>> = vec![None; values.len()];
         let mut ran: Vec<Option<u32>> = vec![None; f.body.len()];
@@ -630,8 +669,11 @@ impl DataFlow {
             }
             for (i, ins) in f.body.iter().enumerate() {
                 if let Some(r) = ran[i] {
-                    let due = (reads_memory[i] && last_write > r)
-                        || values.operands(i).iter().any(|o| stale(&stamp, o, r));
+                    let due = read_bases[i].as_ref().is_some_and(|bases| {
+                        bases
+                            .iter()
+                            .any(|b| ft.base_stamp.get(base_index(*b)).is_some_and(|s| *s > ran_writes[i]))
+                    }) || values.operands(i).iter().any(|o| stale(&stamp, o, r));
                     if !due {
                         continue;
                     }
@@ -640,12 +682,9 @@ impl DataFlow {
                 let results = values.results(i);
                 before.clear();
                 before.extend(results.iter().map(|r| ft.value(*r)));
-                let writes_before = ft.write_count;
+                ran_writes[i] = ft.write_count;
                 if self.transfer(cx, ev, values, &mut ft, &mut summary, i, &ins.op) {
                     clock += 1;
-                    if ft.write_count != writes_before {
-                        last_write = clock;
-                    }
                     changed = true;
                     for (r, b) in results.iter().zip(&before) {
                         if ft.value(*r) != *b {
@@ -692,6 +731,7 @@ impl DataFlow {
                 }
             }
         }
+        ft.base_stamp = Vec::new();
         (ft, summary)
     }
 
@@ -922,6 +962,9 @@ impl DataFlow {
         };
         if grew {
             ft.write_count = ft.write_count.wrapping_add(1);
+            if let Some(s) = ft.base_stamp.get_mut(base_index(addr.base)) {
+                *s = ft.write_count;
+            }
         }
         grew
     }
