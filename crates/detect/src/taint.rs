@@ -1119,6 +1119,8 @@ impl DataFlow {
         set_results: &mut dyn FnMut(&mut FuncTaint, Taint) -> bool,
     ) -> bool {
         let mut changed = false;
+        let mut joined = Summary::default();
+        let mut any_defined = false;
         for &t in targets {
             if let Some(h) = cx.host_fn(t) {
                 if let (Some(d), Some(s)) = (h.arg("dst"), h.arg("src")) {
@@ -1185,22 +1187,37 @@ impl DataFlow {
                 }
                 changed |= set_results(ft, out);
             } else if let Some(s) = self.summaries.get(t as usize) {
-                let ret = self.instantiate(cx, ev, ft, s.ret, args, at);
-                changed |= set_results(ft, ret);
-                if !s.ret_mem.is_empty() {
-                    let mem = self.instantiate(cx, ev, ft, s.ret_mem, args, at);
-                    for r in results {
-                        changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem, at);
-                    }
+                // Defined targets are taken together: instantiating a summary distributes over
+                // joins, so one instantiation of the joined summaries of every target (a
+                // `call_indirect` with hundreds) records what one per target would.
+                joined.ret.join(s.ret);
+                joined.ret_mem.join(s.ret_mem);
+                if joined.writes.len() < s.writes.len() {
+                    joined.writes.resize(s.writes.len(), Taint::default());
                 }
-                for (i, w) in s.writes.iter().enumerate() {
-                    if w.is_empty() {
-                        continue;
-                    }
-                    if let Some(&p) = args.get(i) {
-                        let t = self.instantiate(cx, ev, ft, *w, args, at);
-                        changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t, at);
-                    }
+                for (j, w) in joined.writes.iter_mut().zip(&s.writes) {
+                    j.join(*w);
+                }
+                any_defined = true;
+            }
+        }
+        if any_defined {
+            let s = joined;
+            let ret = self.instantiate(cx, ev, ft, s.ret, args, at);
+            changed |= set_results(ft, ret);
+            if !s.ret_mem.is_empty() {
+                let mem = self.instantiate(cx, ev, ft, s.ret_mem, args, at);
+                for r in results {
+                    changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem, at);
+                }
+            }
+            for (i, w) in s.writes.iter().enumerate() {
+                if w.is_empty() {
+                    continue;
+                }
+                if let Some(&p) = args.get(i) {
+                    let t = self.instantiate(cx, ev, ft, *w, args, at);
+                    changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t, at);
                 }
             }
         }
