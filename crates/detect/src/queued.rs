@@ -273,10 +273,18 @@ fn switches_in(cx: &Context<'_>, func: u32) -> Vec<Switch> {
                     continue;
                 }
                 let mut arms: BTreeMap<i64, BTreeSet<u32>> = BTreeMap::new();
+                // Cases share labels: each label's arm is walked once.
+                let mut by_depth: BTreeMap<u32, Option<BTreeSet<u32>>> = BTreeMap::new();
                 for (index, &depth) in targets.iter().enumerate() {
-                    let Some(hosts) = arm_hosts(cx, func, &f.body, &nesting, &open, depth) else { continue };
-                    if !hosts.is_empty() && depth != *default {
-                        arms.insert((index as i64).wrapping_sub(shift) & mask(kind.bytes), hosts);
+                    if depth == *default {
+                        continue;
+                    }
+                    let hosts = by_depth
+                        .entry(depth)
+                        .or_insert_with(|| arm_hosts(cx, func, &f.body, &nesting, &open, depth));
+                    let Some(hosts) = hosts else { continue };
+                    if !hosts.is_empty() {
+                        arms.insert((index as i64).wrapping_sub(shift) & mask(kind.bytes), hosts.clone());
                     }
                 }
                 let distinct: BTreeSet<&BTreeSet<u32>> = arms.values().collect();

@@ -100,6 +100,15 @@ impl Taint {
         *self != before
     }
 
+    /// Whether joining `o` would add nothing.
+    pub fn covers(&self, o: &Taint) -> bool {
+        o.labels & !self.labels == 0
+            && o.params & !self.params == 0
+            && o.param_mem & !self.param_mem == 0
+            && o.param_reg & !self.param_reg == 0
+            && o.entry_reg & !self.entry_reg == 0
+    }
+
     pub fn has(&self, e: Effect) -> bool {
         self.labels & label(e) != 0
     }
@@ -823,7 +832,8 @@ impl DataFlow {
         if from < to {
             for ((_, start), ws) in ft.writes.range(from..to) {
                 for (wlen, w, taint) in ws {
-                    if addr.offset < start.saturating_add(*wlen) && may_precede(at, *w) {
+                    // (What `t` already holds needs no check of the order.)
+                    if addr.offset < start.saturating_add(*wlen) && !t.covers(taint) && may_precede(at, *w) {
                         t.join(*taint);
                     }
                 }
