@@ -5,7 +5,7 @@ use wasmaudit_detect::authz::{
     EntryKind, Path, Walker,
 };
 use wasmaudit_detect::eosio_dispatch::{self, Dispatch};
-use wasmaudit_detect::packed::{buffer_labels, resolve};
+use wasmaudit_detect::packed::{resolve, row_labels};
 use wasmaudit_detect::storage::Key;
 use wasmaudit_detect::taint::{label, Taint};
 use wasmaudit_detect::{
@@ -322,7 +322,8 @@ fn is_removal(h: &wasmaudit_platform::HostFn) -> bool {
 
 /// Whether a storage write stores the caller's data: the data buffer (or secondary key) of the
 /// write carries the call's input, followed through the packing that fills it and up the
-/// callers ([`buffer_labels`]). A removal stores nothing; it counts when the caller chose the row
+/// callers, counting what the functions on the way packed and not the key a row was looked up
+/// by ([`row_labels`]). A removal stores nothing; it counts when the caller chose the row
 /// removed: a function on the way, or one it calls, looks a row up by a key from the input
 /// (`lookups`). A write whose roles are unknown is assumed to store caller data.
 fn written_value_is_input(
@@ -344,7 +345,7 @@ fn written_value_is_input(
     let by_path = taint_along(cx, chain, host_arg_taint(cx, sink.func, sink.instr, data, 64, false), 64);
     by_path.has(Effect::Input)
         || *packed_input
-            .get_or_init(|| buffer_labels(cx, sink.func, sink.instr, data) & label(Effect::Input) != 0)
+            .get_or_init(|| row_labels(cx, sink.func, sink.instr, data) & label(Effect::Input) != 0)
 }
 
 /// Functions that look a table row up (a storage read by id, scope or secondary key) with a key

@@ -14,7 +14,9 @@
 //! (a row returned by a table lookup).
 //!
 //! Shared by `rollback` (what an inline action sends) and `missing-authorization` (whether a
-//! table write stores the caller's data).
+//! table write stores the caller's data). For the latter, [`row_labels`] climbs narrowly: in a
+//! caller, the call the way came up through counts only with the arguments its callee packed,
+//! so the key a callee looked its row up by is not taken for data written into the row.
 
 use crate::taint::{host_labels, label, Taint};
 use crate::Context;
@@ -43,6 +45,19 @@ pub struct SourceReads(pub Vec<u32>);
 /// the pointer's own taint, the taint of the packed contents and what the values packed into it
 /// were computed from, with parameter references followed up the callers.
 pub fn buffer_labels(cx: &Context<'_>, func: u32, instr: usize, arg: u32) -> u32 {
+    labels_of_buffer(cx, func, instr, arg, false)
+}
+
+/// [`buffer_labels`] for a row a table write stores, counting only what the functions on the
+/// way up packed: a call the way comes up through contributes the arguments its callee packs
+/// (the memory behind some, the values of others), not every argument it passes. A row that a
+/// callee looked up by a key its caller passed and then updated from stored state and the
+/// clock (`modify(find(id), ...)`) does not carry the key as data: the row already had it.
+pub fn row_labels(cx: &Context<'_>, func: u32, instr: usize, arg: u32) -> u32 {
+    labels_of_buffer(cx, func, instr, arg, true)
+}
+
+fn labels_of_buffer(cx: &Context<'_>, func: u32, instr: usize, arg: u32, narrow: bool) -> u32 {
     let reads = source_reads(cx);
     let (Some(values), Some(ft)) = (cx.program.values(func), cx.dataflow().funcs.get(func as usize)) else {
         return 0;
@@ -53,7 +68,7 @@ pub fn buffer_labels(cx: &Context<'_>, func: u32, instr: usize, arg: u32) -> u32
     let mut t = ft.value(ptr);
     t.param_mem = 0;
     resolve(cx, func, t, &mut BTreeSet::new(), 0)
-        | packed_labels(cx, &reads.0, func, &[ptr], Some(instr), &mut BTreeSet::new(), 0)
+        | packed_labels(cx, &reads.0, func, (&[ptr], &[]), Some(instr), narrow, &mut BTreeSet::new(), 0)
 }
 
 /// The labels of `t`, a taint in `func`, with "whatever argument i (or the memory it points to)
@@ -120,20 +135,25 @@ fn compute_reads(cx: &Context<'_>) -> Vec<u32> {
     reads
 }
 
-/// Labels of the data packed into the buffers `roots` point to in `func`, with the callers'
-/// arguments for the pointer parameters among them.
+/// Labels of the data packed into the buffers `roots.0` point to in `func` (and of the values
+/// `roots.1`, packed by a callee), with the callers' arguments for the parameters among them.
+/// `narrow`: in a caller, the call the way came up through packs only what its callee packed of
+/// its parameters ([`row_labels`]); otherwise it is taken with all its arguments.
+#[allow(clippy::too_many_arguments)]
 fn packed_labels(
     cx: &Context<'_>,
     reads: &[u32],
     func: u32,
-    roots: &[ValueId],
+    roots: (&[ValueId], &[ValueId]),
     send: Option<usize>,
+    narrow: bool,
     seen: &mut BTreeSet<u32>,
     depth: usize,
 ) -> u32 {
     let Some(packing) = Packing::new(cx, func) else { return 0 };
-    let (labels, params) = packing.trace(cx, reads, roots, send);
-    if params == 0 || depth >= MAX_DEPTH || !seen.insert(func) {
+    let (labels, params, by_value) = packing.trace(cx, reads, roots, send, narrow);
+    let by_value = if narrow { by_value } else { 0 };
+    if params | by_value == 0 || depth >= MAX_DEPTH || !seen.insert(func) {
         return labels;
     }
     let mut out = labels;
@@ -141,14 +161,32 @@ fn packed_labels(
         let Some(values) = cx.program.values(caller) else { continue };
         let ops = values.operands(site.instr);
         let args = if site.indirect { &ops[..ops.len().saturating_sub(1)] } else { ops };
-        let roots: Vec<ValueId> = args
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i < 64 && params & (1 << i) != 0)
-            .map(|(_, a)| *a)
-            .collect();
-        if !roots.is_empty() {
-            out |= packed_labels(cx, reads, caller, &roots, None, seen, depth + 1);
+        let pick = |bits: u64| -> Vec<ValueId> {
+            args.iter()
+                .enumerate()
+                .filter(|(i, _)| *i < 64 && bits & (1 << i) != 0)
+                .map(|(_, a)| *a)
+                .collect()
+        };
+        let pointers = pick(params);
+        if narrow && (!pointers.is_empty() || by_value != 0) {
+            // The call the way came up through packs what the callee packed of its parameters:
+            // the memory behind `params` and the values of `by_value`. Its other arguments reached
+            // the callee as values it did not pack (the key a row was looked up by), so that
+            // call is not taken for one that fills the buffer with all of them.
+            let packed = pick(by_value);
+            out |= packed_labels(
+                cx,
+                reads,
+                caller,
+                (&pointers, &packed),
+                Some(site.instr),
+                true,
+                seen,
+                depth + 1,
+            );
+        } else if !pointers.is_empty() {
+            out |= packed_labels(cx, reads, caller, (&pointers, &[]), None, false, seen, depth + 1);
         }
     }
     out
@@ -245,11 +283,19 @@ impl<'a> Packing<'a> {
         }
     }
 
-    /// Labels of what is packed into the buffers `roots` point to, and the pointer parameters
-    /// whose memory is packed.
-    fn trace(&self, cx: &Context<'_>, reads: &[u32], roots: &[ValueId], send: Option<usize>) -> (u32, u64) {
+    /// Labels of what is packed into the buffers `roots.0` point to (and of the values
+    /// `roots.1`), the pointer parameters whose memory is packed and the parameters whose values
+    /// are (`narrow`: see [`packed_labels`]).
+    fn trace(
+        &self,
+        cx: &Context<'_>,
+        reads: &[u32],
+        roots: (&[ValueId], &[ValueId]),
+        send: Option<usize>,
+        narrow: bool,
+    ) -> (u32, u64, u64) {
         let (mut keys, mut vals) = (BTreeSet::new(), BTreeSet::new());
-        for r in roots {
+        for r in roots.0 {
             self.reach(*r, &mut keys, &mut vals, 0);
         }
         let calls: Vec<(usize, Vec<ValueId>)> = cx
@@ -290,16 +336,17 @@ impl<'a> Packing<'a> {
             }
         }
         let df = cx.dataflow();
-        let (mut labels, mut params) = (0, 0);
+        let (mut labels, mut params, mut by_value) = (0, 0, 0);
         for v in vals {
             let t = df.memory(cx, self.func, v, PAYLOAD);
             labels |= t.labels;
             params |= t.param_mem;
+            by_value |= t.params;
         }
         // What the packed fields were computed from, through the loads and calls the taint
         // analysis does not follow (a row read through a pointer a lookup returned, a table entry
         // picked by a hash).
-        let stored: Vec<ValueId> = keys
+        let mut stored: Vec<ValueId> = keys
             .iter()
             .flat_map(|k| {
                 self.stored
@@ -307,23 +354,30 @@ impl<'a> Packing<'a> {
                     .flat_map(|(_, vs)| vs.iter().copied())
             })
             .collect();
-        labels |= self.origins(cx, reads, &stored);
-        (labels, params)
+        stored.extend_from_slice(roots.1);
+        let (origins, from_params, from_param_mem) = self.origins(cx, reads, &stored);
+        // Narrow: a packed field loaded from the memory behind a parameter packs that memory.
+        let params = if narrow { params | from_param_mem } else { params };
+        (labels | origins, params, by_value | from_params)
     }
 
     /// Labels of the values `roots` are computed from: their taint and, back through arithmetic,
     /// merges, the addresses of loads and the results of calls, the taint of every value on the
-    /// way and the sources the called functions read.
-    fn origins(&self, cx: &Context<'_>, reads: &[u32], roots: &[ValueId]) -> u32 {
-        let Some(ft) = cx.dataflow().funcs.get(self.func as usize) else { return 0 };
+    /// way and the sources the called functions read; with the parameters whose values, and
+    /// those whose memory, they are computed from.
+    fn origins(&self, cx: &Context<'_>, reads: &[u32], roots: &[ValueId]) -> (u32, u64, u64) {
+        let Some(ft) = cx.dataflow().funcs.get(self.func as usize) else { return (0, 0, 0) };
         let mut seen = BTreeSet::new();
         let mut work: Vec<ValueId> = roots.to_vec();
-        let mut labels = 0;
+        let (mut labels, mut params, mut param_mem) = (0, 0, 0);
         while let Some(v) = work.pop() {
             if seen.len() > MAX_SLICE || !seen.insert(v) {
                 continue;
             }
-            labels |= ft.value(v).labels;
+            let t = ft.value(v);
+            labels |= t.labels;
+            params |= t.params;
+            param_mem |= t.param_mem;
             match self.values.def(v) {
                 ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
                 ValueDef::Result { instr, .. } => match self.body.get(*instr).map(|i| &i.op) {
@@ -340,6 +394,6 @@ impl<'a> Packing<'a> {
                 _ => {}
             }
         }
-        labels
+        (labels, params, param_mem)
     }
 }
