@@ -655,6 +655,12 @@ impl StorageAccess {
 
 fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
     let mut all: Vec<(Access, &KeyRef)> = fs.at.values().flatten().map(|a| (a.access, &a.key)).collect();
+    // Most are repeats (each call site lists its callees' accesses again): equal keys are dropped
+    // by hash before the sort, which would compare them in full again and again.
+    if all.len() > 64 {
+        let mut seen = std::collections::HashSet::with_capacity(all.len());
+        all.retain(|a| seen.insert(*a));
+    }
     all.sort_unstable();
     all.dedup();
     let mut s: BTreeSet<(Access, KeyRef)> = all.into_iter().map(|(a, k)| (a, k.clone())).collect();
