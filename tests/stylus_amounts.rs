@@ -36,3 +36,20 @@ fn checked_u256_arithmetic_is_clean() {
     let found = findings("remediated");
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// The module's own calls with a `U256` behind a pointer: `transfer` compares the limbs
+/// (`have < value`) in one loop and subtracts them in another, and adds `value` to the
+/// recipient (bounded by the supply `mint` adds it to with `checked_add`); the ABI decoder moves
+/// the decoded arguments with `memory.copy`, so `value` is call input there. Neither is reported;
+/// the wrapping `batch_transfer` is.
+#[test]
+fn limbs_compared_in_another_loop_check_the_operation() {
+    let found = findings("vulnerable");
+    assert!(found.iter().all(|(f, _)| f.ends_with("batch_transfer")), "{found:?}");
+    let path = common::repo_root().join("corpus/compiled/stylus/benign_ownable_vault/benign.wasm");
+    let bytes = std::fs::read(&path).expect("compiled corpus module");
+    let report = scan_bytes("benign", &bytes, &ScanOptions::default(), &wasmaudit_detectors::registry());
+    let spend: Vec<_> =
+        report.findings.iter().filter(|f| f.detector.name == "unchecked-arithmetic").collect();
+    assert!(spend.is_empty(), "{spend:?}");
+}

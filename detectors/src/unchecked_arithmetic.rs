@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use wasmaudit_detect::authz::amounts_by_reference;
 use wasmaudit_detect::taint::{indexed_buffers, label, WINDOW};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
-use wasmaudit_flow::{Base, ValueDef, ValueId};
+use wasmaudit_flow::{Addr, Base, ValueDef, ValueId};
 use wasmaudit_front::{BinOp, Op, Width};
 use wasmaudit_platform::{Effect, HostFn};
 
@@ -38,7 +38,12 @@ pub static META: DetectorMeta = DetectorMeta {
             parameters (the caller's memory when it makes the call), and the result is followed \
             through loops that walk a buffer (the limb reversal between ruint's `U256` and the \
             host's big-endian word), stores at `buffer + index` and helpers that copy one buffer \
-            into another (`copy_from_slice`).",
+            into another (`copy_from_slice`). There the comparison and the arithmetic are separate \
+            loops over the limbs (ruint's `have < amount`, then `have - amount`): an operation is \
+            also checked when a limb of an operand's buffer is compared elsewhere in the function \
+            with a value that is not a constant and that comparison decides a branch, and a sum \
+            when another addition of the same buffer in the function is checked (an amount added \
+            to a balance after the total supply's `checked_add` of it succeeded).",
         why_bad: "Balances and amounts wrap silently in WebAssembly: a subtraction below zero yields a \
             huge balance, an addition past the maximum yields a tiny one, and the result is stored \
             or paid out as if it were right. Token contracts have been drained this way (the BEC \
@@ -203,6 +208,9 @@ fn sink_roles(h: &HostFn) -> Vec<u32> {
 const POINTER_WINDOW: i64 = 64;
 /// Callers a value returned from a function is followed into.
 const MAX_UP: u32 = 3;
+/// Bytes of an amount passed by reference (a `U256`): loads this close to a buffer's start read
+/// limbs of the same amount.
+const AMOUNT_BYTES: i64 = 32;
 /// Values one slice may collect.
 const MAX_SLICE: usize = 4096;
 
@@ -432,7 +440,91 @@ impl Analysis<'_, '_> {
                 return true;
             }
         }
+        self.by_reference && self.checked_by_reference(func, instr, x, y)
+    }
+
+    /// Amounts passed by reference (a `U256` behind a pointer, ruint's limb loops): the
+    /// comparison and the arithmetic are separate loops over the limbs, each loading them again
+    /// (`have < amount` in one loop, `have - amount` in the next). The operation is checked when
+    /// a limb of an operand's buffer is compared, in another instruction of the function, with a
+    /// value that is not a constant and the comparison decides a branch; a sum also when another
+    /// addition of the function that takes the same buffer is checked (the amount added to a
+    /// part of a total after the total's `checked_add` succeeded: the part cannot wrap unless
+    /// the total did).
+    fn checked_by_reference(&self, func: u32, instr: usize, x: ValueId, y: ValueId) -> bool {
+        let buffers: Vec<Addr> = [x, y].iter().flat_map(|v| self.load_buffers(func, *v, 2)).collect();
+        if buffers.is_empty() {
+            return false;
+        }
+        let (Some(values), Some(f), Some(ev)) =
+            (self.cx.program.values(func), self.cx.module.function(func), self.cx.evaluator(func))
+        else {
+            return false;
+        };
+        let same = |v: ValueId| {
+            self.load_buffers(func, v, 0).iter().any(|a| {
+                buffers.iter().any(|b| a.base == b.base && (a.offset - b.offset).abs() < AMOUNT_BYTES)
+            })
+        };
+        let is_add = matches!(self.op(func, instr), Some(Op::Binary(_, BinOp::Add)));
+        for (c, ins) in f.body.iter().enumerate() {
+            if c == instr {
+                continue;
+            }
+            let ops = values.operands(c);
+            let (Some(&p), Some(&q)) = (ops.first(), ops.get(1)) else { continue };
+            match ins.op {
+                Op::Compare(..) => {
+                    let limb = (same(p) && ev.constant(q).is_none()) || (same(q) && ev.constant(p).is_none());
+                    if limb && values.results(c).first().is_some_and(|r| self.decides_control(func, *r)) {
+                        return true;
+                    }
+                }
+                Op::Binary(_, BinOp::Add) if is_add && (same(p) || same(q)) => {
+                    if ev.constant(p).is_some() || ev.constant(q).is_some() {
+                        continue;
+                    }
+                    let Some(&r) = values.results(c).first() else { continue };
+                    let seeds: Vec<ValueId> = self.carried(func, r).into_iter().collect();
+                    let desc = self.derived(func, &seeds, 4);
+                    let checked = f.body.iter().enumerate().any(|(k, ins)| {
+                        matches!(ins.op, Op::Compare(..))
+                            && values.operands(k).iter().any(|o| desc.contains(o))
+                            && values.results(k).first().is_some_and(|cr| self.compared(func, &[*cr], &[]))
+                    });
+                    if checked {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
         false
+    }
+
+    /// The buffers `v` is a limb of: the memory a load (seen through conversions) reads, at the
+    /// start of each buffer an indexed address (`buffer + index`) walks; with `depth`, also the
+    /// loads `v` is computed from by that many arithmetic steps (a limb's difference, then its
+    /// borrow subtracted).
+    fn load_buffers(&self, func: u32, v: ValueId, depth: u32) -> Vec<Addr> {
+        let (Some(values), Some(ev)) = (self.cx.program.values(func), self.cx.evaluator(func)) else {
+            return Vec::new();
+        };
+        let v = self.strip(func, v);
+        let ValueDef::Result { instr, index: 0 } = values.def(v) else { return Vec::new() };
+        match self.op(func, *instr) {
+            Some(Op::Load { .. }) => {
+                let Some(addr) = ev.mem_address(*instr) else { return Vec::new() };
+                indexed_buffers(ev, values, addr).unwrap_or_else(|| vec![addr])
+            }
+            Some(Op::Binary(..) | Op::Unary(..) | Op::Convert(_)) if depth > 0 => values
+                .operands(*instr)
+                .iter()
+                .filter(|o| ev.constant(**o).is_none())
+                .flat_map(|o| self.load_buffers(func, *o, depth - 1))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Whether `func` compares a value computed from `seeds` (or loaded from `mem`) and the

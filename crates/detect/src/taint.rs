@@ -344,6 +344,10 @@ pub struct Summary {
     pub writes: Vec<Taint>,
     /// Taint of the memory behind the returned values (a returned buffer).
     pub ret_mem: Taint,
+    /// Per pointer parameter: how far past the pointer its writes reach, in bytes (at least
+    /// [`WINDOW`], at most [`MAX_COPY`]): a struct moved into it with a copy of known length
+    /// (`memory.copy`) fills more than one window, and the caller repeats the write over it.
+    pub spans: Vec<i64>,
 }
 
 /// Pointers a merge of pointers stands for, with their offsets ([`FuncTaint::merged_pointers`]).
@@ -597,6 +601,7 @@ impl DataFlow {
             ret: Taint::default(),
             writes: vec![Taint::default(); nparams],
             ret_mem: Taint::default(),
+            spans: vec![WINDOW; nparams],
         };
         let (Some(f), Some(values), Some(ev)) =
             (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
@@ -749,7 +754,7 @@ impl DataFlow {
     /// its arguments (a copy, a hash, a summary with [`Taint::param_mem`]).
     fn reads_memory(&self, cx: &Context<'_>, func: u32, i: usize, op: &Op) -> bool {
         let targets: &[u32] = match op {
-            Op::Load { .. } => return true,
+            Op::Load { .. } | Op::Other { name: "MemoryCopy", .. } => return true,
             Op::Call(c) | Op::ReturnCall(c) => std::slice::from_ref(c),
             Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => cx.program.calls.targets_at(func, i),
             _ => return false,
@@ -1003,6 +1008,14 @@ impl DataFlow {
             c
         };
         match op {
+            Op::Other { name: "MemoryCopy", .. } => {
+                // `memory.copy` (bulk memory: rustc moves structs with it, a decoded contract
+                // state into its out-pointer): a copy like the host's memcpy.
+                if let [dst, src, len] = ops {
+                    let cfg = cx.program.cfg(ev.func.index);
+                    changed |= self.copy_memory(ev, ft, summary, *dst, *src, ev.constant(*len), (cfg, i));
+                }
+            }
             Op::Binary(..)
             | Op::Compare(..)
             | Op::Unary(..)
@@ -1087,6 +1100,7 @@ impl DataFlow {
         len: Option<i64>,
         at: (Option<&Cfg>, usize),
     ) -> bool {
+        let known_len = len.is_some();
         let len = len.map_or(MAX_COPY, |n| n.clamp(0, MAX_COPY));
         let (from, to) = (ev.address(src, 0), ev.address(dst, 0));
         let mut copies: Vec<(i64, i64, Taint)> = Vec::new();
@@ -1112,7 +1126,29 @@ impl DataFlow {
             let addr = Addr { base: to.base, offset: to.offset.saturating_add(rel) };
             changed |= Self::add_write(ev, ft, summary, addr, wlen, taint, at.1);
         }
-        changed | Self::add_write(ev, ft, summary, to, WINDOW, symbolic, at.1)
+        // What the source's parameters carry covers the bytes copied (a struct moved whole).
+        let span = if known_len { len } else { WINDOW };
+        // A copy of a known length into a parameter's memory (a decoded struct moved into the
+        // out-pointer) writes every byte of it: the parameter's span reaches its end. (Stores of
+        // single fields do not widen it: the summary's one taint per parameter would spread
+        // each field's sources over the bytes between them.)
+        if let (Base::Value(b), true) = (to.base, known_len) {
+            if let ValueDef::Param(p) = ev.values.def(b) {
+                if let Some(s) = summary.spans.get_mut(*p as usize) {
+                    *s = (*s).max(to.offset.saturating_add(len).min(MAX_COPY));
+                }
+            }
+        }
+        let mut rel = 0;
+        loop {
+            let addr = Addr { base: to.base, offset: to.offset.saturating_add(rel) };
+            changed |= Self::add_write(ev, ft, summary, addr, WINDOW, symbolic, at.1);
+            rel += WINDOW;
+            if rel >= span {
+                break;
+            }
+        }
+        changed
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1208,6 +1244,12 @@ impl DataFlow {
                 for (j, w) in joined.writes.iter_mut().zip(&s.writes) {
                     j.join(*w);
                 }
+                if joined.spans.len() < s.spans.len() {
+                    joined.spans.resize(s.spans.len(), WINDOW);
+                }
+                for (j, w) in joined.spans.iter_mut().zip(&s.spans) {
+                    *j = (*j).max(*w);
+                }
                 any_defined = true;
             }
         }
@@ -1227,7 +1269,14 @@ impl DataFlow {
                 }
                 if let Some(&p) = args.get(i) {
                     let t = self.instantiate(cx, ev, ft, *w, args, at);
-                    changed |= Self::add_write(ev, ft, summary, ev.address(p, 0), WINDOW, t, at);
+                    // Repeated over the callees' span of the parameter, one window at a time.
+                    let span = s.spans.get(i).copied().unwrap_or(WINDOW).clamp(WINDOW, MAX_COPY);
+                    let mut rel = 0;
+                    while rel < span {
+                        let addr = ev.address(p, rel.unsigned_abs());
+                        changed |= Self::add_write(ev, ft, summary, addr, WINDOW, t, at);
+                        rel += WINDOW;
+                    }
                 }
             }
         }

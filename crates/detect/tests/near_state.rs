@@ -1,0 +1,79 @@
+//! near-sdk keeps the whole contract state under one storage key, `STATE`: `state_read` reads it
+//! into a register, copies it into a `Vec`, borsh-decodes it field by field on its own stack and
+//! moves the decoded struct into the caller's out-pointer with `memory.copy` (rustc 1.95 enables
+//! bulk memory); `Option::unwrap_or_default` moves it once more, parameter to parameter. Taint
+//! follows both copies over the struct's length, so a field past the first window (the length of
+//! an `IterableMap`'s key vector, a pause flag) still carries `storage-read` where the contract
+//! loads it (corpus/compiled/near/reward-distribution).
+
+mod common;
+
+use wasmaudit_detect::loops::{Bound, Effects};
+use wasmaudit_detect::taint::{label, WINDOW};
+use wasmaudit_detect::Context;
+use wasmaudit_front::Module;
+use wasmaudit_platform::{Effect, Platform};
+
+fn named(m: &Module, needle: &str) -> Vec<u32> {
+    m.functions
+        .iter()
+        .filter(|f| f.name.as_deref().is_some_and(|n| n.contains(needle)))
+        .map(|f| f.index)
+        .collect()
+}
+
+fn export(m: &Module, name: &str) -> u32 {
+    m.exported_funcs().find(|(n, _)| *n == name).map(|(_, f)| f).expect("export")
+}
+
+#[test]
+fn the_decoded_state_moved_by_memory_copy_carries_the_stored_value() {
+    let (m, p) = common::compiled_program("near", "reward-distribution", "vulnerable");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let df = cx.dataflow();
+    let state_read = named(&m, "ContractState10state_read");
+    assert_eq!(state_read.len(), 1);
+    let s = &df.summaries[state_read[0] as usize];
+    // The out-pointer receives the stored value over the struct's whole length.
+    assert!(s.writes[0].labels & label(Effect::StorageRead) != 0, "{s:?}");
+    assert!(s.spans[0] > WINDOW, "{s:?}");
+    // `unwrap_or_default(out, option)` copies what its second parameter points to into the first.
+    let unwrap = named(&m, "unwrap_or_default");
+    assert!(!unwrap.is_empty());
+    assert!(
+        unwrap.iter().any(|f| {
+            let s = &df.summaries[*f as usize];
+            s.writes[0].param_mem & 0b10 != 0 && s.spans[0] > WINDOW
+        }),
+        "{:?}",
+        unwrap.iter().map(|f| &df.summaries[*f as usize]).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_walk_over_every_stored_entry_is_bounded_by_storage() {
+    // `for (account, stake) in self.stakes.iter()`: the exit compares the index with the key
+    // vector's length, a field of the decoded `STATE`, and each iteration transfers.
+    let (m, p) = common::compiled_program("near", "reward-distribution", "vulnerable");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let loops = cx.loops();
+    let paying: Vec<_> = loops
+        .of(export(&m, "distribute"))
+        .iter()
+        .filter(|l| l.body.effects.contains(Effects::TRANSFER))
+        .collect();
+    assert_eq!(paying.len(), 1);
+    assert!(matches!(paying[0].bound, Bound::Storage { .. }), "{:?}", paying[0]);
+
+    // The remediation caps the page with `limit.min(MAX_PAGE)`.
+    let (m, p) = common::compiled_program("near", "reward-distribution", "remediated");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let loops = cx.loops();
+    let paying: Vec<_> = loops
+        .of(export(&m, "distribute"))
+        .iter()
+        .filter(|l| l.body.effects.contains(Effects::TRANSFER))
+        .collect();
+    assert_eq!(paying.len(), 1);
+    assert_eq!(paying[0].bound, Bound::Capped);
+}
