@@ -3,8 +3,8 @@ use wasmaudit_detect::authz::{
 };
 use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, HostCall, Impact};
-use wasmaudit_flow::ValueDef;
-use wasmaudit_front::Op;
+use wasmaudit_flow::{BlockId, EdgeKind, ValueDef, ValueId};
+use wasmaudit_front::{CmpOp, Op, UnOp};
 use wasmaudit_platform::{Effect, Platform};
 
 pub struct UnprotectedKeyManagement;
@@ -45,7 +45,9 @@ pub static META: DetectorMeta = DetectorMeta {
             protects it and it does not run in a `transfer` notification handler (a paid \
             service), unless, on that way, the action object is filled from stored state and \
             constants only (a keeper restoring the permission a row recorded once its lock time \
-            has passed).",
+            has passed); a value the caller gives counts as stored there when the way goes on only \
+            after it was found equal to a value read from storage (the account name a lock row was \
+            looked up by, compared with the row's field in the scan or in a `check`).",
         why_bad: "A full-access key is the account: whoever adds one can deploy code, transfer the \
             whole balance and delete the account. Deleting the owners' keys locks them out. Even a \
             function-call key lets its holder spend the allowance on gas. Key management is a core \
@@ -281,9 +283,196 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
 /// constants only (an action that restores what the contract recorded, after a time lock, say,
 /// changes nothing the caller picked): what its object carries at the send, followed up the way to the entry point,
 /// has sources and none of them is the call's input. An action whose object carries nothing
-/// known is left to the send-level check.
+/// known is left to the send-level check. A value that, where the way passes, can only hold a
+/// stored value ([`pinned_values`]: the key the row was looked up by, found equal to the row's
+/// field) is not followed up: whatever the caller passed, the action names what the row
+/// recorded.
 fn from_state_on_this_way(cx: &Context<'_>, chain: &[(u32, usize)], step: (u32, usize)) -> bool {
     let Some(k) = chain.iter().position(|s| *s == step) else { return false };
-    let t = wasmaudit_detect::authz::arg_taint_along(cx, &chain[k..], step.0, step.1, 0, 64);
+    let mut t = host_arg_taint(cx, step.0, step.1, 0, 64, true);
+    t.join(host_arg_taint(cx, step.0, step.1, 0, 64, false));
+    let way = &chain[k..];
+    let mut pinned = pinned_values(cx, step.0, step.1);
+    for (j, &(f, _)) in way.iter().enumerate() {
+        if t.params != 0 {
+            t.params &= !pinned_params(cx, f, &pinned);
+        }
+        if t.params == 0 && t.param_mem == 0 {
+            break;
+        }
+        let Some(&(caller, site)) = way.get(j + 1) else { break };
+        // Arguments the caller passes by value that hold a stored value at the call: not the
+        // caller's choice either.
+        pinned = pinned_values(cx, caller, site);
+        if t.params != 0 {
+            t.params &= !pinned_args(cx, caller, site, &pinned);
+        }
+        t = wasmaudit_detect::authz::lift_taint(cx, caller, site, t, 64);
+    }
     t.labels != 0 && !t.has(Effect::Input) && t.params == 0 && t.param_mem == 0
+}
+
+/// The parameters of `func` among its values `pinned` (bit i: parameter i).
+fn pinned_params(cx: &Context<'_>, func: u32, pinned: &std::collections::BTreeSet<ValueId>) -> u64 {
+    let Some(values) = cx.program.values(func) else { return 0 };
+    pinned.iter().fold(0, |acc, v| match values.def(*v) {
+        ValueDef::Param(p) if *p < 64 => acc | 1 << p,
+        _ => acc,
+    })
+}
+
+/// Arguments (bit i: argument i) of the call at `site` of `caller` that are among its values
+/// `pinned` ([`pinned_values`] there).
+fn pinned_args(
+    cx: &Context<'_>,
+    caller: u32,
+    site: usize,
+    pinned: &std::collections::BTreeSet<ValueId>,
+) -> u64 {
+    let (Some(values), Some(f)) = (cx.program.values(caller), cx.module.function(caller)) else { return 0 };
+    if pinned.is_empty() {
+        return 0;
+    }
+    let ops = values.operands(site);
+    let args = match f.body.get(site).map(|i| &i.op) {
+        Some(Op::CallIndirect { .. }) => &ops[..ops.len().saturating_sub(1)],
+        Some(Op::Call(_)) => ops,
+        _ => return 0,
+    };
+    args.iter().enumerate().take(64).fold(0, |acc, (i, a)| {
+        if pinned.contains(&wasmaudit_detect::authz::strip(cx, caller, *a)) {
+            acc | 1 << i
+        } else {
+            acc
+        }
+    })
+}
+
+/// Values of `func` (conversions stripped) that hold a stored value at `instr`: every way from
+/// the function's entry to `instr` takes the equal side of a branch comparing the value with one
+/// read from storage (a lookup that scans the rows for the one whose field equals the key, and
+/// goes on only once it found it), or passes an assertion of their equality
+/// (`check(row.account == account, ..)`). Branches that found them different, or compared them
+/// with anything else, pin nothing.
+fn pinned_values(cx: &Context<'_>, func: u32, instr: usize) -> std::collections::BTreeSet<ValueId> {
+    let mut pinned = std::collections::BTreeSet::new();
+    let (Some(cfg), Some(values), Some(f)) =
+        (cx.program.cfg(func), cx.program.values(func), cx.module.function(func))
+    else {
+        return pinned;
+    };
+    let Some(target) = cfg.block_of(instr) else { return pinned };
+    // Per value, the edges on which it was found equal to a stored value.
+    let mut equal_edges: std::collections::BTreeMap<ValueId, Vec<(BlockId, EdgeKind)>> = Default::default();
+    for (b, block) in cfg.blocks() {
+        let Some(last) = block.end.checked_sub(1).filter(|_| block.start != block.end) else { continue };
+        if !matches!(f.body.get(last).map(|i| &i.op), Some(Op::BrIf(_) | Op::If(_))) {
+            continue;
+        }
+        let Some(&c) = values.operands(last).last() else { continue };
+        let Some((v, when_true)) = equality_with_state(cx, func, c) else { continue };
+        equal_edges.entry(v).or_default().push((b, if when_true { EdgeKind::True } else { EdgeKind::False }));
+    }
+    // An assertion that traps unless they are equal, before `instr` on every way.
+    for (i, ins) in f.body.iter().enumerate() {
+        let Op::Call(callee) = ins.op else { continue };
+        let Some(cond) = cx.host_fn(callee).filter(|h| h.has(Effect::Abort)).and_then(|h| h.arg("condition"))
+        else {
+            continue;
+        };
+        let Some(&c) = values.operands(i).get(cond as usize) else { continue };
+        let Some((v, true)) = equality_with_state(cx, func, c) else { continue };
+        let Some(b) = cfg.block_of(i) else { continue };
+        if if b == target { i < instr } else { cfg.block_dominates(b, target) } {
+            pinned.insert(v);
+        }
+    }
+    for (v, edges) in equal_edges {
+        if pinned.contains(&v) {
+            continue;
+        }
+        // Reachable from the entry without taking any of those edges?
+        let mut seen = std::collections::BTreeSet::from([cfg.entry]);
+        let mut work = vec![cfg.entry];
+        while let Some(b) = work.pop() {
+            for (s, kind) in cfg.successors(b) {
+                if !edges.contains(&(b, kind)) && seen.insert(s) {
+                    work.push(s);
+                }
+            }
+        }
+        if !seen.contains(&target) {
+            pinned.insert(v);
+        }
+    }
+    pinned
+}
+
+/// When condition `c` compares a value with one read from storage for equality: that value
+/// (conversions stripped; not itself read from storage) and whether the condition is non-zero
+/// when they are equal.
+fn equality_with_state(cx: &Context<'_>, func: u32, mut c: ValueId) -> Option<(ValueId, bool)> {
+    let (values, f) = (cx.program.values(func)?, cx.module.function(func)?);
+    let mut equal_when_true = true;
+    for _ in 0..4 {
+        let ValueDef::Result { instr, index: 0 } = values.def(c) else { return None };
+        match f.body.get(*instr).map(|i| &i.op)? {
+            Op::Unary(_, UnOp::Eqz) => {
+                equal_when_true = !equal_when_true;
+                c = *values.operands(*instr).first()?;
+            }
+            Op::Compare(_, op @ (CmpOp::Eq | CmpOp::Ne)) => {
+                let ops = values.operands(*instr);
+                let strip = |v: ValueId| wasmaudit_detect::authz::strip(cx, func, v);
+                let (a, b) = (strip(*ops.first()?), strip(*ops.get(1)?));
+                let when_true = if *op == CmpOp::Eq { equal_when_true } else { !equal_when_true };
+                return match (read_from_storage(cx, func, a), read_from_storage(cx, func, b)) {
+                    (false, true) => Some((a, when_true)),
+                    (true, false) => Some((b, when_true)),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether `v` is read from storage: it carries `storage-read`, or it is loaded (through
+/// address arithmetic and loaded pointers) from memory that a call reading storage returned (a
+/// row a table lookup decoded).
+fn read_from_storage(cx: &Context<'_>, func: u32, v: ValueId) -> bool {
+    let (Some(values), Some(f), Some(ft)) =
+        (cx.program.values(func), cx.module.function(func), cx.dataflow().funcs.get(func as usize))
+    else {
+        return false;
+    };
+    let stored = wasmaudit_detect::taint::label(Effect::StorageRead);
+    let reads = wasmaudit_detect::packed::source_reads(cx);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut work = vec![v];
+    while let Some(v) = work.pop() {
+        if seen.len() > 32 || !seen.insert(v) {
+            continue;
+        }
+        if ft.value(v).labels & stored != 0 {
+            return true;
+        }
+        let ValueDef::Result { instr, .. } = values.def(v) else { continue };
+        match f.body.get(*instr).map(|i| &i.op) {
+            Some(Op::Load { .. } | Op::Binary(..) | Op::Convert(_)) => {
+                work.extend(values.operands(*instr).iter().copied())
+            }
+            Some(Op::Call(_) | Op::CallIndirect { .. }) => {
+                let targets = cx.program.calls.targets_at(func, *instr);
+                if !targets.is_empty()
+                    && targets.iter().all(|t| reads.0.get(*t as usize).is_some_and(|r| r & stored != 0))
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
