@@ -213,14 +213,14 @@ pub enum KeyRef {
     /// enclosing function's parameters ([`Arg::Param`]): evaluated at each call site.
     Call {
         func: u32,
-        args: Vec<Arg>,
+        args: std::sync::Arc<[Arg]>,
     },
     /// The key is the slice call `func(args)` leaves behind its pointer argument `out` (pointer
     /// at `out + ptr_at`, length at `out + len_at`; [`hostval::eval_slice`]), and some argument
     /// is taken from the enclosing function's parameters: evaluated at each call site.
     Slice {
         func: u32,
-        args: Vec<Arg>,
+        args: std::sync::Arc<[Arg]>,
         out: u32,
         ptr_at: i64,
         len_at: i64,
@@ -832,7 +832,9 @@ impl Resolver<'_, '_> {
             // A handle number is no key.
             Some(Evaluated::Value(_)) if hostval::module_buffers(self.cx) => KeyRef::Unknown,
             Some(Evaluated::Value(c)) => KeyRef::Known(Key::Value(c)),
-            None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => KeyRef::Call { func, args },
+            None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => {
+                KeyRef::Call { func, args: args.into() }
+            }
             None => KeyRef::Unknown,
         }
     }
@@ -843,7 +845,7 @@ impl Resolver<'_, '_> {
         match hostval::eval_slice(self.cx, func, &args, out, ptr_at, len_at) {
             Some(bytes) => KeyRef::Known(Key::Bytes(bytes.into())),
             None if args.iter().any(|a| matches!(a, Arg::Param { .. })) => {
-                KeyRef::Slice { func, args, out, ptr_at, len_at }
+                KeyRef::Slice { func, args: args.into(), out, ptr_at, len_at }
             }
             None => KeyRef::Unknown,
         }
@@ -1134,7 +1136,7 @@ impl Resolver<'_, '_> {
             KeyRef::Computed(bytes) => self.instantiate_computed(bytes, args),
             KeyRef::Call { func, args: cargs } => {
                 let mut out = Vec::with_capacity(cargs.len());
-                for a in cargs {
+                for a in cargs.iter() {
                     out.push(match a {
                         Arg::Param { p, offset } => match args.get(*p as usize) {
                             Some(v) => self.arg(self.strip(*v), *offset),
