@@ -658,7 +658,11 @@ fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
     // Most are repeats (each call site lists its callees' accesses again): equal keys are dropped
     // by hash before the sort, which would compare them in full again and again.
     if all.len() > 64 {
-        let mut seen = std::collections::HashSet::with_capacity(all.len());
+        let mut seen: std::collections::HashSet<_, foldhash::fast::FixedState> =
+            std::collections::HashSet::with_capacity_and_hasher(
+                all.len(),
+                foldhash::fast::FixedState::default(),
+            );
         all.retain(|a| seen.insert(*a));
     }
     all.sort_unstable();
