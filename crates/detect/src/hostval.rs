@@ -78,6 +78,14 @@ pub enum Part {
 }
 
 impl Part {
+    /// The byte a constant part holds (a buffer's byte), when it fits one.
+    fn byte(&self) -> Option<u8> {
+        match self {
+            Part::Val(b) => u8::try_from(*b).ok(),
+            _ => None,
+        }
+    }
+
     fn is_exact(&self) -> bool {
         match self {
             Part::Val(_) => true,
@@ -118,14 +126,8 @@ impl Built {
             Builds::Symbol => self.text(),
             Builds::Buffer => {
                 // The constant prefix (a mapper's name), `(_)` when something not constant follows.
-                let prefix: Vec<u8> = self
-                    .parts
-                    .iter()
-                    .map_while(|p| match p {
-                        Part::Val(b) => u8::try_from(*b).ok().filter(|c| c.is_ascii_graphic()),
-                        _ => None,
-                    })
-                    .collect();
+                let prefix: Vec<u8> =
+                    self.parts.iter().map_while(|p| p.byte().filter(u8::is_ascii_graphic)).collect();
                 let name = String::from_utf8(prefix).ok().filter(|n| !n.is_empty())?;
                 Some(if self.is_family() { format!("{name}(_)") } else { name })
             }
@@ -139,24 +141,12 @@ impl Built {
         if self.kind != Builds::Buffer {
             return None;
         }
-        self.parts
-            .iter()
-            .map(|p| match p {
-                Part::Val(b) => u8::try_from(*b).ok(),
-                _ => None,
-            })
-            .collect()
+        self.parts.iter().map(Part::byte).collect()
     }
 
     fn text(&self) -> Option<String> {
-        let bytes: Option<Vec<u8>> = self
-            .parts
-            .iter()
-            .map(|p| match p {
-                Part::Val(b) => u8::try_from(*b).ok().filter(|c| c.is_ascii_graphic()),
-                _ => None,
-            })
-            .collect();
+        let bytes: Option<Vec<u8>> =
+            self.parts.iter().map(|p| p.byte().filter(u8::is_ascii_graphic)).collect();
         bytes.and_then(|b| String::from_utf8(b).ok())
     }
 }

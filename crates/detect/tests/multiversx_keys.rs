@@ -18,26 +18,6 @@ fn module(case: &str, build: &str) -> wasmaudit_front::Module {
     common::compiled("multiversx", case, build)
 }
 
-fn export(module: &wasmaudit_front::Module, name: &str) -> u32 {
-    module.exported_funcs().find(|(n, _)| *n == name).map(|(_, f)| f).expect("export")
-}
-
-/// Keys `func` (transitively) accesses this way, resolved in `func`.
-fn keys(cx: &Context<'_>, func: u32, access: Access) -> BTreeSet<Key> {
-    cx.storage()
-        .instrs(func)
-        .flat_map(|(_, a)| a.iter().filter(|a| a.access == access).map(|a| a.key.clone()).collect::<Vec<_>>())
-        .filter_map(|k| match k {
-            KeyRef::Known(k) => Some(k),
-            _ => None,
-        })
-        .collect()
-}
-
-fn named(keys: &BTreeSet<Key>, name: &str) -> Option<Key> {
-    keys.iter().find(|k| k.name(Platform::Multiversx).as_deref() == Some(name)).cloned()
-}
-
 #[test]
 fn managed_buffer_keys_have_an_identity() {
     let module = module("freeze_bypass_pause", "vulnerable");
@@ -45,27 +25,43 @@ fn managed_buffer_keys_have_an_identity() {
     let cx = Context::new(&module, &program, Platform::Multiversx);
     for f in ["pause", "deposit", "refund", "setStatus"] {
         for a in [Access::Read, Access::Write] {
-            let k: Vec<String> =
-                keys(&cx, export(&module, f), a).iter().map(|k| k.describe(Platform::Multiversx)).collect();
+            let k: Vec<String> = common::known_keys(&cx, common::export(&module, f), a)
+                .iter()
+                .map(|k| k.describe(Platform::Multiversx))
+                .collect();
             eprintln!("{f} {a:?}: {k:?}");
         }
     }
     // `pause` writes the pause module's flag; `deposit` reads it (`require_not_paused`).
-    let written = keys(&cx, export(&module, "pause"), Access::Write);
-    let flag = named(&written, "pause_module:paused").expect("pause writes the flag");
+    let written = common::known_keys(&cx, common::export(&module, "pause"), Access::Write);
+    let flag =
+        common::named(&written, Platform::Multiversx, "pause_module:paused").expect("pause writes the flag");
     assert_eq!(flag, Key::Bytes(b"pause_module:paused".to_vec().into()));
-    let read = keys(&cx, export(&module, "deposit"), Access::Read);
-    assert_eq!(named(&read, "pause_module:paused"), Some(flag.clone()));
+    let read = common::known_keys(&cx, common::export(&module, "deposit"), Access::Read);
+    assert_eq!(common::named(&read, Platform::Multiversx, "pause_module:paused"), Some(flag.clone()));
     // The vulnerable `refund` never reads it.
-    assert!(named(&keys(&cx, export(&module, "refund"), Access::Read), "pause_module:paused").is_none());
+    assert!(common::named(
+        &common::known_keys(&cx, common::export(&module, "refund"), Access::Read),
+        Platform::Multiversx,
+        "pause_module:paused"
+    )
+    .is_none());
 
     // `transfers(id)` with the id from the input: one family, the same in every endpoint.
-    let transfers = named(&keys(&cx, export(&module, "deposit"), Access::Write), "transfers(_)")
-        .expect("deposit writes transfers(_)");
+    let transfers = common::named(
+        &common::known_keys(&cx, common::export(&module, "deposit"), Access::Write),
+        Platform::Multiversx,
+        "transfers(_)",
+    )
+    .expect("deposit writes transfers(_)");
     assert!(transfers.is_family());
     for f in ["refund", "setStatus"] {
         assert_eq!(
-            named(&keys(&cx, export(&module, f), Access::Write), "transfers(_)"),
+            common::named(
+                &common::known_keys(&cx, common::export(&module, f), Access::Write),
+                Platform::Multiversx,
+                "transfers(_)"
+            ),
             Some(transfers.clone())
         );
     }
@@ -103,18 +99,23 @@ fn a_flag_decoded_from_a_managed_buffer_is_a_stored_value() {
 fn async_call_state_and_what_the_callback_writes() {
     use wasmaudit_platform::Effect;
     let credits = |keys: &BTreeSet<Key>| {
-        named(keys, "userStake(_)").is_some_and(|k| k.is_family()) && named(keys, "totalDelegated").is_some()
+        common::named(keys, Platform::Multiversx, "userStake(_)").is_some_and(|k| k.is_family())
+            && common::named(keys, Platform::Multiversx, "totalDelegated").is_some()
     };
     for (build, rolls_back) in [("vulnerable", false), ("remediated", true)] {
         let module = module("unhandled_async_result", build);
         let program = Program::build(&module);
         let cx = Context::new(&module, &program, Platform::Multiversx);
-        let delegate = export(&module, "delegate");
+        let delegate = common::export(&module, "delegate");
         let sites: Vec<_> =
             cx.host_calls(Effect::ExternalCall).into_iter().filter(|c| c.host.calls_back()).collect();
         assert_eq!(sites.len(), 1);
         assert_eq!(sites[0].func, delegate);
         assert!(credits(&cx.storage().written_keys(delegate)));
-        assert_eq!(credits(&cx.storage().written_keys(export(&module, "callBack"))), rolls_back, "{build}");
+        assert_eq!(
+            credits(&cx.storage().written_keys(common::export(&module, "callBack"))),
+            rolls_back,
+            "{build}"
+        );
     }
 }

@@ -22,10 +22,6 @@ fn named(m: &Module, needle: &str) -> Vec<u32> {
         .collect()
 }
 
-fn export(m: &Module, name: &str) -> u32 {
-    m.exported_funcs().find(|(n, _)| *n == name).map(|(_, f)| f).expect("export")
-}
-
 #[test]
 fn the_decoded_state_moved_by_memory_copy_carries_the_stored_value() {
     let (m, p) = common::compiled_program("near", "reward-distribution", "vulnerable");
@@ -50,30 +46,28 @@ fn the_decoded_state_moved_by_memory_copy_carries_the_stored_value() {
     );
 }
 
+/// The bounds of the loops in `distribute` of a reward-distribution build whose iterations
+/// transfer.
+fn paying_loop_bounds(build: &str) -> Vec<Bound> {
+    let (m, p) = common::compiled_program("near", "reward-distribution", build);
+    let cx = Context::new(&m, &p, Platform::Near);
+    let loops = cx.loops();
+    loops
+        .of(common::export(&m, "distribute"))
+        .iter()
+        .filter(|l| l.body.effects.contains(Effects::TRANSFER))
+        .map(|l| l.bound)
+        .collect()
+}
+
 #[test]
 fn a_walk_over_every_stored_entry_is_bounded_by_storage() {
     // `for (account, stake) in self.stakes.iter()`: the exit compares the index with the key
     // vector's length, a field of the decoded `STATE`, and each iteration transfers.
-    let (m, p) = common::compiled_program("near", "reward-distribution", "vulnerable");
-    let cx = Context::new(&m, &p, Platform::Near);
-    let loops = cx.loops();
-    let paying: Vec<_> = loops
-        .of(export(&m, "distribute"))
-        .iter()
-        .filter(|l| l.body.effects.contains(Effects::TRANSFER))
-        .collect();
+    let paying = paying_loop_bounds("vulnerable");
     assert_eq!(paying.len(), 1);
-    assert!(matches!(paying[0].bound, Bound::Storage { .. }), "{:?}", paying[0]);
+    assert!(matches!(paying[0], Bound::Storage { .. }), "{:?}", paying[0]);
 
     // The remediation caps the page with `limit.min(MAX_PAGE)`.
-    let (m, p) = common::compiled_program("near", "reward-distribution", "remediated");
-    let cx = Context::new(&m, &p, Platform::Near);
-    let loops = cx.loops();
-    let paying: Vec<_> = loops
-        .of(export(&m, "distribute"))
-        .iter()
-        .filter(|l| l.body.effects.contains(Effects::TRANSFER))
-        .collect();
-    assert_eq!(paying.len(), 1);
-    assert_eq!(paying[0].bound, Bound::Capped);
+    assert_eq!(paying_loop_bounds("remediated"), vec![Bound::Capped]);
 }

@@ -6,34 +6,13 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use wasmaudit_detect::storage::{Access, Key, KeyRef};
+use wasmaudit_detect::storage::Access;
 use wasmaudit_detect::Context;
 use wasmaudit_flow::Program;
 use wasmaudit_platform::Platform;
 
 fn module() -> wasmaudit_front::Module {
     common::compiled("soroban", "paused-transfer-from", "vulnerable")
-}
-
-fn export(module: &wasmaudit_front::Module, name: &str) -> u32 {
-    module.exported_funcs().find(|(n, _)| *n == name).map(|(_, f)| f).expect("export")
-}
-
-/// Keys `func` (transitively) accesses this way, resolved in `func`.
-fn keys(cx: &Context<'_>, func: u32, access: Access) -> BTreeSet<Key> {
-    cx.storage()
-        .instrs(func)
-        .flat_map(|(_, a)| a.iter().filter(|a| a.access == access).map(|a| a.key.clone()).collect::<Vec<_>>())
-        .filter_map(|k| match k {
-            KeyRef::Known(k) => Some(k),
-            _ => None,
-        })
-        .collect()
-}
-
-fn named(keys: &BTreeSet<Key>, name: &str) -> Option<Key> {
-    keys.iter().find(|k| k.name(Platform::Soroban).as_deref() == Some(name)).cloned()
 }
 
 #[test]
@@ -44,28 +23,43 @@ fn contracttype_keys_have_an_identity() {
 
     // `set_paused` writes `DataKey::Paused` (through `Instance::set`, whose `DataKey` is a
     // static); `transfer` reads it (through `check_not_paused`): the same exact key.
-    let written = keys(&cx, export(&module, "set_paused"), Access::Write);
-    let read = keys(&cx, export(&module, "transfer"), Access::Read);
-    let paused_w = named(&written, "Paused").expect("set_paused writes Paused");
-    let paused_r = named(&read, "Paused").expect("transfer reads Paused");
+    let written = common::known_keys(&cx, common::export(&module, "set_paused"), Access::Write);
+    let read = common::known_keys(&cx, common::export(&module, "transfer"), Access::Read);
+    let paused_w = common::named(&written, Platform::Soroban, "Paused").expect("set_paused writes Paused");
+    let paused_r = common::named(&read, Platform::Soroban, "Paused").expect("transfer reads Paused");
     assert_eq!(paused_w, paused_r);
     assert!(!paused_w.is_family());
 
     // `Admin` is another unit variant: another key.
-    let admin = named(&keys(&cx, export(&module, "set_paused"), Access::Read), "Admin").expect("reads Admin");
+    let admin = common::named(
+        &common::known_keys(&cx, common::export(&module, "set_paused"), Access::Read),
+        Platform::Soroban,
+        "Admin",
+    )
+    .expect("reads Admin");
     assert_ne!(admin, paused_w);
 
     // `Balance(from)` is built on the caller's stack around an `Address` parameter: a family,
     // the same in `transfer` and `transfer_from`, never equal to an exact key or to `Allowance`.
-    let balance =
-        named(&keys(&cx, export(&module, "transfer"), Access::Write), "Balance(_)").expect("Balance");
+    let balance = common::named(
+        &common::known_keys(&cx, common::export(&module, "transfer"), Access::Write),
+        Platform::Soroban,
+        "Balance(_)",
+    )
+    .expect("Balance");
     assert!(balance.is_family());
-    let from_writes = keys(&cx, export(&module, "transfer_from"), Access::Write);
-    assert_eq!(named(&from_writes, "Balance(_)"), Some(balance.clone()));
-    let allowance = named(&from_writes, "Allowance(_, _)").expect("transfer_from writes Allowance");
+    let from_writes = common::known_keys(&cx, common::export(&module, "transfer_from"), Access::Write);
+    assert_eq!(common::named(&from_writes, Platform::Soroban, "Balance(_)"), Some(balance.clone()));
+    let allowance = common::named(&from_writes, Platform::Soroban, "Allowance(_, _)")
+        .expect("transfer_from writes Allowance");
     assert!(allowance.is_family());
     assert_ne!(allowance, balance);
     assert_ne!(balance, paused_w);
     // `transfer_from` never touches the pause flag in the vulnerable build.
-    assert!(named(&keys(&cx, export(&module, "transfer_from"), Access::Read), "Paused").is_none());
+    assert!(common::named(
+        &common::known_keys(&cx, common::export(&module, "transfer_from"), Access::Read),
+        Platform::Soroban,
+        "Paused"
+    )
+    .is_none());
 }

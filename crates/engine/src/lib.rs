@@ -449,9 +449,9 @@ fn analyze_metered(
     detectors: &[Box<dyn Detector>],
     job: Job<'_>,
 ) -> (Analysis, Option<u64>) {
-    let mut meter = memory::FileMeter::new();
+    let meter = memory::FileMeter::new();
     let over = meter.over(job.budget);
-    let result = meter.run(|| analyze(bytes, limits, detectors, &over, job));
+    let result = analyze(bytes, limits, detectors, &over, job);
     (result, meter.peak())
 }
 

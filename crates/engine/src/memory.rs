@@ -31,8 +31,8 @@ pub fn installed() -> bool {
     wasmaudit_meter::active()
 }
 
-/// One analysis' account. Create it on the thread that will run the analysis and call
-/// [`FileMeter::run`] there.
+/// One analysis' account. Create it on the thread that will run the analysis, and run the
+/// analysis there.
 pub(crate) struct FileMeter {
     counting: bool,
     /// The thread's live bytes when the analysis began.
@@ -54,11 +54,6 @@ impl FileMeter {
             Some(b) if counting => (wasmaudit_meter::live() - start).max(0) as u64 > b,
             _ => false,
         }
-    }
-
-    /// Runs `job` (on this thread) with its allocations counted to this file.
-    pub(crate) fn run<T>(&mut self, job: impl FnOnce() -> T) -> T {
-        job()
     }
 
     /// The most live bytes the analysis held at once, when counting.

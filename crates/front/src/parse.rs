@@ -224,9 +224,9 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
                 })?;
                 let index = m.num_imported_funcs + next_body as u32;
                 next_body += 1;
-                let validator = to_validate.take().map(|f| f.into_validator(std::mem::take(&mut allocs)));
-                let (f, validator) =
-                    lower_body(&body, index, type_index, &m.types, limits, &mut others, validator);
+                let mut validator = to_validate.take().map(|f| f.into_validator(std::mem::take(&mut allocs)));
+                let f =
+                    lower_body(&body, index, type_index, &m.types, limits, &mut others, validator.as_mut());
                 if let Some(v) = validator {
                     allocs = v.into_allocations();
                 }
@@ -374,7 +374,7 @@ fn invalid(e: wasmparser::BinaryReaderError) -> FrontError {
 }
 
 /// Lowers one function body and, with a validator, validates it in the same pass over its
-/// operators; hands the validator back for its allocations.
+/// operators.
 ///
 /// wasmparser caps a function at 50,000 locals; EOSIO's and other contract VMs accept more (the
 /// real corpus has such contracts), so a body whose only fault is that cap is accepted when its
@@ -387,23 +387,7 @@ fn lower_body<'a>(
     types: &[FuncSig],
     limits: &Limits,
     others: &mut OtherKinds<'a>,
-    mut validator: Option<BodyValidator>,
-) -> (Result<Function, FrontError>, Option<BodyValidator>) {
-    let mut checking = validator.is_some();
-    let result = lower_checked(body, index, type_index, types, limits, others, &mut validator, &mut checking);
-    (result, validator)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn lower_checked<'a>(
-    body: &wasmparser::FunctionBody<'a>,
-    index: u32,
-    type_index: u32,
-    types: &[FuncSig],
-    limits: &Limits,
-    others: &mut OtherKinds<'a>,
-    validator: &mut Option<BodyValidator>,
-    checking: &mut bool,
+    mut validator: Option<&mut BodyValidator>,
 ) -> Result<Function, FrontError> {
     let declared = count_locals(body)
         .map_err(|e| FrontError::new(e.offset, format!("invalid module: {}", e.message)))?;
@@ -418,11 +402,11 @@ fn lower_checked<'a>(
     for _ in 0..reader.get_count() {
         let offset = reader.original_position();
         let (count, ty) = reader.read().map_err(invalid)?;
-        if let Some(v) = validator.as_mut().filter(|_| *checking) {
+        if let Some(v) = validator.as_mut() {
             match v.define_locals(offset, count, ty) {
                 Ok(()) => {}
                 // Within the limits checked above: accepted, unvalidated.
-                Err(e) if e.message().starts_with("too many locals") => *checking = false,
+                Err(e) if e.message().starts_with("too many locals") => validator = None,
                 Err(e) => return Err(invalid(e)),
             }
         }
@@ -433,7 +417,7 @@ fn lower_checked<'a>(
     let mut instrs = Vec::with_capacity((body.range().len() / 2).min(limits.max_body_instructions));
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset().map_err(invalid)?;
-        if let Some(v) = validator.as_mut().filter(|_| *checking) {
+        if let Some(v) = validator.as_mut() {
             v.op(offset, &op).map_err(invalid)?;
         }
         if instrs.len() >= limits.max_body_instructions {
@@ -444,7 +428,7 @@ fn lower_checked<'a>(
         }
         instrs.push(Instr { op: lower_op(&op, types, others), offset: offset as u32 });
     }
-    if *checking {
+    if validator.is_some() {
         ops.finish().map_err(invalid)?;
     }
     Ok(Function {

@@ -68,6 +68,16 @@ fn note_active() {
     }
 }
 
+/// Counts a fresh allocation of `layout` at `p` (none when it failed) and hands `p` back.
+#[inline(always)]
+fn counted(p: *mut u8, layout: Layout) -> *mut u8 {
+    if !p.is_null() {
+        note_active();
+        add(layout.size() as i64);
+    }
+    p
+}
+
 // SAFETY: every method passes its arguments unchanged to the wrapped allocator, which upholds
 // the `GlobalAlloc` contract for them; the bookkeeping touches only thread-local integers and
 // never allocates.
@@ -75,23 +85,13 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged (see the impl).
-        let p = unsafe { self.inner.alloc(layout) };
-        if !p.is_null() {
-            note_active();
-            add(layout.size() as i64);
-        }
-        p
+        counted(unsafe { self.inner.alloc(layout) }, layout)
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged (see the impl).
-        let p = unsafe { self.inner.alloc_zeroed(layout) };
-        if !p.is_null() {
-            note_active();
-            add(layout.size() as i64);
-        }
-        p
+        counted(unsafe { self.inner.alloc_zeroed(layout) }, layout)
     }
 
     #[inline]
