@@ -41,7 +41,9 @@ pub static META: DetectorMeta = DetectorMeta {
             `updateauth`, `deleteauth`, `linkauth` or `unlinkauth` inline (`send_inline`, \
             `send_deferred`) with its own `eosio.code` authority. There a way from `apply` to the \
             send that passes a function building such an action (it stores the names `eosio` and \
-            `updateauth`, ... as constants) is reported when no `require_auth`/`has_auth` guard \
+            `updateauth`, ... as constants, or converts them to names at run time from their \
+            NUL-terminated string literals, as clang leaves `\"updateauth\"_n` outside a constant \
+            context) is reported when no `require_auth`/`has_auth` guard \
             protects it and it does not run in a `transfer` notification handler (a paid \
             service), unless, on that way, the action object is filled from stored state and \
             constants only (a keeper restoring the permission a row recorded once its lock time \
@@ -69,7 +71,8 @@ pub static META: DetectorMeta = DetectorMeta {
             function-call key restricted to its own claim methods) are reported unless the same \
             batch creates the account. Checks enforced by the platform (function-call access keys \
             that only allow the account itself to call the method) are not visible. On EOSIO an \
-            action built by a generic packer from run-time names is missed, and an account \
+            action built by a generic packer from names that are neither constants nor literals \
+            (read from the action data or a table) is missed, and an account \
             service that sets up permissions of a new account for an unauthenticated caller is \
             reported.",
     },
@@ -258,7 +261,9 @@ fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The permission action function `func` builds: it stores the constant names `eosio` and one
-/// of [`PERMISSION_ACTIONS`] into memory.
+/// of [`PERMISSION_ACTIONS`] into memory, or converts them to names at run time from their
+/// string literals (`name("updateauth")` where the compiler did not fold the conversion loop:
+/// the function takes the address of the NUL-terminated text `updateauth` in a data segment).
 fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> {
     let (Some(f), Some(values), Some(ev)) =
         (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
@@ -266,17 +271,27 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
         return None;
     };
     let mut stored = std::collections::BTreeSet::new();
+    let mut literals: Vec<ValueId> = Vec::new();
     for (i, ins) in f.body.iter().enumerate() {
-        if let Op::Store { .. } = ins.op {
-            if let Some(c) = values.operands(i).get(1).and_then(|v| ev.constant(*v)) {
-                stored.insert(c);
+        match ins.op {
+            Op::Store { .. } => {
+                if let Some(c) = values.operands(i).get(1).and_then(|v| ev.constant(*v)) {
+                    stored.insert(c);
+                }
             }
+            Op::I32Const(_) => literals.extend(values.results(i).first().copied()),
+            _ => {}
         }
     }
-    if !stored.contains(&EOSIO_ACCOUNT) {
+    let literal = |text: &str| {
+        literals.iter().any(|v| {
+            ev.data_bytes(*v, text.len() + 1).is_some_and(|b| b.strip_suffix(&[0]) == Some(text.as_bytes()))
+        })
+    };
+    if !stored.contains(&EOSIO_ACCOUNT) && !literal("eosio") {
         return None;
     }
-    PERMISSION_ACTIONS.iter().find(|(n, _)| stored.contains(n)).map(|(_, a)| *a)
+    PERMISSION_ACTIONS.iter().find(|(n, a)| stored.contains(n) || literal(a)).map(|(_, a)| *a)
 }
 
 /// Whether, on this way, the permission action built at `step` is filled from stored state and
