@@ -60,3 +60,30 @@ fn an_identity_of_the_action_names_the_handler() {
     let actions = dispatch.call_actions.get(&(apply.index, site)).cloned().unwrap_or_default();
     assert_eq!(actions, vec![TRANSFER as u64], "{:?}", dispatch.call_actions);
 }
+
+/// clang `-O0` keeps every value in the shadow stack: `apply` stores `receiver`, `code` and
+/// `action` into its frame and compares what it loads back, and its prologue moves the stack
+/// pointer through locals (`global.get; local.set; i32.const; local.set; local.get; local.get;
+/// i32.sub`). The stack pointer is still found, so the frame slots are tracked and the `transfer`
+/// notification handler is recovered, called for any `code` (the O0 build of
+/// corpus/compiled/eosio/fake_eos_transfer_notify).
+#[test]
+fn an_unoptimized_apply_dispatches_through_its_frame() {
+    let path = format!(
+        "{}/../../corpus/compiled/eosio/fake_eos_transfer_notify_O0/vulnerable.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).expect("compiled corpus module");
+    let m = wasmaudit_front::parse(&bytes).expect("valid module");
+    let p = Program::build(&m);
+    assert!(p.stack_pointer.is_some(), "the -O0 prologue names the stack pointer");
+    let cx = Context::new(&m, &p, Platform::Eosio);
+    let d = wasmaudit_detect::eosio_dispatch::dispatch(&cx);
+    let handlers: Vec<String> = d
+        .transfers
+        .iter()
+        .filter_map(|t| t.handler.and_then(|h| m.function(h)).and_then(|f| f.name.clone()))
+        .collect();
+    assert!(handlers.iter().any(|n| n.contains("on_transfer")), "{handlers:?}");
+    assert!(d.transfers.iter().all(|t| !t.conds.is_empty()), "{:?}", d.transfers);
+}

@@ -107,15 +107,25 @@ impl Program {
 }
 
 /// The shadow-stack pointer: the mutable i32 global that function prologues decrement
-/// (`global.get g; i32.const N; i32.sub`) most often.
+/// (`global.get g; i32.const N; i32.sub`) most often. Unoptimized code (clang `-O0`) routes both
+/// operands through locals first (`global.get g; local.set a; i32.const N; local.set b;
+/// local.get a; local.get b; i32.sub`): the straight-line start of each function is read for
+/// that shape too.
 fn stack_pointer(module: &Module) -> Option<u32> {
     let mut votes: BTreeMap<u32, usize> = BTreeMap::new();
     for f in &module.functions {
+        let mut adjacent = false;
         for w in f.body.windows(3) {
             if let (Op::GlobalGet(g), Op::I32Const(_), Op::Binary(Width::I32, BinOp::Sub)) =
                 (&w[0].op, &w[1].op, &w[2].op)
             {
                 *votes.entry(*g).or_default() += 1;
+                adjacent = true;
+            }
+        }
+        if !adjacent {
+            if let Some(g) = prologue_through_locals(f) {
+                *votes.entry(g).or_default() += 1;
             }
         }
     }
@@ -124,6 +134,42 @@ fn stack_pointer(module: &Module) -> Option<u32> {
         .filter(|(g, _)| module.globals.get(*g as usize).is_some_and(|x| x.mutable && x.ty == ValType::I32))
         .max_by_key(|(g, n)| (*n, std::cmp::Reverse(*g)))
         .map(|(g, _)| g)
+}
+
+/// The global an unoptimized prologue decrements by a constant through locals: the function's
+/// straight-line start is run on a stack of "global `g`", "a constant" and "something else"
+/// until its first `i32.sub`.
+fn prologue_through_locals(f: &wasmaudit_front::Function) -> Option<u32> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum V {
+        Global(u32),
+        Const,
+        Other,
+    }
+    let mut stack: Vec<V> = Vec::new();
+    let mut locals: BTreeMap<u32, V> = BTreeMap::new();
+    for ins in f.body.iter().take(16) {
+        match ins.op {
+            Op::GlobalGet(g) => stack.push(V::Global(g)),
+            Op::I32Const(_) => stack.push(V::Const),
+            Op::LocalGet(l) => stack.push(locals.get(&l).copied().unwrap_or(V::Other)),
+            Op::LocalSet(l) => {
+                locals.insert(l, stack.pop()?);
+            }
+            Op::LocalTee(l) => {
+                locals.insert(l, *stack.last()?);
+            }
+            Op::Binary(Width::I32, BinOp::Sub) => {
+                let (b, a) = (stack.pop()?, stack.pop()?);
+                return match (a, b) {
+                    (V::Global(g), V::Const) => Some(g),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Globals each function may assign, directly or through the functions it calls.
