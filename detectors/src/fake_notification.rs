@@ -35,8 +35,7 @@ pub static META: DetectorMeta = DetectorMeta {
             cannot follow (a receiver copied through an unknown pointer, a table of accepted \
             recipients) is not seen and the handler is reported. Handlers whose action data is \
             unpacked by a loop rather than `memcpy`/loads (hand-written deserialisers) lose track of \
-            the `to` field and are reported, and so do unoptimized (`-O0`) builds, whose \
-            `datastream` is copied between frames as one 8-byte word holding two pointers.",
+            the `to` field and are reported.",
     },
     platforms: &["eosio"],
 };

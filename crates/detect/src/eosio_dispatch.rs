@@ -83,6 +83,8 @@ const MAX_DEPTH: usize = 16;
 const MAX_DISJUNCTS: usize = 16;
 /// Targets of a `call_indirect` the walk follows.
 const MAX_INDIRECT: usize = 8;
+/// Most 8-byte words of narrower values the walk keeps ([`Sym::Word`]).
+const MAX_WORDS: usize = 4096;
 /// Largest `memcpy` the walk copies field by field.
 const MAX_COPY: i64 = 1024;
 
@@ -105,6 +107,10 @@ pub enum Sym {
     DataPtr(i64),
     /// A pointer into a memory region (a stack frame, or absolute memory) at an offset.
     Ptr(u32, i64),
+    /// An 8-byte word loaded from memory that held narrower values (two 4-byte pointers of a
+    /// `datastream` that unoptimized code copies as one `i64`): the index of the snapshot of
+    /// those values in [`Walker::words`], written back where the word is stored.
+    Word(u32),
 }
 
 impl Sym {
@@ -367,6 +373,7 @@ fn recover(cx: &Context<'_>) -> Dispatch {
         sp_global: cx.program.stack_pointer,
         mem: BTreeMap::new(),
         data_alias: Vec::new(),
+        words: Vec::new(),
         regions: 2,
         steps: 0,
         truncated: false,
@@ -467,6 +474,9 @@ struct Walker<'c, 'a> {
     mem: BTreeMap<(u32, i64), (Sym, u8)>,
     /// Where `read_action_data` wrote into a frame: (region, offset of byte 0).
     data_alias: Vec<(u32, i64)>,
+    /// Snapshots of the narrower values an 8-byte load covered ([`Sym::Word`]): (offset in the
+    /// word, value, width).
+    words: Vec<Vec<(i64, Sym, u8)>>,
     regions: u32,
     steps: u64,
     truncated: bool,
@@ -949,7 +959,7 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn load(&self, addr: Sym, offset: i64, kind: wasmaudit_front::LoadKind) -> Sym {
+    fn load(&mut self, addr: Sym, offset: i64, kind: wasmaudit_front::LoadKind) -> Sym {
         let bytes = kind.bytes;
         let (r, o) = match addr {
             Sym::Ptr(r, o) => (r, o.wrapping_add(offset)),
@@ -970,6 +980,18 @@ impl Walker<'_, '_> {
         if bytes == 8 {
             if let Some(base) = self.alias_base(r, o) {
                 return Sym::Field(o - base);
+            }
+            // Narrower values that fill the word between them: a struct copied as one word.
+            let parts: Vec<(i64, Sym, u8)> = self
+                .mem
+                .range((r, o)..(r, o + 8))
+                .filter(|((_, so), (s, w))| so + i64::from(*w) <= o + 8 && *s != Sym::Unknown)
+                .map(|((_, so), (s, w))| (so - o, *s, *w))
+                .collect();
+            let covered: i64 = parts.iter().map(|(_, _, w)| i64::from(*w)).sum();
+            if covered == 8 && self.words.len() < MAX_WORDS {
+                self.words.push(parts);
+                return Sym::Word(self.words.len() as u32 - 1);
             }
         }
         Sym::Unknown
@@ -1025,6 +1047,12 @@ impl Walker<'_, '_> {
             _ => return,
         };
         self.clear(r, o, i64::from(bytes));
+        if let (Sym::Word(k), 8) = (val, bytes) {
+            for (j, s, w) in self.words.get(k as usize).cloned().unwrap_or_default() {
+                self.mem.insert((r, o + j), (s, w));
+            }
+            return;
+        }
         self.mem.insert((r, o), (val, bytes));
     }
 

@@ -66,7 +66,9 @@ fn an_identity_of_the_action_names_the_handler() {
 /// pointer through locals (`global.get; local.set; i32.const; local.set; local.get; local.get;
 /// i32.sub`). The stack pointer is still found, so the frame slots are tracked and the `transfer`
 /// notification handler is recovered, called for any `code` (the O0 build of
-/// corpus/compiled/eosio/fake_eos_transfer_notify).
+/// corpus/compiled/eosio/fake_eos_transfer_notify). Its `datastream` (two 4-byte pointers) is
+/// copied between frames as one `i64`: the word carries both pointers, so the unpacked `to`
+/// field is still the action data's and its comparison with the receiver is seen.
 #[test]
 fn an_unoptimized_apply_dispatches_through_its_frame() {
     let path = format!(
@@ -86,4 +88,5 @@ fn an_unoptimized_apply_dispatches_through_its_frame() {
         .collect();
     assert!(handlers.iter().any(|n| n.contains("on_transfer")), "{handlers:?}");
     assert!(d.transfers.iter().all(|t| !t.conds.is_empty()), "{:?}", d.transfers);
+    assert!(d.transfers.iter().all(|t| t.to_checked), "{:?}", d.transfers);
 }
