@@ -214,11 +214,24 @@ struct Packing<'a> {
     values: &'a wasmaudit_flow::FunctionValues,
     ev: &'a wasmaudit_flow::Evaluator<'a>,
     body: &'a [wasmaudit_front::Instr],
+    /// What the function's stores, loads and calls point to: computed once per function.
+    facts: std::rc::Rc<Facts>,
+}
+
+/// The memory facts of one function [`Packing`] works from (independent of the way asked).
+#[derive(Default)]
+struct Facts {
     /// Pointer-sized values stored at and loaded from each location.
     pointers: BTreeMap<Key, Vec<ValueId>>,
     /// Values of any width stored at each location.
     stored: BTreeMap<Key, Vec<ValueId>>,
+    /// Each call site with the locations and values reachable from its arguments.
+    calls: Vec<(usize, BTreeSet<Key>, BTreeSet<ValueId>)>,
 }
+
+/// [`Facts`] by function, for the ways of one module.
+#[derive(Default)]
+struct FactsCache(std::cell::RefCell<BTreeMap<u32, std::rc::Rc<Facts>>>);
 
 /// Bytes of an object searched for the pointers it holds (an `action`: two names and two vectors).
 const OBJECT: i64 = 40;
@@ -231,14 +244,19 @@ impl<'a> Packing<'a> {
     fn new(cx: &'a Context<'_>, func: u32) -> Option<Packing<'a>> {
         let f = cx.module.function(func).filter(|f| !f.is_import())?;
         let (values, ev) = (cx.program.values(func)?, cx.evaluator(func)?);
-        let mut p =
-            Packing { func, values, ev, body: &f.body, pointers: BTreeMap::new(), stored: BTreeMap::new() };
+        let cache = cx.memo(|_| FactsCache::default());
+        let cached = cache.0.borrow().get(&func).cloned();
+        if let Some(facts) = cached {
+            return Some(Packing { func, values, ev, body: &f.body, facts });
+        }
+        let mut p = Packing { func, values, ev, body: &f.body, facts: std::rc::Rc::new(Facts::default()) };
+        let mut facts = Facts::default();
         for (i, ins) in f.body.iter().enumerate() {
             if let (Op::Store { .. }, Some(&v), Some(addr)) =
                 (&ins.op, values.operands(i).get(1), ev.mem_address(i))
             {
                 let k = p.canon(addr);
-                p.stored.entry(k).or_default().push(v);
+                facts.stored.entry(k).or_default().push(v);
             }
             let v = match ins.op {
                 Op::Load { kind, .. } if kind.bytes == 4 => values.results(i).first(),
@@ -247,9 +265,31 @@ impl<'a> Packing<'a> {
             };
             if let (Some(&v), Some(addr)) = (v, ev.mem_address(i)) {
                 let k = p.canon(addr);
-                p.pointers.entry(k).or_default().push(v);
+                facts.pointers.entry(k).or_default().push(v);
             }
         }
+        p.facts = std::rc::Rc::new(facts);
+        // What each call's arguments reach, with the pointer facts in place.
+        let calls: Vec<(usize, BTreeSet<Key>, BTreeSet<ValueId>)> = cx
+            .program
+            .calls
+            .call_sites(func)
+            .iter()
+            .map(|(i, _)| {
+                let ops = values.operands(*i);
+                let indirect = matches!(f.body.get(*i).map(|x| &x.op), Some(Op::CallIndirect { .. }));
+                let args = if indirect { &ops[..ops.len().saturating_sub(1)] } else { ops };
+                let (mut ck, mut cv) = (BTreeSet::new(), BTreeSet::new());
+                for a in args {
+                    p.reach(*a, &mut ck, &mut cv, 0);
+                }
+                (*i, ck, cv)
+            })
+            .collect();
+        if let Some(facts) = std::rc::Rc::get_mut(&mut p.facts) {
+            facts.calls = calls;
+        }
+        cache.0.borrow_mut().insert(func, p.facts.clone());
         Some(p)
     }
 
@@ -274,6 +314,7 @@ impl<'a> Packing<'a> {
             return;
         }
         let inner: Vec<ValueId> = self
+            .facts
             .pointers
             .range(k..(k.0, k.1.saturating_add(OBJECT)))
             .flat_map(|(_, vs)| vs.iter().copied())
@@ -298,38 +339,22 @@ impl<'a> Packing<'a> {
         for r in roots.0 {
             self.reach(*r, &mut keys, &mut vals, 0);
         }
-        let calls: Vec<(usize, Vec<ValueId>)> = cx
-            .program
-            .calls
-            .call_sites(self.func)
-            .iter()
-            .filter(|(i, _)| Some(*i) != send)
-            .map(|(i, targets)| {
-                let ops = self.values.operands(*i);
-                let indirect = matches!(self.body.get(*i).map(|x| &x.op), Some(Op::CallIndirect { .. }));
-                let args = if indirect { &ops[..ops.len().saturating_sub(1)] } else { ops };
-                let _ = targets;
-                (*i, args.to_vec())
-            })
-            .collect();
+        let calls: Vec<&(usize, BTreeSet<Key>, BTreeSet<ValueId>)> =
+            self.facts.calls.iter().filter(|(i, _, _)| Some(*i) != send).collect();
         let mut taken = vec![false; calls.len()];
         loop {
             let mut changed = false;
-            for (k, (_, args)) in calls.iter().enumerate() {
+            for (k, (_, ck, cv)) in calls.iter().enumerate() {
                 if taken[k] || keys.len() > MAX_KEYS {
                     continue;
-                }
-                let (mut ck, mut cv) = (BTreeSet::new(), BTreeSet::new());
-                for a in args {
-                    self.reach(*a, &mut ck, &mut cv, 0);
                 }
                 if ck.is_disjoint(&keys) {
                     continue;
                 }
                 taken[k] = true;
                 changed = true;
-                keys.extend(ck);
-                vals.extend(cv);
+                keys.extend(ck.iter().copied());
+                vals.extend(cv.iter().copied());
             }
             if !changed {
                 break;
@@ -349,7 +374,8 @@ impl<'a> Packing<'a> {
         let mut stored: Vec<ValueId> = keys
             .iter()
             .flat_map(|k| {
-                self.stored
+                self.facts
+                    .stored
                     .range(*k..(k.0, k.1.saturating_add(PAYLOAD)))
                     .flat_map(|(_, vs)| vs.iter().copied())
             })
