@@ -25,7 +25,10 @@ pub static META: DetectorMeta = DetectorMeta {
             `callDelegate`; ChainMaker `CallContract`. Around each such call (directly or inside a \
             called function) it compares storage keys: it reports a key (a constant key, the same \
             key a caller passed in, or a Stylus key computed the same way: a slot's bytes reversed, \
-            a mapping entry's `keccak` of the caller's address and the slot) that is read on a path to the call and written on a path from \
+            a mapping entry's `keccak` of the caller's address and the slot; an ink! key the SDK \
+            SCALE-encodes into its static buffer: the root key, or a `Mapping` entry, the \
+            mapping's key followed by the encoded map key, the family of the mapping's entries \
+            where the map key cannot be followed) that is read on a path to the call and written on a path from \
             it, with no write of that key committed before the call on every path. Storage writes \
             are reported where they happen after the call. A reentrancy lock — a key read and checked \
             by a guard, then written, before the call, in the function or in every caller — \

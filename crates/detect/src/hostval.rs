@@ -1214,16 +1214,7 @@ type StoppedRun = Option<Rc<Stopped>>;
 /// the argument is no pointer the run knows. `None` when the run does not reach the call (a
 /// branch on a value it does not know, a host call with other effects, the step budget).
 pub fn arg_bytes(cx: &Context<'_>, func: u32, at: usize, wanted: &[(u32, i64)]) -> Option<Vec<KeyByte>> {
-    let cache = cx.memo(|_| SourceCache::default());
-    let cached = cache.0.borrow().get(&(func, at)).cloned();
-    let stopped = match cached {
-        Some(s) => s,
-        None => {
-            let s = stop_at(cx, func, at).map(Rc::new);
-            cache.0.borrow_mut().insert((func, at), s.clone());
-            s
-        }
-    }?;
+    let stopped = stopped_at(cx, func, at)?;
     let f = cx.module.function(func)?;
     let n = match &f.body.get(at)?.op {
         Op::Call(c) => cx.module.func_sig(*c)?.params.len(),
@@ -1243,6 +1234,32 @@ pub fn arg_bytes(cx: &Context<'_>, func: u32, at: usize, wanted: &[(u32, i64)]) 
         })
         .collect();
     Some(out)
+}
+
+/// The value argument `arg` of call `at` of `func` holds when a source run ([`arg_bytes`])
+/// gets there, when it is a constant (a key length an encoder computed into a scratch buffer).
+pub fn arg_value(cx: &Context<'_>, func: u32, at: usize, arg: u32) -> Option<i64> {
+    let stopped = stopped_at(cx, func, at)?;
+    let n = match &cx.module.function(func)?.body.get(at)?.op {
+        Op::Call(c) => cx.module.func_sig(*c)?.params.len(),
+        _ => return None,
+    };
+    let args = stopped.stack.get(stopped.stack.len().checked_sub(n)?..)?;
+    const_of(args.get(arg as usize)?.clone())
+}
+
+/// The source run of `func` stopped at call `at` (memoized).
+fn stopped_at(cx: &Context<'_>, func: u32, at: usize) -> StoppedRun {
+    let cache = cx.memo(|_| SourceCache::default());
+    let cached = cache.0.borrow().get(&(func, at)).cloned();
+    match cached {
+        Some(s) => s,
+        None => {
+            let s = stop_at(cx, func, at).map(Rc::new);
+            cache.0.borrow_mut().insert((func, at), s.clone());
+            s
+        }
+    }
 }
 
 fn stop_at(cx: &Context<'_>, func: u32, at: usize) -> Option<Stopped> {

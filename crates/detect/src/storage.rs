@@ -285,7 +285,11 @@ impl KeyRef {
             }
             _ => true,
         });
-        if identity {
+        // A constant prefix followed by bytes not known here (an encoded map key whose entry
+        // was picked by data the run could not follow) names the family of that map's entries.
+        let prefix = bytes.iter().take_while(|b| matches!(b, KeyByte::Const(_))).count();
+        let family = prefix > 0 && bytes[prefix..].iter().all(|b| matches!(b, KeyByte::Any));
+        if identity || family {
             KeyRef::Computed(bytes.into())
         } else {
             KeyRef::Unknown
@@ -1023,15 +1027,28 @@ impl Resolver<'_, '_> {
                 match (self.pointer_key(k, len), len, h.arg("key")) {
                     // Stylus rebuilds every key from a `U256` slot (or a hash) in a loop.
                     (KeyRef::Unknown, Some(Len::Const(n)), Some(i)) if platform == Platform::Stylus => {
-                        let wanted: Vec<(u32, i64)> = (0..n.min(MAX_KEY_LEN)).map(|o| (i, o)).collect();
-                        hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted)
-                            .map(KeyRef::computed)
-                            .unwrap_or(KeyRef::Unknown)
+                        self.run_key(i, n)
                     }
+                    // ink! SCALE-encodes every key (the root key, a `Mapping`'s key and the
+                    // entry's) into its static buffer: the run computes the length too.
+                    (KeyRef::Unknown, _, Some(i)) if platform == Platform::Ink => h
+                        .arg("key_len")
+                        .and_then(|l| hostval::arg_value(self.cx, self.ev.func.index, self.at, l))
+                        .filter(|n| (1..=MAX_KEY_LEN).contains(n))
+                        .map_or(KeyRef::Unknown, |n| self.run_key(i, n)),
                     (key, _, _) => key,
                 }
             }
         }
+    }
+
+    /// The `n` key bytes behind argument `arg` of the host call at `self.at`, from a source run
+    /// of this function ([`hostval::arg_bytes`]).
+    fn run_key(&self, arg: u32, n: i64) -> KeyRef {
+        let wanted: Vec<(u32, i64)> = (0..n.min(MAX_KEY_LEN)).map(|o| (arg, o)).collect();
+        hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted)
+            .map(KeyRef::computed)
+            .unwrap_or(KeyRef::Unknown)
     }
 
     /// A computed key seen at the call at `self.at`: each parameter byte replaced by the byte
