@@ -1,5 +1,6 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::authz::Walker;
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_front::Op;
@@ -34,7 +35,10 @@ pub static META: DetectorMeta = DetectorMeta {
             contract can make. On a code-replacement chain the old code is running, so reading its \
             own state checks nothing; there a host call storing a constant under a key that does not \
             hold the version (a marker) is not a migration. Each unchecked path is reported at its \
-            first unchecked write.",
+            first unchecked write. A call through a trait object's vtable reaches only the \
+            functions its table index names on the ways up to the entry points (a `dyn Storage` \
+            read in generic code such as cw-storage-plus `Item::load` reaches the storage \
+            implementation's `get`, not every function of its signature).",
         why_bad: "Migration code assumes the layout and values of one particular old version. Run on \
             a different version — a second migrate, a downgrade, a migration of another contract's \
             code, a replayed upgrade — it reinterprets or overwrites state written by another \
@@ -242,10 +246,8 @@ impl Analysis<'_, '_> {
             if resolved {
                 break;
             }
-            let next = cx
-                .program
-                .calls
-                .targets_at(func, w)
+            let next = self
+                .targets(func, w)
                 .iter()
                 .filter(|t| cx.host_fn(**t).is_none())
                 .find_map(|t| self.first_unchecked_write(*t).map(|x| (*t, x)));
@@ -390,16 +392,16 @@ impl Analysis<'_, '_> {
                 Op::Call(_) | Op::CallIndirect { .. } | Op::ReturnCall(_) | Op::ReturnCallIndirect { .. }
             )
         });
-        let targets: Vec<u32> = self
-            .cx
-            .program
-            .calls
-            .targets_at(func, w)
-            .iter()
-            .copied()
-            .filter(|t| self.cx.host_fn(*t).is_none())
-            .collect();
+        let targets: Vec<u32> =
+            self.targets(func, w).iter().copied().filter(|t| self.cx.host_fn(*t).is_none()).collect();
         is_call && !targets.is_empty() && targets.iter().all(|t| self.inner_checked(*t))
+    }
+
+    /// The functions the call at `w` of `func` can reach; an indirect call's narrowed by the
+    /// ways up to it ([`Walker::indirect_targets`]: a `dyn Storage` read in generic code reaches
+    /// the one storage implementation, not every function of its signature, some of which write).
+    fn targets(&self, func: u32, w: usize) -> std::rc::Rc<Vec<u32>> {
+        Walker::new(self.cx).indirect_targets(func, w)
     }
 
     fn inner_checked(&self, func: u32) -> bool {

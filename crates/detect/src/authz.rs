@@ -155,6 +155,9 @@ impl Steps {
     }
 }
 
+/// The functions a call can reach (shared by the memo and its askers).
+type Targets = Rc<Vec<u32>>;
+
 /// An indirect call `(function, instruction)` and the call sites above it on one way up.
 type IndirectSite = (u32, usize, Vec<(u32, usize)>);
 
@@ -178,6 +181,8 @@ struct WalkerMemo {
     fixed_tables: std::cell::OnceCell<Vec<Option<Vec<Option<u32>>>>>,
     /// `(callee, instruction, caller, call site)` → whether the way fails through the return.
     doomed_returns: RefCell<BTreeMap<(u32, usize, u32, usize), bool>>,
+    /// Targets of an indirect call `(function, instruction)` narrowed by its ways up.
+    indirect_targets: RefCell<BTreeMap<(u32, usize), Targets>>,
 }
 
 /// Walks up the call graph from instructions to entry points, memoized per function.
@@ -451,6 +456,56 @@ impl<'c, 'a> Walker<'c, 'a> {
         let Some(index) = index else { return false };
         // An empty or out-of-range slot traps: the call reaches nothing.
         slots.get(index as u32 as usize).copied().flatten() != Some(target)
+    }
+
+    /// The functions the indirect call at `instr` of `func` can reach: the call graph's targets,
+    /// narrowed to the slots its table index names when, on every way up to an entry point, the
+    /// index is a constant once followed up that way (as [`Walker::paths`] finds the ways: an
+    /// indirect edge whose own constant index selects another function is not a way). A trait
+    /// object's method called from generic code through a vtable the entry point's frame hands
+    /// down (CosmWasm's `&mut dyn Storage` inside `DepsMut`, reached from `Item::load` through
+    /// the SDK's `Fn` shims) is then the one implementation, not every function of its
+    /// signature. Anything unknown (a way the walk did not finish, an index that is not
+    /// constant on some way) keeps the call graph's targets. A direct call's target is itself.
+    pub fn indirect_targets(&self, func: u32, instr: usize) -> Targets {
+        let cx = self.cx;
+        if let Some(done) = self.memo.indirect_targets.borrow().get(&(func, instr)) {
+            return done.clone();
+        }
+        let targets = cx.program.calls.targets_at(func, instr).to_vec();
+        let narrowed = self.narrow_indirect(func, instr, &targets).unwrap_or(targets);
+        let out = Rc::new(narrowed);
+        self.memo.indirect_targets.borrow_mut().insert((func, instr), out.clone());
+        out
+    }
+
+    fn narrow_indirect(&self, func: u32, instr: usize, targets: &[u32]) -> Option<Vec<u32>> {
+        let cx = self.cx;
+        let (Op::CallIndirect { table, .. } | Op::ReturnCallIndirect { table, .. }) =
+            cx.module.function(func)?.body.get(instr)?.op
+        else {
+            return None;
+        };
+        if targets.len() < 2 {
+            return None;
+        }
+        let slots = self.memo.fixed_tables.get_or_init(|| fixed_tables(cx)).get(table as usize)?.clone()?;
+        let index = *cx.program.values(func)?.operands(instr).last()?;
+        let ups = self.up(func, &mut Vec::new());
+        // No way up, or as many as the walk keeps (some may be missing): nothing to narrow by.
+        if ups.is_empty() || ups.len() >= MAX_PATHS {
+            return None;
+        }
+        let mut picked = BTreeSet::new();
+        for u in ups.iter() {
+            let mut way = vec![(func, instr)];
+            way.extend(u.sites.iter());
+            let e = WayEval { cx, way: &way, steps: std::cell::Cell::new(0) };
+            let Some(WayVal::Const(i)) = e.eval(0, index, 0) else { return None };
+            picked.insert(slots.get(i as u32 as usize).copied().flatten()?);
+        }
+        let kept: Vec<u32> = targets.iter().copied().filter(|t| picked.contains(t)).collect();
+        (!kept.is_empty()).then_some(kept)
     }
 
     /// Whether the platform can call `func` directly. EOSIO calls only `apply` (old toolchains

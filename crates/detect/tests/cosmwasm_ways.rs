@@ -9,6 +9,10 @@
 //!   the formatter machinery (`core::fmt::write` calling `write_str` through a vtable, reached
 //!   from `Item::load`'s and `addr_validate`'s error paths) compares nothing, so a message whose
 //!   only "check" is loading the config is unchecked.
+//! - The same evaluation over every way up narrows a `call_indirect` in generic code:
+//!   `Item::load` asks the `dyn Storage` vtable for `get`, and by signature alone its targets
+//!   include the `Fn` shims of the entry points (which write storage); on every way up the slot
+//!   is `ExternalStorage::get`, which only reads.
 
 mod common;
 
@@ -64,4 +68,48 @@ fn loading_the_config_is_not_a_caller_check() {
     assert_eq!(execute.iter().filter(|c| !**c).count(), 1, "{execute:?}");
     let (m, p) = load("config-admin", "remediated");
     assert!(write_ways(&m, &p).iter().filter(|(e, _, _)| e == "execute").all(|(_, _, c)| *c));
+}
+
+#[test]
+fn a_dyn_storage_read_in_generic_code_reaches_only_the_storage_implementation() {
+    let (m, p) = load("benign-escrow", "benign");
+    let cx = Context::new(&m, &p, Platform::Cosmwasm);
+    let w = Walker::new(&cx);
+    let ensure = m
+        .functions
+        .iter()
+        .map(|f| f.index)
+        .find(|f| cx.func_name(*f).contains("ensure_from_older_version"))
+        .expect("cw2::ensure_from_older_version");
+    // The `Item<ContractVersion>::load` it calls, and the vtable call in it.
+    let item_load = p
+        .calls
+        .call_sites(ensure)
+        .iter()
+        .flat_map(|(_, ts)| ts.iter().copied())
+        .find(|t| cx.func_name(*t).contains("Item$LT$T$GT$4load"))
+        .expect("Item::load");
+    let f = m.function(item_load).expect("defined");
+    let indirect: Vec<usize> = f
+        .body
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.op, wasmaudit_front::Op::CallIndirect { .. }))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(indirect.len(), 1, "{indirect:?}");
+    let site = indirect[0];
+    let by_signature = p.calls.targets_at(item_load, site);
+    assert!(by_signature.len() > 1, "{by_signature:?}");
+    let writes = |t: u32| cx.storage().writes(t);
+    assert!(by_signature.iter().any(|t| writes(*t)), "some function of the signature writes");
+
+    let narrowed = w.indirect_targets(item_load, site);
+    let names: Vec<String> = narrowed.iter().map(|t| cx.func_name(*t)).collect();
+    assert_eq!(narrowed.len(), 1, "{names:?}");
+    assert!(names[0].contains("ExternalStorage") && names[0].contains("3get"), "{names:?}");
+    assert!(!writes(narrowed[0]));
+    // A direct call is its own target.
+    let (c, ts) = &p.calls.call_sites(ensure)[0];
+    assert_eq!(w.indirect_targets(ensure, *c).as_slice(), ts.as_slice());
 }
