@@ -7,20 +7,8 @@
 
 mod common;
 
-use wasmaudit_engine::{scan_bytes, ScanOptions};
-
 fn findings(build: &str) -> Vec<(String, String)> {
-    let path = common::repo_root().join(format!("corpus/compiled/eosio/unprotected_updateauth/{build}.wasm"));
-    let bytes = std::fs::read(&path).expect("compiled corpus module");
-    let registry = wasmaudit_detectors::registry();
-    let report = scan_bytes(build, &bytes, &ScanOptions::default(), &registry);
-    assert!(report.error.is_none(), "{:?}", report.error);
-    report
-        .findings
-        .iter()
-        .filter(|f| f.detector.name == "unprotected-key-management")
-        .map(|f| (f.function.clone(), f.message.clone()))
-        .collect()
+    common::compiled_findings("eosio", "unprotected_updateauth", build, "unprotected-key-management")
 }
 
 #[test]

@@ -9,17 +9,7 @@ mod common;
 use wasmaudit_engine::{scan_bytes, ScanOptions};
 
 fn findings(build: &str) -> Vec<(String, String)> {
-    let path = common::repo_root().join(format!("corpus/compiled/stylus/unchecked_arith_batch/{build}.wasm"));
-    let bytes = std::fs::read(&path).expect("compiled corpus module");
-    let registry = wasmaudit_detectors::registry();
-    let report = scan_bytes(build, &bytes, &ScanOptions::default(), &registry);
-    assert!(report.error.is_none(), "{:?}", report.error);
-    report
-        .findings
-        .iter()
-        .filter(|f| f.detector.name == "unchecked-arithmetic")
-        .map(|f| (f.function.clone(), f.message.clone()))
-        .collect()
+    common::compiled_findings("stylus", "unchecked_arith_batch", build, "unchecked-arithmetic")
 }
 
 #[test]

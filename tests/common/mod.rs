@@ -122,3 +122,20 @@ pub fn multitool_validate(files: &[&Path]) {
     );
     println!("SARIF Multitool: {} file(s) clean under Sarif;Gh;Ghas", files.len());
 }
+
+/// `(function, message)` of the findings of `detector` in a compiled-corpus build
+/// (`corpus/compiled/<platform>/<case>/<build>.wasm`), scanned with the default options.
+pub fn compiled_findings(platform: &str, case: &str, build: &str, detector: &str) -> Vec<(String, String)> {
+    let path = repo_root().join(format!("corpus/compiled/{platform}/{case}/{build}.wasm"));
+    let bytes = std::fs::read(&path).expect("compiled corpus module");
+    let registry = wasmaudit_detectors::registry();
+    let report =
+        wasmaudit_engine::scan_bytes(build, &bytes, &wasmaudit_engine::ScanOptions::default(), &registry);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    report
+        .findings
+        .iter()
+        .filter(|f| f.detector.name == detector)
+        .map(|f| (f.function.clone(), f.message.clone()))
+        .collect()
+}
