@@ -25,3 +25,33 @@ fn updateauth_under_require_auth_is_clean() {
     let found = findings("remediated");
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// The literals alone are not the action: a function that only passes `"eosio"` and
+/// `"updateauth"` to `prints` (a log line) before sending some other inline action does not
+/// build a permission change.
+#[test]
+fn literals_that_are_only_printed_do_not_name_the_action() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "env" "prints" (func $prints (param i32)))
+          (import "env" "send_inline" (func $send_inline (param i32 i32)))
+          (memory 1)
+          (data (i32.const 1024) "eosio\00updateauth\00")
+          (func $apply (export "apply") (param i64 i64 i64)
+            i32.const 1024
+            call $prints
+            i32.const 1030
+            call $prints
+            i32.const 2048
+            i32.const 16
+            call $send_inline))"#,
+    )
+    .expect("valid WAT");
+    let registry = wasmaudit_detectors::registry();
+    let report =
+        wasmaudit_engine::scan_bytes("printed", &wasm, &wasmaudit_engine::ScanOptions::default(), &registry);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let found: Vec<_> =
+        report.findings.iter().filter(|f| f.detector.name == "unprotected-key-management").collect();
+    assert!(found.is_empty(), "{found:?}");
+}

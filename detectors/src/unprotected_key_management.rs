@@ -41,9 +41,9 @@ pub static META: DetectorMeta = DetectorMeta {
             `updateauth`, `deleteauth`, `linkauth` or `unlinkauth` inline (`send_inline`, \
             `send_deferred`) with its own `eosio.code` authority. There a way from `apply` to the \
             send that passes a function building such an action (it stores the names `eosio` and \
-            `updateauth`, ... as constants, or converts them to names at run time from their \
-            NUL-terminated string literals, as clang leaves `\"updateauth\"_n` outside a constant \
-            context) is reported when no `require_auth`/`has_auth` guard \
+            `updateauth`, ... as constants, or converts them to names at run time, reading the \
+            characters of their NUL-terminated string literals itself, as clang leaves \
+            `\"updateauth\"_n` outside a constant context) is reported when no `require_auth`/`has_auth` guard \
             protects it and it does not run in a `transfer` notification handler (a paid \
             service), unless, on that way, the action object is filled from stored state and \
             constants only (a keeper restoring the permission a row recorded once its lock time \
@@ -263,7 +263,8 @@ fn eosio_permission_actions(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// The permission action function `func` builds: it stores the constant names `eosio` and one
 /// of [`PERMISSION_ACTIONS`] into memory, or converts them to names at run time from their
 /// string literals (`name("updateauth")` where the compiler did not fold the conversion loop:
-/// the function takes the address of the NUL-terminated text `updateauth` in a data segment).
+/// the function reads the characters of the NUL-terminated text `updateauth` in a data segment
+/// itself, byte by byte, from the literal's address or a loop's pointer that starts there).
 fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> {
     let (Some(f), Some(values), Some(ev)) =
         (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
@@ -271,7 +272,9 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
         return None;
     };
     let mut stored = std::collections::BTreeSet::new();
-    let mut literals: Vec<ValueId> = Vec::new();
+    // Constant addresses the function reads single bytes from (directly or as the start of a
+    // pointer a loop advances).
+    let mut scanned = std::collections::BTreeSet::new();
     for (i, ins) in f.body.iter().enumerate() {
         match ins.op {
             Op::Store { .. } => {
@@ -279,13 +282,24 @@ fn permission_action_built(cx: &Context<'_>, func: u32) -> Option<&'static str> 
                     stored.insert(c);
                 }
             }
-            Op::I32Const(_) => literals.extend(values.results(i).first().copied()),
+            Op::Load { kind, .. } if kind.bytes == 1 => {
+                if let Some(&a) = values.operands(i).first() {
+                    let mut at = vec![a];
+                    if let ValueDef::Phi { operands, .. } = values.def(a) {
+                        at.extend(operands.iter().copied());
+                    }
+                    scanned.extend(at.into_iter().filter_map(|v| ev.constant(v)));
+                }
+            }
             _ => {}
         }
     }
     let literal = |text: &str| {
-        literals.iter().any(|v| {
-            ev.data_bytes(*v, text.len() + 1).is_some_and(|b| b.strip_suffix(&[0]) == Some(text.as_bytes()))
+        scanned.iter().any(|a| {
+            u64::try_from(*a)
+                .ok()
+                .and_then(|a| cx.module.data_at(a, text.len() + 1))
+                .is_some_and(|b| b.strip_suffix(&[0]) == Some(text.as_bytes()))
         })
     };
     if !stored.contains(&EOSIO_ACCOUNT) && !literal("eosio") {

@@ -85,6 +85,20 @@ const MAX_DISJUNCTS: usize = 16;
 const MAX_INDIRECT: usize = 8;
 /// Most 8-byte words of narrower values the walk keeps ([`Sym::Word`]).
 const MAX_WORDS: usize = 4096;
+/// Largest distance from zero of a memory offset the walk tracks: wasm32 addresses plus a
+/// 32-bit static offset stay far below it; a constant beyond it (a hostile store of a huge
+/// value read back as an address) is no slot, so offset arithmetic cannot overflow.
+const MAX_OFFSET: i64 = 1 << 40;
+
+/// The (region, offset) an access of `addr` plus `offset` names, when it is one the walk tracks.
+fn slot(addr: Sym, offset: i64) -> Option<(u32, i64)> {
+    let (r, o) = match addr {
+        Sym::Ptr(r, o) => (r, o.wrapping_add(offset)),
+        Sym::Const(a) => (ABSOLUTE, a.wrapping_add(offset)),
+        _ => return None,
+    };
+    (o.unsigned_abs() < MAX_OFFSET.unsigned_abs()).then_some((r, o))
+}
 /// Largest `memcpy` the walk copies field by field.
 const MAX_COPY: i64 = 1024;
 
@@ -374,6 +388,7 @@ fn recover(cx: &Context<'_>) -> Dispatch {
         mem: BTreeMap::new(),
         data_alias: Vec::new(),
         words: Vec::new(),
+        word_ids: BTreeMap::new(),
         regions: 2,
         steps: 0,
         truncated: false,
@@ -477,6 +492,8 @@ struct Walker<'c, 'a> {
     /// Snapshots of the narrower values an 8-byte load covered ([`Sym::Word`]): (offset in the
     /// word, value, width).
     words: Vec<Vec<(i64, Sym, u8)>>,
+    /// The index of each snapshot in `words` (equal snapshots share one).
+    word_ids: BTreeMap<Vec<(i64, Sym, u8)>, u32>,
     regions: u32,
     steps: u64,
     truncated: bool,
@@ -962,16 +979,20 @@ impl Walker<'_, '_> {
     fn load(&mut self, addr: Sym, offset: i64, kind: wasmaudit_front::LoadKind) -> Sym {
         let bytes = kind.bytes;
         let (r, o) = match addr {
-            Sym::Ptr(r, o) => (r, o.wrapping_add(offset)),
-            Sym::Const(a) => (ABSOLUTE, a.wrapping_add(offset)),
             Sym::DataPtr(k) => {
                 return if bytes == 8 { Sym::Field(k.wrapping_add(offset)) } else { Sym::Unknown };
             }
-            _ => return Sym::Unknown,
+            addr => match slot(addr, offset) {
+                Some(at) => at,
+                None => return Sym::Unknown,
+            },
         };
         if let Some((s, w)) = self.mem.get(&(r, o)) {
             if *w == bytes {
-                return *s;
+                return match *s {
+                    Sym::Const(c) => Sym::Const(extend(c, kind)),
+                    s => s,
+                };
             }
         }
         if let Some(c) = self.const_bytes(r, o, bytes) {
@@ -981,17 +1002,27 @@ impl Walker<'_, '_> {
             if let Some(base) = self.alias_base(r, o) {
                 return Sym::Field(o - base);
             }
-            // Narrower values that fill the word between them: a struct copied as one word.
-            let parts: Vec<(i64, Sym, u8)> = self
-                .mem
-                .range((r, o)..(r, o + 8))
-                .filter(|((_, so), (s, w))| so + i64::from(*w) <= o + 8 && *s != Sym::Unknown)
-                .map(|((_, so), (s, w))| (so - o, *s, *w))
-                .collect();
-            let covered: i64 = parts.iter().map(|(_, _, w)| i64::from(*w)).sum();
-            if covered == 8 && self.words.len() < MAX_WORDS {
-                self.words.push(parts);
-                return Sym::Word(self.words.len() as u32 - 1);
+            // Narrower values that fill the word between them, one after the other: a struct
+            // copied as one word.
+            let parts: Vec<(i64, Sym, u8)> =
+                self.mem.range((r, o)..(r, o + 8)).map(|((_, so), (s, w))| (so - o, *s, *w)).collect();
+            let mut end = 0;
+            let contiguous = parts.iter().all(|(j, s, w)| {
+                let next = *j == end && *s != Sym::Unknown;
+                end = j + i64::from(*w);
+                next
+            });
+            if contiguous && end == 8 {
+                if let Some(&k) = self.word_ids.get(&parts) {
+                    return Sym::Word(k);
+                }
+                if self.words.len() < MAX_WORDS {
+                    let k = self.words.len() as u32;
+                    self.word_ids.insert(parts.clone(), k);
+                    self.words.push(parts);
+                    return Sym::Word(k);
+                }
+                self.truncated = true;
             }
         }
         Sym::Unknown
@@ -1041,18 +1072,22 @@ impl Walker<'_, '_> {
     }
 
     fn store(&mut self, addr: Sym, offset: i64, val: Sym, bytes: u8) {
-        let (r, o) = match addr {
-            Sym::Ptr(r, o) => (r, o.wrapping_add(offset)),
-            Sym::Const(a) => (ABSOLUTE, a.wrapping_add(offset)),
-            _ => return,
-        };
+        let Some((r, o)) = slot(addr, offset) else { return };
         self.clear(r, o, i64::from(bytes));
-        if let (Sym::Word(k), 8) = (val, bytes) {
-            for (j, s, w) in self.words.get(k as usize).cloned().unwrap_or_default() {
-                self.mem.insert((r, o + j), (s, w));
+        let val = match val {
+            // The parts of a word the store keeps.
+            Sym::Word(k) => {
+                for (j, s, w) in self.words.get(k as usize).cloned().unwrap_or_default() {
+                    if j + i64::from(w) <= i64::from(bytes) {
+                        self.mem.insert((r, o + j), (s, w));
+                    }
+                }
+                return;
             }
-            return;
-        }
+            // A narrow store keeps the constant's low bytes.
+            Sym::Const(c) if bytes < 8 => Sym::Const(c & ((1i64 << (8 * u32::from(bytes))) - 1)),
+            val => val,
+        };
         self.mem.insert((r, o), (val, bytes));
     }
 
@@ -1070,7 +1105,11 @@ impl Walker<'_, '_> {
     }
 
     fn copy(&mut self, dst: Sym, src: Sym, len: Sym) {
-        let Sym::Ptr(dr, dof) = dst else { return };
+        let Some((dr, dof)) = slot(dst, 0).filter(|_| matches!(dst, Sym::Ptr(..))) else { return };
+        let src = match src {
+            Sym::Ptr(..) if slot(src, 0).is_none() => Sym::Unknown,
+            src => src,
+        };
         let n = match len {
             Sym::Const(n) if (0..=MAX_COPY).contains(&n) => n,
             _ => {

@@ -225,9 +225,17 @@ struct Facts {
     pointers: BTreeMap<Key, Vec<ValueId>>,
     /// Values of any width stored at each location.
     stored: BTreeMap<Key, Vec<ValueId>>,
-    /// Each call site with the locations and values reachable from its arguments.
-    calls: Vec<(usize, BTreeSet<Key>, BTreeSet<ValueId>)>,
+    /// Each call site with its arguments and, unless they would hold more than
+    /// [`MAX_CACHED_REACH`] entries in all, the locations and values they reach.
+    calls: Vec<CallReach>,
 }
+
+/// A call site, its arguments, and what they reach when cached.
+type CallReach = (usize, Vec<ValueId>, Option<(BTreeSet<Key>, BTreeSet<ValueId>)>);
+
+/// Entries (locations and values) the reach sets of one function's calls may keep between ways:
+/// past it they are recomputed when needed, so memory stays linear in the function's size.
+const MAX_CACHED_REACH: usize = 1 << 16;
 
 /// [`Facts`] by function, for the ways of one module.
 #[derive(Default)]
@@ -269,8 +277,9 @@ impl<'a> Packing<'a> {
             }
         }
         p.facts = std::rc::Rc::new(facts);
-        // What each call's arguments reach, with the pointer facts in place.
-        let calls: Vec<(usize, BTreeSet<Key>, BTreeSet<ValueId>)> = cx
+        // What each call's arguments reach, with the pointer facts in place (within a budget).
+        let mut kept = 0usize;
+        let calls: Vec<CallReach> = cx
             .program
             .calls
             .call_sites(func)
@@ -279,18 +288,27 @@ impl<'a> Packing<'a> {
                 let ops = values.operands(*i);
                 let indirect = matches!(f.body.get(*i).map(|x| &x.op), Some(Op::CallIndirect { .. }));
                 let args = if indirect { &ops[..ops.len().saturating_sub(1)] } else { ops };
-                let (mut ck, mut cv) = (BTreeSet::new(), BTreeSet::new());
-                for a in args {
-                    p.reach(*a, &mut ck, &mut cv, 0);
-                }
-                (*i, ck, cv)
+                let reach = (kept <= MAX_CACHED_REACH).then(|| p.reach_all(args)).filter(|(ck, cv)| {
+                    kept = kept.saturating_add(ck.len() + cv.len());
+                    kept <= MAX_CACHED_REACH
+                });
+                (*i, args.to_vec(), reach)
             })
             .collect();
-        if let Some(facts) = std::rc::Rc::get_mut(&mut p.facts) {
-            facts.calls = calls;
-        }
+        let mut facts = std::rc::Rc::try_unwrap(p.facts).unwrap_or_default();
+        facts.calls = calls;
+        p.facts = std::rc::Rc::new(facts);
         cache.0.borrow_mut().insert(func, p.facts.clone());
         Some(p)
+    }
+
+    /// The locations and values reachable from the pointers `args`.
+    fn reach_all(&self, args: &[ValueId]) -> (BTreeSet<Key>, BTreeSet<ValueId>) {
+        let (mut ck, mut cv) = (BTreeSet::new(), BTreeSet::new());
+        for a in args {
+            self.reach(*a, &mut ck, &mut cv, 0);
+        }
+        (ck, cv)
     }
 
     fn canon(&self, addr: Addr) -> Key {
@@ -339,15 +357,22 @@ impl<'a> Packing<'a> {
         for r in roots.0 {
             self.reach(*r, &mut keys, &mut vals, 0);
         }
-        let calls: Vec<&(usize, BTreeSet<Key>, BTreeSet<ValueId>)> =
-            self.facts.calls.iter().filter(|(i, _, _)| Some(*i) != send).collect();
+        let calls: Vec<&CallReach> = self.facts.calls.iter().filter(|(i, _, _)| Some(*i) != send).collect();
         let mut taken = vec![false; calls.len()];
         loop {
             let mut changed = false;
-            for (k, (_, ck, cv)) in calls.iter().enumerate() {
+            for (k, (_, args, cached)) in calls.iter().enumerate() {
                 if taken[k] || keys.len() > MAX_KEYS {
                     continue;
                 }
+                let computed;
+                let (ck, cv) = match cached {
+                    Some(r) => r,
+                    None => {
+                        computed = self.reach_all(args);
+                        &computed
+                    }
+                };
                 if ck.is_disjoint(&keys) {
                     continue;
                 }

@@ -53,6 +53,16 @@ use wasmaudit_platform::{BufferOp, Effect, HostFn, Platform};
 
 /// Longest key reconstructed from memory.
 const MAX_KEY_LEN: i64 = 256;
+/// Constant bytes a key family's prefix needs ([`KeyRef::computed_on`]): an ink! mapping's key
+/// is a `u32`.
+const MIN_FAMILY_PREFIX: usize = 4;
+
+/// Whether the platform stores a map's entries under the map's constant key followed by the
+/// encoded map key, with no hash in between, so that a constant prefix names one map: ink!
+/// (`Mapping<K, V>` entries under `(KEY, K).encode()`, ink_storage's `Mapping::insert`).
+fn prefix_families(p: Platform) -> bool {
+    p == Platform::Ink
+}
 /// Key length when the host function takes no length (ink! `seal0`, Stylus, ewasm).
 const DEFAULT_KEY_LEN: i64 = 32;
 /// Bytes of a storage read's output buffer a load may read the stored value from (a decoded
@@ -285,14 +295,27 @@ impl KeyRef {
             }
             _ => true,
         });
-        // A constant prefix followed by bytes not known here (an encoded map key whose entry
-        // was picked by data the run could not follow) names the family of that map's entries.
-        let prefix = bytes.iter().take_while(|b| matches!(b, KeyByte::Const(_))).count();
-        let family = prefix > 0 && bytes[prefix..].iter().all(|b| matches!(b, KeyByte::Any));
-        if identity || family {
+        if identity {
             KeyRef::Computed(bytes.into())
         } else {
             KeyRef::Unknown
+        }
+    }
+
+    /// [`KeyRef::computed`] on a platform whose map entries are stored under the map's constant
+    /// key followed by the encoded map key, unhashed ([`prefix_families`]): there a constant
+    /// prefix of at least [`MIN_FAMILY_PREFIX`] bytes followed by bytes not known here (an entry
+    /// picked by data the run could not follow) names the family of that map's entries.
+    pub fn computed_on(bytes: Vec<KeyByte>, platform: Platform) -> KeyRef {
+        let prefix = bytes.iter().take_while(|b| matches!(b, KeyByte::Const(_))).count();
+        let family = prefix_families(platform)
+            && prefix >= MIN_FAMILY_PREFIX
+            && prefix < bytes.len()
+            && bytes[prefix..].iter().all(|b| matches!(b, KeyByte::Any));
+        if family {
+            KeyRef::Computed(bytes.into())
+        } else {
+            KeyRef::computed(bytes)
         }
     }
 
@@ -309,10 +332,19 @@ impl KeyRef {
                 (p, q) => p == q,
             }
         }
-        match (self, other) {
-            (KeyRef::Computed(a), KeyRef::Computed(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(p, q)| byte(p, q))
+        // A byte key is the computed key of its constant bytes.
+        let bytes = |k: &KeyRef| -> Option<Vec<KeyByte>> {
+            match k {
+                KeyRef::Computed(c) => Some(c.to_vec()),
+                KeyRef::Known(Key::Bytes(b)) => Some(b.iter().map(|c| KeyByte::Const(*c)).collect()),
+                _ => None,
             }
+        };
+        match (self, other) {
+            (KeyRef::Computed(_), _) | (_, KeyRef::Computed(_)) => match (bytes(self), bytes(other)) {
+                (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(p, q)| byte(p, q)),
+                _ => false,
+            },
             (a, b) => a == b,
         }
     }
@@ -1031,11 +1063,14 @@ impl Resolver<'_, '_> {
                     }
                     // ink! SCALE-encodes every key (the root key, a `Mapping`'s key and the
                     // entry's) into its static buffer: the run computes the length too.
-                    (KeyRef::Unknown, _, Some(i)) if platform == Platform::Ink => h
-                        .arg("key_len")
-                        .and_then(|l| hostval::arg_value(self.cx, self.ev.func.index, self.at, l))
-                        .filter(|n| (1..=MAX_KEY_LEN).contains(n))
-                        .map_or(KeyRef::Unknown, |n| self.run_key(i, n)),
+                    (KeyRef::Unknown, len, Some(i)) if platform == Platform::Ink => match len {
+                        Some(Len::Const(n)) => Some(n),
+                        _ => h
+                            .arg("key_len")
+                            .and_then(|l| hostval::arg_value(self.cx, self.ev.func.index, self.at, l)),
+                    }
+                    .filter(|n| (1..=MAX_KEY_LEN).contains(n))
+                    .map_or(KeyRef::Unknown, |n| self.run_key(i, n)),
                     (key, _, _) => key,
                 }
             }
@@ -1047,7 +1082,7 @@ impl Resolver<'_, '_> {
     fn run_key(&self, arg: u32, n: i64) -> KeyRef {
         let wanted: Vec<(u32, i64)> = (0..n.min(MAX_KEY_LEN)).map(|o| (arg, o)).collect();
         hostval::arg_bytes(self.cx, self.ev.func.index, self.at, &wanted)
-            .map(KeyRef::computed)
+            .map(|b| KeyRef::computed_on(b, self.cx.platform))
             .unwrap_or(KeyRef::Unknown)
     }
 
@@ -1087,7 +1122,7 @@ impl Resolver<'_, '_> {
                 .collect()
         });
         let map: BTreeMap<(u32, i64), KeyByte> = wanted.into_iter().zip(got).collect();
-        KeyRef::computed(bytes.iter().map(|b| subst(b, &map)).collect())
+        KeyRef::computed_on(bytes.iter().map(|b| subst(b, &map)).collect(), self.cx.platform)
     }
 
     /// Where byte `pos` behind pointer `ptr` comes from at `self.at`, by this function's code

@@ -43,6 +43,14 @@ fn encoded_keys_get_an_identity() {
     let KeyRef::Computed(bytes) = &families[0] else { panic!("{families:?}") };
     assert!(bytes.iter().take(4).all(|b| matches!(b, KeyByte::Const(_))), "{bytes:?}");
     assert!(bytes.iter().skip(4).all(|b| matches!(b, KeyByte::Any)), "{bytes:?}");
+    // The mapping's 4-byte key, then a 32-byte `AccountId`.
+    assert_eq!(bytes.len(), 36, "{bytes:?}");
+    // A constant entry of the same mapping is a member of the family; the root key is not.
+    let mut member: Vec<u8> =
+        bytes.iter().take(4).map(|b| if let KeyByte::Const(c) = b { *c } else { 0 }).collect();
+    member.extend([7u8; 32]);
+    assert!(families[0].may_alias(&KeyRef::Known(Key::Bytes(member.into()))));
+    assert!(!families[0].may_alias(&root));
 
     // Inside the accessors (`Mapping::get`, `Mapping::insert`), the entry is symbolic in the map
     // key behind their parameter.
