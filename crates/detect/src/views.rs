@@ -97,3 +97,25 @@ pub fn precedes_result(cx: &Context<'_>, returners: &BTreeSet<u32>, chain: &[(u3
         })
     })
 }
+
+/// The instructions of entry point `entry` (its calls, or its own storage host calls) through
+/// which a storage write persists (a way from the write to `entry` that
+/// [`crate::authz::Walker::paths`] keeps: not rolled back by a trap), each with whether every such
+/// way writes under a key built from stored data ([`writes_stored_entry`]): there the entry point
+/// only writes back entries of collections it decoded from the stored state. A call that leads
+/// to writes but is missing here has none that persists.
+pub fn persisting_write_sites(cx: &Context<'_>, entry: u32) -> std::collections::BTreeMap<usize, bool> {
+    let w = crate::authz::Walker::new(cx);
+    let mut sites: std::collections::BTreeMap<usize, bool> = std::collections::BTreeMap::new();
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        for path in w.paths(sink.func, sink.instr).into_iter().filter(|p| p.entry == entry) {
+            let Some(&(f, site)) = path.chain.last() else { continue };
+            if f != entry {
+                continue;
+            }
+            let stored = writes_stored_entry(cx, &path.chain);
+            *sites.entry(site).or_insert(true) &= stored;
+        }
+    }
+    sites
+}

@@ -118,3 +118,15 @@ fn a_view_writes_only_in_the_state_drop_unless_it_writes_itself() {
     let vulnerable = view_writes("vulnerable", "get_twap");
     assert!(vulnerable.iter().any(|(stored, before)| !*stored && *before), "{vulnerable:?}");
 }
+
+#[test]
+fn an_identity_migration_writes_back_only_the_state_and_its_stored_entries() {
+    // `migrate() -> Self { env::state_read().expect(..) }`: the wrapper writes `STATE` back (a
+    // constant key) and drops the state, whose `Vector`/`LookupMap` flush their caches under
+    // the prefixes decoded from `STATE`; the decoder's own drops on failure are rolled back.
+    let (m, p) = common::compiled_program("near", "benign-factory", "benign");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let sites = wasmaudit_detect::views::persisting_write_sites(&cx, common::export(&m, "migrate"));
+    let stored: Vec<bool> = sites.values().copied().collect();
+    assert_eq!(stored, vec![false, true], "{sites:?}");
+}
