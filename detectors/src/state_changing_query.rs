@@ -1,4 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use wasmaudit_detect::authz::Walker;
+use wasmaudit_detect::views::{precedes_result, result_returners, state_views, writes_stored_entry};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_platform::Effect;
 
@@ -10,8 +12,8 @@ pub static META: DetectorMeta = DetectorMeta {
     class: Class::StateChangingQuery,
     impact: Impact::Medium,
     confidence: Confidence::Medium,
-    summary: "A read-only entry point (CosmWasm `query`, a NEAR standard view) reaches a host call \
-        that writes storage, calls out or transfers value",
+    summary: "A read-only entry point (CosmWasm `query`, a NEAR standard view or `&self` method) \
+        reaches a host call that writes storage, calls out or transfers value",
     docs: Docs {
         what_it_does: "Takes the entry points the platform model declares read-only (`view_exports`: \
             CosmWasm `query`; on NEAR the view methods the NEAR standards define, such as NEP-141 \
@@ -23,7 +25,17 @@ pub static META: DetectorMeta = DetectorMeta {
             followed, plus `call_indirect` sites whose type-resolved target set has exactly one \
             function (a devirtualisable trait-object call): a `call_indirect` that could reach \
             several functions of the same signature is not followed, because `query` and \
-            `execute` share helpers and table dispatch would connect them.",
+            `execute` share helpers and table dispatch would connect them. On NEAR a `&self` \
+            method is a view too, and visible in the binary: near-sdk keeps the contract struct \
+            under one key (`STATE`, the model's `state_write_back_keys`) and writes it back after \
+            every `&mut self` method, never after a `&self` one, so an export that reads that key \
+            and never writes it is a `&self` method. In such a method a storage write on a way from \
+            it is reported at the entry point's call that leads to it when the method's result \
+            (`value_return`) can still be returned after it: the generated wrapper drops the state \
+            after returning the result, and the drop is where collections write back their caches \
+            (unchanged in a `&self` method); writes under a key built from stored data (a \
+            collection's prefix decoded from the state) are not reported either. Promises are not reported there: a `&self` method that schedules one \
+            (an upgrade, a payout) is meant to be called as a transaction.",
         why_bad: "Queries are served by a single node outside consensus, through RPC, for free. \
             CosmWasm runs `query` with read-only storage, so a write aborts the query: every \
             caller of that query (front ends, other contracts through `query_chain`, indexers) \
@@ -43,8 +55,10 @@ pub static META: DetectorMeta = DetectorMeta {
             that is never taken in a query (a helper with a `write` flag the query passes as \
             false) is reported. A write reached only through a multi-target `call_indirect` is \
             not reported (false negative). Read-only entry points that are not visible in the binary \
-            (NEAR project views outside the standards, MultiversX views, ink! `&self` messages) \
-            are not checked.",
+            (NEAR views written without a receiver or over state kept outside `STATE`, \
+            MultiversX views, ink! `&self` messages) are not checked; neither is a write in a \
+            NEAR `&self` method that returns no value, or whose key the method builds from a \
+            stored value.",
     },
     platforms: &[],
 };
@@ -85,6 +99,57 @@ impl Detector for StateChangingQuery {
                         ),
                     ));
                 }
+            }
+        }
+        self.state_views(cx, &model.view_exports, &mut reported, out);
+    }
+}
+
+impl StateChangingQuery {
+    /// Storage writes on the ways from the NEAR `&self` methods ([`state_views`]) that are not a
+    /// collection's write-back of stored entries, each reported at the view's call leading to it.
+    fn state_views(
+        &self,
+        cx: &Context<'_>,
+        standard: &[String],
+        reported: &mut BTreeSet<(u32, usize)>,
+        out: &mut Vec<Finding>,
+    ) {
+        let views: BTreeMap<u32, &str> = state_views(cx)
+            .into_iter()
+            .filter(|(n, _)| !standard.iter().any(|s| s == n))
+            .map(|(n, f)| (f, n))
+            .collect();
+        if views.is_empty() {
+            return;
+        }
+        let w = Walker::new(cx);
+        let returners = result_returners(cx);
+        for sink in cx.host_calls(Effect::StorageWrite) {
+            for path in w.paths(sink.func, sink.instr) {
+                let Some(name) = views.get(&path.entry) else { continue };
+                let Some(&(func, instr)) = path.chain.last() else { continue };
+                if reported.contains(&(func, instr))
+                    || writes_stored_entry(cx, &path.chain)
+                    || !precedes_result(cx, &returners, &path.chain)
+                {
+                    continue;
+                }
+                reported.insert((func, instr));
+                out.push(Finding::at(
+                    cx,
+                    &META,
+                    func,
+                    instr,
+                    format!(
+                        "`{name}` is a `&self` method (it reads the contract state and never writes \
+                         it back), a view, yet it calls `{}` ({}): the runtime rejects storage \
+                         writes in a view call, and called as a transaction it writes state a view \
+                         must not change",
+                        cx.host_display_name(sink.callee),
+                        Effect::StorageWrite
+                    ),
+                ));
             }
         }
     }

@@ -2,6 +2,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::authz::Walker;
 use wasmaudit_detect::storage::{Access, Key, KeyRef};
+use wasmaudit_detect::views::persisting_write_sites;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_front::Op;
 use wasmaudit_platform::Effect;
@@ -32,7 +33,10 @@ pub static META: DetectorMeta = DetectorMeta {
             that keeps no version (no version-named key anywhere), a write of a key the migration \
             read on every path before it is checked: the new code decodes the old state in the \
             layout it migrates from (serde/borsh decoding aborts on any other), the only check such a \
-            contract can make. On a code-replacement chain the old code is running, so reading its \
+            contract can make; so is a call of the migrate entry point whose persisting writes \
+            (ways not rolled back by a trap) are all under keys built from stored data: entries \
+            of collections whose prefix was decoded from the state it read, which near-sdk \
+            collections write back from their caches when that state is dropped. On a code-replacement chain the old code is running, so reading its \
             own state checks nothing; there a host call storing a constant under a key that does not \
             hold the version (a marker) is not a migration. Each unchecked path is reported at its \
             first unchecked write. A call through a trait object's vtable reaches only the \
@@ -176,6 +180,9 @@ struct Analysis<'c, 'a> {
     migrating: Migrating,
     exit_checked: RefCell<BTreeMap<u32, bool>>,
     inner_checked: RefCell<BTreeMap<u32, bool>>,
+    /// Per entry point, its calls through which writes persist, and whether they only write back
+    /// stored collection entries ([`persisting_write_sites`]).
+    stored_entries: RefCell<BTreeMap<u32, BTreeMap<usize, bool>>>,
 }
 
 impl<'c, 'a> Analysis<'c, 'a> {
@@ -185,6 +192,7 @@ impl<'c, 'a> Analysis<'c, 'a> {
             migrating,
             exit_checked: RefCell::new(BTreeMap::new()),
             inner_checked: RefCell::new(BTreeMap::new()),
+            stored_entries: RefCell::new(BTreeMap::new()),
         }
     }
 }
@@ -213,6 +221,21 @@ impl Analysis<'_, '_> {
                         && accesses.iter().any(|a| a.access == Access::Read && a.key.known() == Some(*k))
                 })
             })
+    }
+
+    /// No storage write the call at `w` of entry point `func` leads to persists but under a key
+    /// built from stored data ([`persisting_write_sites`]): an entry of a collection whose prefix
+    /// the migration decoded from the state it read (near-sdk collections write back their caches
+    /// when the decoded state is dropped), or a write a trap rolls back (a decoder dropping what
+    /// it decoded before it fails). Only for entry points (the ways are taken from there).
+    fn writes_back_stored_entries(&self, func: u32, w: usize) -> bool {
+        let cx = self.cx;
+        if cx.program.calls.roots.binary_search(&func).is_err() {
+            return false;
+        }
+        let mut memo = self.stored_entries.borrow_mut();
+        let sites = memo.entry(func).or_insert_with(|| persisting_write_sites(cx, func));
+        sites.get(&w).copied().unwrap_or(true)
     }
 
     /// The write at `w` of `func` is a host call storing a constant under a key that does not
@@ -383,7 +406,9 @@ impl Analysis<'_, '_> {
         if self.version_checked(func, w) {
             return true;
         }
-        if self.migrating == Migrating::NewCode && self.rewrites_decoded_state(func, w) {
+        if self.migrating == Migrating::NewCode
+            && (self.rewrites_decoded_state(func, w) || self.writes_back_stored_entries(func, w))
+        {
             return true;
         }
         let is_call = self.cx.module.function(func).and_then(|f| f.body.get(w)).is_some_and(|i| {

@@ -20,6 +20,7 @@ pub mod query;
 pub mod queued;
 pub mod storage;
 pub mod taint;
+pub mod views;
 
 pub use class::Class;
 pub use context::{Context, HostCall};

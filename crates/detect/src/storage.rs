@@ -479,6 +479,12 @@ impl StorageAccess {
         self.summaries.get(func as usize).into_iter().flatten()
     }
 
+    /// Whether `func`'s summary was cut at [`MAX_SUMMARY`] accesses (an unknown access stands for
+    /// the rest, so a known key missing from it may still be accessed).
+    pub fn summary_truncated(&self, func: u32) -> bool {
+        self.summaries.get(func as usize).is_some_and(|s| s.len() > MAX_SUMMARY)
+    }
+
     /// Whether `func` (transitively) writes storage.
     pub fn writes(&self, func: u32) -> bool {
         self.summary(func).any(|(a, _)| *a == Access::Write)

@@ -71,3 +71,62 @@ fn a_walk_over_every_stored_entry_is_bounded_by_storage() {
     // The remediation caps the page with `limit.min(MAX_PAGE)`.
     assert_eq!(paying_loop_bounds("remediated"), vec![Bound::Capped]);
 }
+
+/// The ways from `entry` to storage writes in a price-view-cache build, each as (whether its key
+/// is built from stored data, whether the method's result can still be returned after it).
+fn view_writes(build: &str, entry: &str) -> Vec<(bool, bool)> {
+    use wasmaudit_detect::authz::Walker;
+    use wasmaudit_detect::views::{precedes_result, result_returners, writes_stored_entry};
+    let (m, p) = common::compiled_program("near", "price-view-cache", build);
+    let cx = Context::new(&m, &p, Platform::Near);
+    let root = common::export(&m, entry);
+    let w = Walker::new(&cx);
+    let returners = result_returners(&cx);
+    let mut out = Vec::new();
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        for path in w.paths(sink.func, sink.instr).into_iter().filter(|p| p.entry == root) {
+            out.push((writes_stored_entry(&cx, &path.chain), precedes_result(&cx, &returners, &path.chain)));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_method_that_reads_state_and_never_writes_it_back_is_a_view() {
+    // near-sdk writes `STATE` back after every `&mut self` method, never after a `&self` one.
+    let (m, p) = common::compiled_program("near", "price-view-cache", "remediated");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let views: Vec<&str> = wasmaudit_detect::views::state_views(&cx).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(views, vec!["get_twap"]);
+    // Static methods (`contract_source_metadata`) read no state; `new` (#[init]) writes it.
+    let (m, p) = common::compiled_program("near", "benign-factory", "benign");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let views: Vec<&str> = wasmaudit_detect::views::state_views(&cx).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(views, vec!["get_round", "upgrade"]);
+}
+
+#[test]
+fn a_view_writes_only_in_the_state_drop_unless_it_writes_itself() {
+    // Dropping the state after `value_return` flushes the `Vector`/`LookupMap` caches, under keys
+    // built from the prefixes decoded from `STATE`.
+    let remediated = view_writes("remediated", "get_twap");
+    assert!(
+        !remediated.is_empty() && remediated.iter().all(|(stored, before)| *stored && !*before),
+        "{remediated:?}"
+    );
+    // `env::storage_write(b"twap:" ++ height, ..)` before the average is returned: a key of its own.
+    let vulnerable = view_writes("vulnerable", "get_twap");
+    assert!(vulnerable.iter().any(|(stored, before)| !*stored && *before), "{vulnerable:?}");
+}
+
+#[test]
+fn an_identity_migration_writes_back_only_the_state_and_its_stored_entries() {
+    // `migrate() -> Self { env::state_read().expect(..) }`: the wrapper writes `STATE` back (a
+    // constant key) and drops the state, whose `Vector`/`LookupMap` flush their caches under
+    // the prefixes decoded from `STATE`; the decoder's own drops on failure are rolled back.
+    let (m, p) = common::compiled_program("near", "benign-factory", "benign");
+    let cx = Context::new(&m, &p, Platform::Near);
+    let sites = wasmaudit_detect::views::persisting_write_sites(&cx, common::export(&m, "migrate"));
+    let stored: Vec<bool> = sites.values().copied().collect();
+    assert_eq!(stored, vec![false, true], "{sites:?}");
+}

@@ -717,6 +717,8 @@ struct RawModel {
     #[serde(default)]
     view_allowed_imports: Vec<String>,
     #[serde(default)]
+    state_write_back_keys: Vec<String>,
+    #[serde(default)]
     deploy: DeployRules,
     #[serde(default)]
     randomness_service: bool,
@@ -735,6 +737,11 @@ pub struct PlatformModel {
     /// Host imports (`module.name`) a read-only entry point may call although their effects
     /// include `external-call`, because they are read-only themselves (CosmWasm `query_chain`).
     pub view_allowed_imports: Vec<String>,
+    /// Storage keys under which the SDK keeps the whole contract state and writes it back at the
+    /// end of every method that may change it (near-sdk `STATE`, written after each `&mut self`
+    /// method and never after a `&self` one): an entry point that reads such a key and writes
+    /// none is a read-only method by the SDK's own convention.
+    pub state_write_back_keys: Vec<String>,
     /// What the VM checks at upload (required exports, allowed imports, features, floats).
     pub deploy: DeployRules,
     /// The `randomness` host calls are a randomness service meant for contracts (output
@@ -783,6 +790,7 @@ impl PlatformModel {
             required_exports: raw.required_exports,
             view_exports: raw.view_exports,
             view_allowed_imports: raw.view_allowed_imports,
+            state_write_back_keys: raw.state_write_back_keys,
             deploy: raw.deploy,
             randomness_service: raw.randomness_service,
             host: raw.host,
