@@ -196,7 +196,19 @@ impl Dnf {
         self.0.is_empty()
     }
 
+    fn is_top(&self) -> bool {
+        matches!(self.0.as_slice(), [c] if c.is_empty())
+    }
+
     fn and(&self, other: &Dnf) -> Dnf {
+        // Every Dnf is built simplified (one conjunction of at most one atom, or the result of
+        // `and`/`or`): a conjunction with `true` is the other side as it is.
+        if other.is_top() {
+            return self.clone();
+        }
+        if self.is_top() {
+            return other.clone();
+        }
         let mut out = Vec::new();
         for x in &self.0 {
             for y in &other.0 {
@@ -210,6 +222,13 @@ impl Dnf {
     }
 
     fn or(&self, other: &Dnf) -> Dnf {
+        // (Both sides are simplified, see `and`.)
+        if self.is_bottom() {
+            return other.clone();
+        }
+        if other.is_bottom() {
+            return self.clone();
+        }
         let mut out = self.0.clone();
         out.extend(other.0.iter().cloned());
         Dnf(out).simplified()
