@@ -651,6 +651,13 @@ impl StorageAccess {
                 }
             }
             if !acc.is_empty() {
+                // Callees' summaries repeat each other (a `call_indirect` with many targets):
+                // equal accesses are dropped by hash first, then the few left are sorted.
+                if acc.len() > 64 {
+                    let set: std::collections::HashSet<AccessAt, foldhash::fast::FixedState> =
+                        acc.drain(..).collect();
+                    acc.extend(set);
+                }
                 acc.sort_unstable();
                 acc.dedup();
                 at.insert(i, acc);
