@@ -44,7 +44,11 @@ pub static META: DetectorMeta = DetectorMeta {
             `store_owner`) that the contract writes elsewhere only after a caller check, so the \
             contract itself treats the slot as owner/config state; keys an SDK writes its whole \
             state under (near-sdk `STATE`, the all-zero ink! root key) and keys computed at run \
-            time (map entries) never qualify; (2) a value transfer (NEAR transfer action, ink! \
+            time (map entries) never qualify; (1b) a storage write of an authority key, a constant \
+            key whose stored account a caller check compares against (a condition carrying both \
+            the caller's identity and the value read from the key, or Soroban `require_auth` on \
+            an address read from it: the admin), however the other writes of it are guarded; \
+            (2) a value transfer (NEAR transfer action, ink! \
             `transfer`, MultiversX `transferValue*`, FISCO `transferAsset`, Stylus `call_contract` \
             with value) whose recipient is \
             taken from the call's input rather than being the caller (the arguments read as the \
@@ -238,6 +242,8 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             privileged.entry(k.clone()).or_insert((way.entry, way.handler));
         }
     }
+    // Slots whose stored account a caller check compares with, whoever writes them.
+    let authority = wasmaudit_detect::authz::authority_keys(cx);
     let mut eosio_functions = BTreeSet::new();
     // What the packed row of a write carries does not depend on the way: computed once per write.
     let mut packed_input: BTreeMap<(u32, usize), std::cell::OnceCell<bool>> = BTreeMap::new();
@@ -301,6 +307,21 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                     "writes storage key {key} (through `{host}`), which entry point {evidence} writes only \
                      after checking the caller; entry point `{entry}` reaches this write with no check of \
                      the caller"
+                )
+            });
+        } else if let Some((key, (check_func, _))) = way
+            .key
+            .as_ref()
+            .and_then(|k| authority.0.get_key_value(k))
+            .filter(|_| way.kind == EntryKind::Normal)
+        {
+            let at = way.report_at;
+            found.report(cx, at, || {
+                format!(
+                    "writes storage key {key} (through `{host}`), whose stored account `{}` compares the \
+                     caller with (an owner or administrator); entry point `{entry}` reaches this write with \
+                     no check of the caller",
+                    cx.func_name(*check_func)
                 )
             });
         } else if exports_are_methods(cx.platform) && is_admin_method(entry) && way.kind == EntryKind::Normal

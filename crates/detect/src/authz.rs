@@ -1495,6 +1495,58 @@ pub fn is_root_state_key(k: &Key) -> bool {
     }
 }
 
+/// Authority keys: constant storage keys whose stored value a caller check compares against (an
+/// owner, an admin). A branch or assertion whose condition carries both the caller's identity
+/// and a value read from storage, or an authorization host call (Soroban `require_auth`) whose
+/// account was read from storage, makes the keys that value was read from authority keys, with
+/// the function and instruction of the check. Whole-state keys (near-sdk `STATE`, the ink! root
+/// key) and key families (`Balance(_)`) are not: every method writes the former, and the latter
+/// name the caller's own entry. EOSIO is left out: its tables are judged row by row.
+pub fn authority_keys(cx: &Context<'_>) -> Rc<AuthorityKeys> {
+    cx.memo(|cx| {
+        let mut out: BTreeMap<Key, (u32, usize)> = BTreeMap::new();
+        if cx.platform == Platform::Eosio {
+            return AuthorityKeys(out);
+        }
+        let storage = cx.storage();
+        let df = cx.dataflow();
+        let stored = label(Effect::StorageRead);
+        for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
+            let Some(ft) = df.funcs.get(f.index as usize) else { continue };
+            let Some(values) = cx.program.values(f.index) else { continue };
+            let mut checked: Vec<(usize, ValueId)> = crate::guards::conditions(cx, f.index)
+                .into_iter()
+                .filter(|(_, _, c)| {
+                    let t = ft.value(*c);
+                    t.labels & IDENTITY != 0 && t.labels & stored != 0
+                })
+                .map(|(i, _, c)| (i, c))
+                .collect();
+            for (i, ins) in f.body.iter().enumerate() {
+                let Op::Call(c) = ins.op else { continue };
+                let Some(h) = cx.host_fn(c).filter(|h| h.has(Effect::AuthCheck)) else { continue };
+                let Some(&a) = h.arg("address").and_then(|a| values.operands(i).get(a as usize)) else {
+                    continue;
+                };
+                checked.push((i, a));
+            }
+            for (i, v) in checked {
+                for k in storage.value_keys(cx, f.index, v).into_iter().flatten() {
+                    if let KeyRef::Known(k) = k {
+                        if !is_root_state_key(&k) && !k.is_family() {
+                            out.entry(k).or_insert((f.index, i));
+                        }
+                    }
+                }
+            }
+        }
+        AuthorityKeys(out)
+    })
+}
+
+/// [`authority_keys`]: each key with the function and instruction of a check comparing with it.
+pub struct AuthorityKeys(pub BTreeMap<Key, (u32, usize)>);
+
 /// The storage key a write host call at `chain[0]` uses, followed up the chain of call sites
 /// while it is one of the enclosing function's parameters: the key and the index in `chain`
 /// where it became known (or unknown).

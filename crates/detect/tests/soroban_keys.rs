@@ -63,3 +63,18 @@ fn contracttype_keys_have_an_identity() {
     )
     .is_none());
 }
+
+/// `DataKey::Admin` is an authority key of the compiled `set-admin` token: `mint` calls
+/// `require_auth` on the address read from it. `Balance(_)` entries, read and compared in
+/// `transfer`, are a family and are not.
+#[test]
+fn the_key_require_auth_reads_its_account_from_is_an_authority_key() {
+    let module = common::compiled("soroban", "set-admin", "vulnerable");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Soroban);
+    let authority = wasmaudit_detect::authz::authority_keys(&cx);
+    let names: Vec<String> = authority.0.keys().filter_map(|k| k.name(Platform::Soroban)).collect();
+    assert_eq!(names, vec!["Admin".to_string()], "{names:?}");
+    let (check, _) = authority.0.values().next().copied().expect("one authority key");
+    assert_eq!(check, common::export(&module, "mint"));
+}
