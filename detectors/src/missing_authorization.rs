@@ -98,7 +98,12 @@ pub static META: DetectorMeta = DetectorMeta {
         known_false_positives: "Privilege is inferred: a constant-key slot that one path writes \
             after a caller check for an unrelated reason (a user-level method that happens to \
             check the caller) makes every unchecked write of that slot a finding, e.g. a public \
-            `burn` that decreases a total supply which an owner-only `mint` also writes; value \
+            `burn` that decreases a total supply which an owner-only `mint` also writes; likewise \
+            a constant key whose stored account some check compares with the caller for another \
+            reason (a single pending-claimant slot anyone may fill) is taken for an authority key, \
+            and its unchecked writes are reported, while authority keys that are fields of a \
+            whole-state struct (near-sdk, ink!) or that the storage analysis does not resolve to a \
+            constant (Stylus and MultiversX owners so far) are not found; value \
             transfers to an input-chosen account that are bounded by the caller's own balance \
             (`withdraw_to(receiver, amount)`) are reported, and a transfer whose amount mixes the \
             attached value with the contract's own funds (`msg_value + balance`) is taken for a \
