@@ -1,7 +1,9 @@
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use wasmaudit_detect::authz::Walker;
-use wasmaudit_detect::views::{precedes_result, result_returners, state_views, writes_stored_entry};
-use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
+use wasmaudit_detect::views::{self, precedes_result, result_returners, writes_stored_entry};
+use wasmaudit_detect::{
+    Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, FindingSet, Impact,
+};
 use wasmaudit_platform::Effect;
 
 pub struct StateChangingQuery;
@@ -72,7 +74,7 @@ impl Detector for StateChangingQuery {
 
     fn run(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(model) = cx.model else { return };
-        let mut reported: BTreeSet<(u32, usize)> = BTreeSet::new();
+        let mut found = FindingSet::new(&META);
         for (name, entry) in cx.entry_points() {
             if !model.is_view_export(name) {
                 continue;
@@ -83,74 +85,56 @@ impl Detector for StateChangingQuery {
                     let Some(host) = cx.host_fn(callee) else { continue };
                     let Some(effect) = SINK_EFFECTS.iter().find(|e| host.has(**e)) else { continue };
                     let import = format!("{}.{}", host.module, host.name);
-                    if model.view_allowed_imports.contains(&import) || !reported.insert((func, instr)) {
+                    if model.view_allowed_imports.contains(&import) {
                         continue;
                     }
-                    let chain = call_chain(cx, &parents, func);
-                    out.push(Finding::at(
-                        cx,
-                        &META,
-                        func,
-                        instr,
+                    found.report(cx, (func, instr), || {
                         format!(
-                            "read-only entry point `{name}` reaches `{}` ({effect}) through {chain}: \
+                            "read-only entry point `{name}` reaches `{}` ({effect}) through {}: \
                              queries must not change state or call out",
-                            host.display_name()
-                        ),
-                    ));
+                            host.display_name(),
+                            call_chain(cx, &parents, func)
+                        )
+                    });
                 }
             }
         }
-        self.state_views(cx, &model.view_exports, &mut reported, out);
+        state_views(cx, &model.view_exports, &mut found);
+        out.extend(found.into_findings());
     }
 }
 
-impl StateChangingQuery {
-    /// Storage writes on the ways from the NEAR `&self` methods ([`state_views`]) that are not a
-    /// collection's write-back of stored entries, each reported at the view's call leading to it.
-    fn state_views(
-        &self,
-        cx: &Context<'_>,
-        standard: &[String],
-        reported: &mut BTreeSet<(u32, usize)>,
-        out: &mut Vec<Finding>,
-    ) {
-        let views: BTreeMap<u32, &str> = state_views(cx)
-            .into_iter()
-            .filter(|(n, _)| !standard.iter().any(|s| s == n))
-            .map(|(n, f)| (f, n))
-            .collect();
-        if views.is_empty() {
-            return;
-        }
-        let w = Walker::new(cx);
-        let returners = result_returners(cx);
-        for sink in cx.host_calls(Effect::StorageWrite) {
-            for path in w.paths(sink.func, sink.instr) {
-                let Some(name) = views.get(&path.entry) else { continue };
-                let Some(&(func, instr)) = path.chain.last() else { continue };
-                if reported.contains(&(func, instr))
-                    || writes_stored_entry(cx, &path.chain)
-                    || !precedes_result(cx, &returners, &path.chain)
-                {
-                    continue;
-                }
-                reported.insert((func, instr));
-                out.push(Finding::at(
-                    cx,
-                    &META,
-                    func,
-                    instr,
-                    format!(
-                        "`{name}` is a `&self` method (it reads the contract state and never writes \
-                         it back), a view, yet it calls `{}` ({}): the runtime rejects storage \
-                         writes in a view call, and called as a transaction it writes state a view \
-                         must not change",
-                        cx.host_display_name(sink.callee),
-                        Effect::StorageWrite
-                    ),
-                ));
+/// Storage writes on the ways from the NEAR `&self` methods ([`views::state_views`]) that are
+/// not a collection's write-back of stored entries, each reported at the view's call leading to
+/// it (unless a finding is there already).
+fn state_views(cx: &Context<'_>, standard: &[String], found: &mut FindingSet) {
+    let views: BTreeMap<u32, &str> = views::state_views(cx)
+        .into_iter()
+        .filter(|(n, _)| !standard.iter().any(|s| s == n))
+        .map(|(n, f)| (f, n))
+        .collect();
+    if views.is_empty() {
+        return;
+    }
+    let w = Walker::new(cx);
+    let returners = result_returners(cx);
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        for path in w.paths(sink.func, sink.instr) {
+            let Some(name) = views.get(&path.entry) else { continue };
+            let Some(&(func, instr)) = path.chain.last() else { continue };
+            if writes_stored_entry(cx, &path.chain) || !precedes_result(cx, &returners, &path.chain) {
+                continue;
             }
+            found.report(cx, (func, instr), || {
+                format!(
+                    "`{name}` is a `&self` method (it reads the contract state and never writes \
+                     it back), a view, yet it calls `{}` ({}): the runtime rejects storage \
+                     writes in a view call, and called as a transaction it writes state a view \
+                     must not change",
+                    cx.host_display_name(sink.callee),
+                    Effect::StorageWrite
+                )
+            });
         }
     }
 }

@@ -1214,13 +1214,7 @@ type StoppedRun = Option<Rc<Stopped>>;
 /// the argument is no pointer the run knows. `None` when the run does not reach the call (a
 /// branch on a value it does not know, a host call with other effects, the step budget).
 pub fn arg_bytes(cx: &Context<'_>, func: u32, at: usize, wanted: &[(u32, i64)]) -> Option<Vec<KeyByte>> {
-    let stopped = stopped_at(cx, func, at)?;
-    let f = cx.module.function(func)?;
-    let n = match &f.body.get(at)?.op {
-        Op::Call(c) => cx.module.func_sig(*c)?.params.len(),
-        _ => return None,
-    };
-    let args = stopped.stack.get(stopped.stack.len().checked_sub(n)?..)?;
+    let (stopped, args) = stopped_with_args(cx, func, at)?;
     let (m, _) = Machine::new(cx, &[])?;
     let m = Machine { mem: stopped.mem.clone(), sources: true, ..m };
     let out = wanted
@@ -1239,13 +1233,20 @@ pub fn arg_bytes(cx: &Context<'_>, func: u32, at: usize, wanted: &[(u32, i64)]) 
 /// The value argument `arg` of call `at` of `func` holds when a source run ([`arg_bytes`])
 /// gets there, when it is a constant (a key length an encoder computed into a scratch buffer).
 pub fn arg_value(cx: &Context<'_>, func: u32, at: usize, arg: u32) -> Option<i64> {
+    let (_, args) = stopped_with_args(cx, func, at)?;
+    const_of(args.get(arg as usize)?.clone())
+}
+
+/// The source run of `func` stopped at call `at` ([`stopped_at`]), with the values of the
+/// call's arguments on its stack.
+fn stopped_with_args(cx: &Context<'_>, func: u32, at: usize) -> Option<(Rc<Stopped>, Vec<V>)> {
     let stopped = stopped_at(cx, func, at)?;
     let n = match &cx.module.function(func)?.body.get(at)?.op {
         Op::Call(c) => cx.module.func_sig(*c)?.params.len(),
         _ => return None,
     };
-    let args = stopped.stack.get(stopped.stack.len().checked_sub(n)?..)?;
-    const_of(args.get(arg as usize)?.clone())
+    let args = stopped.stack.get(stopped.stack.len().checked_sub(n)?..)?.to_vec();
+    Some((stopped, args))
 }
 
 /// The source run of `func` stopped at call `at` (memoized).

@@ -295,9 +295,10 @@ impl<'a> Packing<'a> {
                 (*i, args.to_vec(), reach)
             })
             .collect();
-        let mut facts = std::rc::Rc::try_unwrap(p.facts).unwrap_or_default();
-        facts.calls = calls;
-        p.facts = std::rc::Rc::new(facts);
+        // The only reference yet: the calls complete the facts in place.
+        if let Some(facts) = std::rc::Rc::get_mut(&mut p.facts) {
+            facts.calls = calls;
+        }
         cache.0.borrow_mut().insert(func, p.facts.clone());
         Some(p)
     }

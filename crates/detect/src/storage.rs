@@ -1069,22 +1069,22 @@ impl Resolver<'_, '_> {
                     None if platform == Platform::Multiversx => return self.value_key(k),
                     None => Some(Len::Const(DEFAULT_KEY_LEN)),
                 };
-                match (self.pointer_key(k, len), len, h.arg("key")) {
-                    // Stylus rebuilds every key from a `U256` slot (or a hash) in a loop.
-                    (KeyRef::Unknown, Some(Len::Const(n)), Some(i)) if platform == Platform::Stylus => {
-                        self.run_key(i, n)
+                match (self.pointer_key(k, len), h.arg("key")) {
+                    // Keys the SDK builds in code: Stylus rebuilds every key from a `U256` slot
+                    // (or a hash) in a loop; ink! SCALE-encodes every key (the root key, a
+                    // `Mapping`'s key and the entry's) into its static buffer, where the run
+                    // computes the length too.
+                    (KeyRef::Unknown, Some(i)) if matches!(platform, Platform::Stylus | Platform::Ink) => {
+                        match len {
+                            Some(Len::Const(n)) => Some(n),
+                            _ => h
+                                .arg("key_len")
+                                .and_then(|l| hostval::arg_value(self.cx, self.ev.func.index, self.at, l)),
+                        }
+                        .filter(|n| (1..=MAX_KEY_LEN).contains(n))
+                        .map_or(KeyRef::Unknown, |n| self.run_key(i, n))
                     }
-                    // ink! SCALE-encodes every key (the root key, a `Mapping`'s key and the
-                    // entry's) into its static buffer: the run computes the length too.
-                    (KeyRef::Unknown, len, Some(i)) if platform == Platform::Ink => match len {
-                        Some(Len::Const(n)) => Some(n),
-                        _ => h
-                            .arg("key_len")
-                            .and_then(|l| hostval::arg_value(self.cx, self.ev.func.index, self.at, l)),
-                    }
-                    .filter(|n| (1..=MAX_KEY_LEN).contains(n))
-                    .map_or(KeyRef::Unknown, |n| self.run_key(i, n)),
-                    (key, _, _) => key,
+                    (key, _) => key,
                 }
             }
         }
