@@ -362,12 +362,7 @@ fn pinned_args(
     if pinned.is_empty() {
         return 0;
     }
-    let ops = values.operands(site);
-    let args = match f.body.get(site).map(|i| &i.op) {
-        Some(Op::CallIndirect { .. }) => &ops[..ops.len().saturating_sub(1)],
-        Some(Op::Call(_)) => ops,
-        _ => return 0,
-    };
+    let args = wasmaudit_detect::authz::call_args(f.body.get(site).map(|i| &i.op), values.operands(site));
     args.iter().enumerate().take(64).fold(0, |acc, (i, a)| {
         if pinned.contains(&wasmaudit_detect::authz::strip(cx, caller, *a)) {
             acc | 1 << i
@@ -385,35 +380,25 @@ fn pinned_args(
 /// with anything else, pin nothing.
 fn pinned_values(cx: &Context<'_>, func: u32, instr: usize) -> std::collections::BTreeSet<ValueId> {
     let mut pinned = std::collections::BTreeSet::new();
-    let (Some(cfg), Some(values), Some(f)) =
-        (cx.program.cfg(func), cx.program.values(func), cx.module.function(func))
-    else {
+    let (Some(cfg), Some(f)) = (cx.program.cfg(func), cx.module.function(func)) else {
         return pinned;
     };
     let Some(target) = cfg.block_of(instr) else { return pinned };
     // Per value, the edges on which it was found equal to a stored value.
     let mut equal_edges: std::collections::BTreeMap<ValueId, Vec<(BlockId, EdgeKind)>> = Default::default();
-    for (b, block) in cfg.blocks() {
-        let Some(last) = block.end.checked_sub(1).filter(|_| block.start != block.end) else { continue };
-        if !matches!(f.body.get(last).map(|i| &i.op), Some(Op::BrIf(_) | Op::If(_))) {
-            continue;
-        }
-        let Some(&c) = values.operands(last).last() else { continue };
+    for (i, is_branch, c) in wasmaudit_detect::guards::conditions(cx, func) {
         let Some((v, when_true)) = equality_with_state(cx, func, c) else { continue };
-        equal_edges.entry(v).or_default().push((b, if when_true { EdgeKind::True } else { EdgeKind::False }));
-    }
-    // An assertion that traps unless they are equal, before `instr` on every way.
-    for (i, ins) in f.body.iter().enumerate() {
-        let Op::Call(callee) = ins.op else { continue };
-        let Some(cond) = cx.host_fn(callee).filter(|h| h.has(Effect::Abort)).and_then(|h| h.arg("condition"))
-        else {
-            continue;
-        };
-        let Some(&c) = values.operands(i).get(cond as usize) else { continue };
-        let Some((v, true)) = equality_with_state(cx, func, c) else { continue };
-        let Some(b) = cfg.block_of(i) else { continue };
-        if if b == target { i < instr } else { cfg.block_dominates(b, target) } {
-            pinned.insert(v);
+        if !is_branch {
+            // An assertion that traps unless they are equal, before `instr` on every way.
+            if when_true && i != instr && cfg.dominates(i, instr) {
+                pinned.insert(v);
+            }
+        } else if matches!(f.body.get(i).map(|x| &x.op), Some(Op::BrIf(_) | Op::If(_))) {
+            let Some(b) = cfg.block_of(i) else { continue };
+            equal_edges
+                .entry(v)
+                .or_default()
+                .push((b, if when_true { EdgeKind::True } else { EdgeKind::False }));
         }
     }
     for (v, edges) in equal_edges {

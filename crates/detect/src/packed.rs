@@ -152,7 +152,6 @@ fn packed_labels(
 ) -> u32 {
     let Some(packing) = Packing::new(cx, func) else { return 0 };
     let (labels, params, by_value) = packing.trace(cx, reads, roots, send, narrow);
-    let by_value = if narrow { by_value } else { 0 };
     if params | by_value == 0 || depth >= MAX_DEPTH || !seen.insert(func) {
         return labels;
     }
@@ -168,25 +167,14 @@ fn packed_labels(
                 .map(|(_, a)| *a)
                 .collect()
         };
-        let pointers = pick(params);
-        if narrow && (!pointers.is_empty() || by_value != 0) {
-            // The call the way came up through packs what the callee packed of its parameters:
-            // the memory behind `params` and the values of `by_value`. Its other arguments reached
-            // the callee as values it did not pack (the key a row was looked up by), so that
-            // call is not taken for one that fills the buffer with all of them.
-            let packed = pick(by_value);
-            out |= packed_labels(
-                cx,
-                reads,
-                caller,
-                (&pointers, &packed),
-                Some(site.instr),
-                true,
-                seen,
-                depth + 1,
-            );
-        } else if !pointers.is_empty() {
-            out |= packed_labels(cx, reads, caller, (&pointers, &[]), None, false, seen, depth + 1);
+        // Narrow: the call the way came up through packs what the callee packed of its
+        // parameters, the memory behind `params` and the values of `by_value` (none otherwise).
+        // Its other arguments reached the callee as values it did not pack (the key a row was
+        // looked up by), so that call is not taken for one that fills the buffer with all of them.
+        let (pointers, packed) = (pick(params), pick(by_value));
+        if !pointers.is_empty() || !packed.is_empty() {
+            let send = narrow.then_some(site.instr);
+            out |= packed_labels(cx, reads, caller, (&pointers, &packed), send, narrow, seen, depth + 1);
         }
     }
     out
@@ -345,7 +333,7 @@ impl<'a> Packing<'a> {
 
     /// Labels of what is packed into the buffers `roots.0` point to (and of the values
     /// `roots.1`), the pointer parameters whose memory is packed and the parameters whose values
-    /// are (`narrow`: see [`packed_labels`]).
+    /// are (when `narrow`, see [`packed_labels`]; none otherwise).
     fn trace(
         &self,
         cx: &Context<'_>,
@@ -408,9 +396,13 @@ impl<'a> Packing<'a> {
             .collect();
         stored.extend_from_slice(roots.1);
         let (origins, from_params, from_param_mem) = self.origins(cx, reads, &stored);
-        // Narrow: a packed field loaded from the memory behind a parameter packs that memory.
-        let params = if narrow { params | from_param_mem } else { params };
-        (labels | origins, params, by_value | from_params)
+        // Narrow: a packed field loaded from the memory behind a parameter packs that memory, and
+        // the parameters packed by value are followed up too; otherwise only pointers are.
+        if narrow {
+            (labels | origins, params | from_param_mem, by_value | from_params)
+        } else {
+            (labels | origins, params, 0)
+        }
     }
 
     /// Labels of the values `roots` are computed from: their taint and, back through arithmetic,
