@@ -945,6 +945,30 @@ impl DataFlow {
         }
     }
 
+    /// [`Self::add_write`] of `taint` over `span` bytes from `addr`, one window at a time (at
+    /// least one).
+    #[allow(clippy::too_many_arguments)]
+    fn add_write_span(
+        ev: &Evaluator<'_>,
+        ft: &mut FuncTaint,
+        summary: &mut Summary,
+        addr: Addr,
+        span: i64,
+        taint: Taint,
+        at: usize,
+    ) -> bool {
+        let mut changed = false;
+        let mut rel = 0;
+        loop {
+            let at_rel = Addr { base: addr.base, offset: addr.offset.saturating_add(rel) };
+            changed |= Self::add_write(ev, ft, summary, at_rel, WINDOW, taint, at);
+            rel += WINDOW;
+            if rel >= span {
+                return changed;
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn add_write(
         ev: &Evaluator<'_>,
@@ -1139,16 +1163,7 @@ impl DataFlow {
                 }
             }
         }
-        let mut rel = 0;
-        loop {
-            let addr = Addr { base: to.base, offset: to.offset.saturating_add(rel) };
-            changed |= Self::add_write(ev, ft, summary, addr, WINDOW, symbolic, at.1);
-            rel += WINDOW;
-            if rel >= span {
-                break;
-            }
-        }
-        changed
+        changed | Self::add_write_span(ev, ft, summary, to, span, symbolic, at.1)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1271,12 +1286,7 @@ impl DataFlow {
                     let t = self.instantiate(cx, ev, ft, *w, args, at);
                     // Repeated over the callees' span of the parameter, one window at a time.
                     let span = s.spans.get(i).copied().unwrap_or(WINDOW).clamp(WINDOW, MAX_COPY);
-                    let mut rel = 0;
-                    while rel < span {
-                        let addr = ev.address(p, rel.unsigned_abs());
-                        changed |= Self::add_write(ev, ft, summary, addr, WINDOW, t, at);
-                        rel += WINDOW;
-                    }
+                    changed |= Self::add_write_span(ev, ft, summary, ev.address(p, 0), span, t, at);
                 }
             }
         }

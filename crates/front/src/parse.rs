@@ -30,16 +30,13 @@ pub fn parse_with_limits(bytes: &[u8], limits: &Limits) -> Result<Module, FrontE
 /// Validates `bytes` with wasmparser's validator alone (the features [`parse`] enables), decoding
 /// nothing: the parsing floor the bench compares the whole analysis with.
 pub fn validate(bytes: &[u8]) -> Result<(), FrontError> {
-    Validator::new_with_features(WasmFeatures::all())
-        .validate_all(bytes)
-        .map(|_| ())
-        .map_err(|e| FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message())))
+    Validator::new_with_features(WasmFeatures::all()).validate_all(bytes).map(|_| ()).map_err(invalid)
 }
 
 fn count_locals(body: &wasmparser::FunctionBody<'_>) -> Result<u64, FrontError> {
     let mut total = 0u64;
-    for l in body.get_locals_reader()? {
-        total += u64::from(l?.0);
+    for l in body.get_locals_reader().map_err(invalid)? {
+        total += u64::from(l.map_err(invalid)?.0);
     }
     Ok(total)
 }
@@ -54,9 +51,7 @@ fn decode(bytes: &[u8], limits: &Limits) -> Result<Module, FrontError> {
     let mut name_section = None;
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
-        let valid = validator
-            .payload(&payload)
-            .map_err(|e| FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message())))?;
+        let valid = validator.payload(&payload).map_err(invalid)?;
         // A body is validated while it is lowered: one pass over its operators.
         let mut to_validate = match valid {
             wasmparser::ValidPayload::Func(func, _) => Some(func),
@@ -369,6 +364,7 @@ type OtherKinds<'a> = Vec<(std::mem::Discriminant<Operator<'a>>, &'static str, O
 /// The validator of one function body.
 type BodyValidator = wasmparser::FuncValidator<wasmparser::ValidatorResources>;
 
+/// A reader or validator error, reported as the validator words it.
 fn invalid(e: wasmparser::BinaryReaderError) -> FrontError {
     FrontError::new(Some(e.offset()), format!("invalid module: {}", e.message()))
 }
@@ -389,8 +385,7 @@ fn lower_body<'a>(
     others: &mut OtherKinds<'a>,
     mut validator: Option<&mut BodyValidator>,
 ) -> Result<Function, FrontError> {
-    let declared = count_locals(body)
-        .map_err(|e| FrontError::new(e.offset, format!("invalid module: {}", e.message)))?;
+    let declared = count_locals(body)?;
     if declared > limits.max_locals as u64 {
         return Err(FrontError::new(
             Some(body.range().start),
