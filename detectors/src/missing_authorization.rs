@@ -247,8 +247,9 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             privileged.entry(k.clone()).or_insert((way.entry, way.handler));
         }
     }
-    // Slots whose stored account a caller check compares with, whoever writes them.
-    let authority = wasmaudit_detect::authz::authority_keys(cx);
+    // Slots whose stored account a caller check compares with, whoever writes them (worked out
+    // only once an unchecked write of a known key needs it).
+    let authority = std::cell::OnceCell::new();
     let mut eosio_functions = BTreeSet::new();
     // What the packed row of a write carries does not depend on the way: computed once per write.
     let mut packed_input: BTreeMap<(u32, usize), std::cell::OnceCell<bool>> = BTreeMap::new();
@@ -314,11 +315,10 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                      the caller"
                 )
             });
-        } else if let Some((key, (check_func, _))) = way
-            .key
-            .as_ref()
-            .and_then(|k| authority.0.get_key_value(k))
-            .filter(|_| way.kind == EntryKind::Normal)
+        } else if let Some((key, (check_func, _))) =
+            way.key.as_ref().filter(|_| way.kind == EntryKind::Normal).and_then(|k| {
+                authority.get_or_init(|| wasmaudit_detect::authz::authority_keys(cx)).0.get_key_value(k)
+            })
         {
             let at = way.report_at;
             found.report(cx, at, || {
