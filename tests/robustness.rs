@@ -239,19 +239,26 @@ fn hostile_modules() -> Vec<(&'static str, Vec<u8>)> {
     // One br_table with a distinct target for each of n nested blocks.
     let targets: String = (0..n).map(|d| format!("{d} ")).collect();
     let br_table = format!("{}i32.const 0 br_table {targets}\n{}", "block\n".repeat(n), "end\n".repeat(n));
-    // A huge constant stored narrow and read back as an address (the EOSIO dispatch walk's
-    // offset arithmetic near i64::MAX), then a word read across it.
-    let huge_address = "i32.const 100 i64.const 0x7ffffffffffffffc i64.store32\n\
-                        i32.const 100 i32.load i64.load drop\n\
-                        i32.const 100 i64.const 0x7ffffffffffffffc i64.store\n\
-                        i32.const 100 i64.load i32.wrap_i64 i64.load offset=4294967295 drop\n";
+    // A 64-bit memory's load and store offsets near i64::MAX in an EOSIO `apply` (the dispatch
+    // walk's frame offsets must not overflow).
+    let huge_offsets = wat::parse_str(
+        r#"(module
+            (import "env" "require_auth" (func $require_auth (param i64)))
+            (memory i64 1)
+            (func (export "apply") (param i64 i64 i64)
+              i64.const 8 i64.load offset=0x7ffffffffffffff0 drop
+              i64.const 8 i64.const 1 i64.store offset=0x7ffffffffffffff0
+              i64.const 8 i32.load offset=0x7ffffffffffffffc drop
+              local.get 0 call $require_auth))"#,
+    )
+    .unwrap_or_else(|e| panic!("hostile module: {e}"));
     vec![
         ("nested-branches-under-many-locals", module_with("", n, &nested_branches)),
         ("nested-loops-under-many-locals", module_with("", n, &nested_loops)),
         ("call-indirect-clobbering-many-globals", module_with(&globals, 0, &indirect_calls)),
         ("call-indirect-sites-times-table", module_with(&table, 0, &many_sites)),
         ("br-table-to-many-labels", module_with("", 0, &br_table)),
-        ("huge-constant-as-address", module_with("", 0, huge_address)),
+        ("offsets-near-the-end-of-i64", huge_offsets),
     ]
 }
 

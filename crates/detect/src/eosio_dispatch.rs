@@ -86,8 +86,8 @@ const MAX_INDIRECT: usize = 8;
 /// Most 8-byte words of narrower values the walk keeps ([`Sym::Word`]).
 const MAX_WORDS: usize = 4096;
 /// Largest distance from zero of a memory offset the walk tracks: wasm32 addresses plus a
-/// 32-bit static offset stay far below it; a constant beyond it (a hostile store of a huge
-/// value read back as an address) is no slot, so offset arithmetic cannot overflow.
+/// 32-bit static offset stay far below it; beyond it (a 64-bit memory's offset near i64::MAX)
+/// is no slot, so offset arithmetic cannot overflow.
 const MAX_OFFSET: i64 = 1 << 40;
 
 /// The (region, offset) an access of `addr` plus `offset` names, when it is one the walk tracks.
