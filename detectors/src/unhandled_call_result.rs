@@ -36,7 +36,11 @@ pub static META: DetectorMeta = DetectorMeta {
             anywhere it reaches): then nothing commits on the failure. NEAR: a \
             callback the contract schedules on itself by name that never reads `promise_result` \
             (nor `promise_results_count`) yet writes storage or transfers is reported at its first \
-            such state change: it assumes the awaited call succeeded. MultiversX: for an async call \
+            such state change: it assumes the awaited call succeeded. The name is read from the \
+            host call (`promise_then`) or, for near-sdk's high-level calls, where the promise is \
+            built: a method of the module whose name is copied from a literal and given to the \
+            same builder argument as another contract's method name in the same function \
+            (`ext_ft::ext(token).ft_transfer(..).then(Self::ext(..).on_claim(..))`). MultiversX: for an async call \
             whose result comes back to the `callBack` export (`asyncCall`, `managedAsyncCall`), the \
             storage keys the calling entry point wrote before the call (on the way to it, by code \
             that dominates the call) that nothing `callBack` reaches writes are reported at \

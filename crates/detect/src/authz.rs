@@ -1847,6 +1847,10 @@ pub fn near_callbacks(cx: &Context<'_>) -> Vec<Callback> {
             scheduled.entry(name).or_insert((call.func, call.instr));
         }
     }
+    // Methods an SDK promise builder names after a call to another contract's method.
+    for b in crate::scheduled::built_callbacks(cx).iter() {
+        scheduled.entry(b.name.as_bytes().to_vec()).or_insert((b.func, b.instr));
+    }
     let result_readers = callers_of_effect(cx, Effect::CallResult, 0);
     let mut out = Vec::new();
     for (name, f) in cx.entry_points() {

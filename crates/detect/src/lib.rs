@@ -18,6 +18,7 @@ pub mod methods;
 pub mod packed;
 pub mod query;
 pub mod queued;
+pub mod scheduled;
 pub mod storage;
 pub mod taint;
 pub mod views;
