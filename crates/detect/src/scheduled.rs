@@ -11,7 +11,9 @@
 //! This module joins the two by data, in the function that builds the calls:
 //! - a **named string** is a call whose arguments are a frame address `D`, a constant pointer and
 //!   a constant length that spell an identifier (`[A-Za-z0-9_]`): a string copied from a
-//!   literal into the frame;
+//!   literal into the frame; or, where rustc inlined that copy (short names), a frame `String`
+//!   at `D` (`{cap, ptr, len}`: a constant length at `D + 8`, a pointer `P` at `D + 4`) whose
+//!   bytes are stored at `P` from loads of the literal's constant addresses;
 //! - its **builder slot** is the first later call in the same function that takes `D` (the same
 //!   frame address) as an argument: the callee and the argument position;
 //! - a builder slot that receives, in one function, both the name of one of the module's own
@@ -122,11 +124,86 @@ fn named_strings(cx: &Context<'_>, func: u32) -> Vec<(usize, String, wasmaudit_f
         }
         out.push((i, name.to_string(), addr));
     }
+    out.extend(inlined_strings(cx, func));
     out
 }
 
+/// Frame `String`s (`{cap, ptr, len}`, 32-bit fields) whose bytes the function copies from a
+/// literal itself, as rustc inlines `"name".to_string()` for short names: `(the store of the
+/// length, the identifier, the frame address of the String)`.
+fn inlined_strings(cx: &Context<'_>, func: u32) -> Vec<(usize, String, wasmaudit_flow::Addr)> {
+    let (Some(f), Some(values), Some(ev)) =
+        (cx.module.function(func), cx.program.values(func), cx.evaluator(func))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (len_at, stores) in ev.store_slots() {
+        if matches!(len_at.base, Base::Absolute) {
+            continue;
+        }
+        for &(store, v, width) in stores {
+            let Some(len) = ev.constant(v).filter(|l| width == 4 && *l > 0 && *l <= MAX_NAME) else {
+                continue;
+            };
+            let string = wasmaudit_flow::Addr { base: len_at.base, offset: len_at.offset - 8 };
+            let ptr_at = wasmaudit_flow::Addr { base: len_at.base, offset: len_at.offset - 4 };
+            for &(_, p, _) in ev.stored_at(ptr_at) {
+                let Some(bytes) = copied_literal(cx, f, values, ev, p, len) else { continue };
+                if let Ok(name) = String::from_utf8(bytes) {
+                    out.push((store, name, string));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The `len` bytes the function stores at the address `p` holds when every one of them comes
+/// from a load of a constant data address (a literal copied word by word) and they spell an
+/// identifier.
+fn copied_literal(
+    cx: &Context<'_>,
+    f: &wasmaudit_front::Function,
+    values: &wasmaudit_flow::FunctionValues,
+    ev: &wasmaudit_flow::Evaluator<'_>,
+    p: wasmaudit_flow::ValueId,
+    len: i64,
+) -> Option<Vec<u8>> {
+    let base = ev.address(p, 0);
+    if matches!(base.base, Base::Absolute) || base.offset != 0 {
+        return None;
+    }
+    let n = usize::try_from(len).ok()?;
+    let mut bytes: Vec<Option<u8>> = vec![None; n];
+    let from = wasmaudit_flow::Addr { base: base.base, offset: 0 };
+    let to = wasmaudit_flow::Addr { base: base.base, offset: len };
+    for (at, stores) in ev.store_slots().range(from..to) {
+        for &(_, v, width) in stores {
+            let wasmaudit_flow::ValueDef::Result { instr, .. } = values.def(v) else { return None };
+            if !matches!(f.body.get(*instr).map(|i| &i.op), Some(Op::Load { .. })) {
+                return None;
+            }
+            let src = ev.mem_address(*instr)?;
+            if !matches!(src.base, Base::Absolute) {
+                return None;
+            }
+            let data = cx.module.data_at(u64::try_from(src.offset).ok()?, usize::from(width))?;
+            for (k, b) in data.iter().enumerate() {
+                let i = usize::try_from(at.offset).ok()? + k;
+                if let Some(slot) = bytes.get_mut(i) {
+                    *slot = Some(*b);
+                }
+            }
+        }
+    }
+    let bytes: Vec<u8> = bytes.into_iter().collect::<Option<_>>()?;
+    bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_').then_some(bytes)
+}
+
 /// The first call after `at` in `func` (in instruction order) that takes frame address `dst` as
-/// an argument, to another callee than the copy at `at`: `(instruction, callee, argument)`.
+/// an argument, to another callee than the copy at `at` (when that is a call): `(instruction,
+/// callee, argument)`.
 fn builder_slot(
     cx: &Context<'_>,
     func: u32,
@@ -135,13 +212,14 @@ fn builder_slot(
 ) -> Option<(usize, u32, usize)> {
     let f = cx.module.function(func)?;
     let (values, ev) = (cx.program.values(func)?, cx.evaluator(func)?);
+    // The copy itself, when it is a call, is not the builder.
     let copier = match f.body.get(at)?.op {
-        Op::Call(c) => c,
-        _ => return None,
+        Op::Call(c) => Some(c),
+        _ => None,
     };
     for (i, ins) in f.body.iter().enumerate().skip(at + 1) {
         let Op::Call(callee) = ins.op else { continue };
-        if callee == copier {
+        if Some(callee) == copier {
             continue;
         }
         if let Some(arg) = values.operands(i).iter().position(|v| ev.address(*v, 0) == dst) {

@@ -42,3 +42,15 @@ fn a_method_the_contract_only_calls_on_itself_is_not_a_callback() {
         assert!(s.iter().all(|(n, _)| n != "migrate"), "{module}: {s:?}");
     }
 }
+
+#[test]
+fn a_short_method_name_copied_inline_is_found_too() {
+    // rustc inlines `"pay".to_string()`: the bytes are stored into the new buffer from loads of
+    // the literal's address, and the frame String `{cap, ptr, len}` goes to the builder.
+    for module in ["vulnerable", "remediated"] {
+        let s = scheduled("withdraw-in-callback", module);
+        assert_eq!(s.len(), 1, "{module}: {s:?}");
+        assert_eq!(s[0].0, "on_withdraw");
+        assert!(s[0].1.contains("withdraw"), "{module}: {s:?}");
+    }
+}
