@@ -134,6 +134,7 @@ impl Check<'_, '_> {
             message,
             confidence: META.confidence,
             impact,
+            way: Vec::new(),
         });
     }
 
