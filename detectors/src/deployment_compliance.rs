@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, Impact};
 use wasmaudit_front::{ImportKind, Module, Op, OtherClass, UnOp};
-use wasmaudit_platform::{DeployRules, MemoryRule, PlatformModel, WasmFeature};
+use wasmaudit_platform::{DeployRules, FloatPolicy, MemoryRule, PlatformModel, WasmFeature};
 
 pub struct DeploymentCompliance;
 
@@ -33,7 +33,12 @@ pub static META: DetectorMeta = DetectorMeta {
             chains of the platform. Intrinsics of Antelope-family chains that the EOSIO import \
             list names with their chain (WAX and EOSIO-Taurus `verify_rsa_sha256_sig`, the fee \
             intrinsics of leap's transaction-fee branch) are provided imports: a contract built \
-            for that chain is not a broken one. Floats are left to the `nondeterminism` detector. \
+            for that chain is not a broken one. Floats on a platform whose VM accepts them only since \
+            a release the platform model names (CosmWasm: cosmwasm-vm 1.5.0, which canonicalizes \
+            NaNs; earlier releases reject every float operator at upload) are a low-impact \
+            compatibility note at the first float instruction, unless the module exports a marker \
+            that it needs a VM that recent (`requires_cosmwasm_2_*`); floats that the current VM \
+            rejects are left to the `nondeterminism` detector. \
             Location convention: an unsupported import is reported at its first direct call (in \
             function index order); a feature at its first use; a start function at its first \
             instruction; a forbidden exported function at its first instruction. Findings about \
@@ -86,6 +91,7 @@ impl Detector for DeploymentCompliance {
         check.limits();
         check.start_function();
         check.features();
+        check.floats();
     }
 }
 
@@ -128,6 +134,7 @@ impl Check<'_, '_> {
             message,
             confidence: META.confidence,
             impact,
+            way: Vec::new(),
         });
     }
 
@@ -420,6 +427,28 @@ impl Check<'_, '_> {
                 }
             }
         }
+    }
+}
+
+impl Check<'_, '_> {
+    /// Float code on a platform whose current VM runs it deterministically but whose older
+    /// releases reject it at upload: a compatibility note (the `nondeterminism` detector reports
+    /// floats only where the current VM refuses them).
+    fn floats(&mut self) {
+        let rules = self.rules;
+        let Some(since) = rules.floats_accepted_since.as_deref() else { return };
+        if rules.floats != FloatPolicy::Allowed
+            || crate::nondeterminism::declares_float_capable_vm(self.cx.module, rules)
+        {
+            return;
+        }
+        let Some((function, instr, what)) = crate::nondeterminism::float_use(self.cx) else { return };
+        let msg = format!(
+            "uses floating point ({what}); {} accepts it only since {since}, so chains running an \
+             older release reject the upload",
+            self.vm()
+        );
+        self.report_with((function, instr), msg, Impact::Low);
     }
 }
 

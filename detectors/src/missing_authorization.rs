@@ -142,6 +142,8 @@ pub static META: DetectorMeta = DetectorMeta {
 struct WriteWay {
     sink: HostCall,
     report_at: (u32, usize),
+    /// Where `report_at` is on `chain`.
+    report_level: usize,
     key: Option<Key>,
     entry: u32,
     kind: EntryKind,
@@ -154,7 +156,8 @@ struct WriteWay {
     via_notification: bool,
     /// EOSIO: the way runs through a call made only for native actions.
     native: bool,
-    /// The way, from the write up to the call in the entry point (for EOSIO's data check).
+    /// The way, from the write up to the call in the entry point (EOSIO's data check, and the
+    /// way a finding shows).
     chain: Vec<(u32, usize)>,
     /// Labels of the guards that protect the way's steps.
     guard_labels: u32,
@@ -222,10 +225,12 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
     for sink in cx.host_calls(Effect::StorageWrite) {
         for path in w.paths(sink.func, sink.instr) {
             let (key, level) = key_along(cx, &path.chain);
-            let report_at = path.chain.get(level).copied().unwrap_or((sink.func, sink.instr));
+            let report_level = if level < path.chain.len() { level } else { 0 };
+            let report_at = path.chain.get(report_level).copied().unwrap_or((sink.func, sink.instr));
             ways.push(WriteWay {
                 sink,
                 report_at,
+                report_level,
                 key: key.known().cloned().filter(|k| !is_root_state_key(k)),
                 entry: path.entry,
                 kind: entry_kind(cx, path.entry),
@@ -235,7 +240,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 via_notification: path.chain.iter().any(|s| notification_sites.contains(s))
                     || notification_only(dispatch, &path.chain),
                 native: natively_authorized(dispatch, &path.chain),
-                chain: if eosio { path.chain.clone() } else { Vec::new() },
+                chain: path.chain.clone(),
                 guard_labels: path.labels,
             });
         }
@@ -293,7 +298,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 Some(Key::Value(v)) => format!(" table `{}`", eosio_dispatch::name_string(*v as u64)),
                 _ => String::new(),
             };
-            found.report(cx, at, || {
+            found.report_way(cx, at, &way.chain, || {
                 format!(
                     "`{host}` writes{table} and entry point `{entry}` reaches it in an action with no \
                      `require_auth`/`has_auth` check before it"
@@ -303,12 +308,13 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             way.key.as_ref().and_then(|k| privileged.get_key_value(k))
         {
             let at = way.report_at;
+            let chain = way.chain.get(way.report_level..).unwrap_or_default();
             let evidence = if *checked_entry == way.entry {
                 format!("`{}` (through `{}`)", entry_name(cx, *checked_entry), cx.func_name(*checked_in))
             } else {
                 format!("`{}`", entry_name(cx, *checked_entry))
             };
-            found.report(cx, at, || {
+            found.report_way(cx, at, chain, || {
                 format!(
                     "writes storage key {key} (through `{host}`), which entry point {evidence} writes only \
                      after checking the caller; entry point `{entry}` reaches this write with no check of \
@@ -321,7 +327,8 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             })
         {
             let at = way.report_at;
-            found.report(cx, at, || {
+            let chain = way.chain.get(way.report_level..).unwrap_or_default();
+            found.report_way(cx, at, chain, || {
                 format!(
                     "writes storage key {key} (through `{host}`), whose stored account `{}` compares the \
                      caller with (an owner or administrator); entry point `{entry}` reaches this write with \
@@ -332,7 +339,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
         } else if exports_are_methods(cx.platform) && is_admin_method(entry) && way.kind == EntryKind::Normal
         {
             let at = (way.sink.func, way.sink.instr);
-            found.report(cx, at, || {
+            found.report_way(cx, at, &way.chain, || {
                 format!(
                     "administrative method `{entry}` writes storage (`{host}`) with no check of the caller"
                 )
@@ -447,7 +454,7 @@ fn value_transfers(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet)
                 continue;
             };
             let at = (call.func, call.instr);
-            found.report(cx, at, || message);
+            found.report_way(cx, at, &path.chain, || message);
             break;
         }
     }
@@ -462,7 +469,7 @@ fn privileged_calls(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, f
         });
         if let Some(path) = unchecked {
             let at = (call.func, call.instr);
-            found.report(cx, at, || format!(
+            found.report_way(cx, at, &path.chain, || format!(
                     "privileged host call `{}` is reachable from entry point `{}` with no check of the caller",
                     cx.host_display_name(call.callee),
                     entry_name(cx, path.entry)

@@ -17,13 +17,14 @@ pub static META: DetectorMeta = DetectorMeta {
         what_it_does: "Reports two kinds of code whose result the chain cannot guarantee to be the \
             same on every node. (1) Floating point on platforms whose VM rejects it for that \
             reason, per the platform model's float policy: ink!/pallet-contracts (wasmi floats off \
-            under `Determinism::Enforced`), Soroban (wasmi floats off), Arbitrum Stylus (no float \
-            implementation at activation) and CosmWasm before cosmwasm-vm 1.5.0 (the gatekeeper \
-            rejected every float operator; 1.5.0 and later accept floats and canonicalize NaNs, so \
-            a module that declares `requires_cosmwasm_2_*` or later is not reported). NEAR (NaN \
-            canonicalization in its singlepass compiler) and EOSIO (eos-vm runs floats through \
-            softfloat) run floats deterministically and are not reported; platforms whose policy is \
-            not known are not reported either. One finding per module, at the first float \
+            under `Determinism::Enforced`), Soroban (wasmi floats off) and Arbitrum Stylus (no float \
+            implementation at activation). Platforms whose VM runs floats deterministically are \
+            not reported: NEAR (NaN canonicalization in its singlepass compiler), EOSIO (eos-vm \
+            runs floats through softfloat) and CosmWasm (cosmwasm-vm 1.5.0 and later accept floats \
+            and canonicalize NaNs, per the platform model's `floats_accepted_since`; that older \
+            releases reject float code at upload is a deployment question, reported by \
+            `deployment-compliance` as a compatibility note); platforms whose policy is not known \
+            are not reported either. One finding per module, at the first float \
             instruction (loads, stores, constants, arithmetic, conversions, reinterpretations; \
             float-typed signatures or locals when no instruction uses floats), with the count. \
             (2) Direct calls of imports that are not host functions of the platform and read the \
@@ -49,9 +50,7 @@ pub static META: DetectorMeta = DetectorMeta {
             (`cargo build` with `-C target-feature=-...` does not remove them: remove the source). \
             Take time and randomness only from the platform's host functions (block time, VRF or \
             commit-reveal) and build for the platform's target instead of WASI.",
-        known_false_positives: "Floats on CosmWasm are reported unless the module declares a \
-            capability of cosmwasm-vm 2.0 or later, at low impact: cosmwasm-vm 1.5.0 and later \
-            accept them (a note for chains still on an older VM). Float code that is never \
+        known_false_positives: "Float code that is never \
             reached (dead formatting code from a dependency) still makes the upload fail, so it is \
             reported. Imports are matched by name, so a platform host function with the same name \
             as a libc time function is excluded only if the platform model lists it.",
@@ -75,12 +74,20 @@ impl Detector for Nondeterminism {
     }
 }
 
+/// Whether the platform's VM refuses float code (or runs it only outside consensus). A VM
+/// that accepts floats deterministically (NaN canonicalization, software floats) makes them no
+/// nondeterminism, whatever an older release did at upload: that is a deployment question
+/// (`deployment-compliance`, from [`DeployRules::floats_accepted_since`]).
 fn floats_rejected(module: &Module, rules: &DeployRules) -> bool {
-    rules.floats == FloatPolicy::Rejected
-        && !module
-            .exports
-            .iter()
-            .any(|e| rules.floats_allowed_with_exports.iter().any(|p| matches_pattern(p, &e.name)))
+    rules.floats == FloatPolicy::Rejected && !declares_float_capable_vm(module, rules)
+}
+
+/// Whether the module exports a marker that it needs a VM recent enough to accept floats.
+pub(crate) fn declares_float_capable_vm(module: &Module, rules: &DeployRules) -> bool {
+    module
+        .exports
+        .iter()
+        .any(|e| rules.floats_allowed_with_exports.iter().any(|p| matches_pattern(p, &e.name)))
 }
 
 /// `pattern` with an optional trailing `*` wildcard.
@@ -91,7 +98,9 @@ fn matches_pattern(pattern: &str, name: &str) -> bool {
     }
 }
 
-fn float_finding(cx: &Context<'_>, rules: &DeployRules) -> Option<Finding> {
+/// Where and how much a module uses floating point: the first float instruction, else the first
+/// function with a float-typed signature or local, and a description for messages.
+pub(crate) fn float_use(cx: &Context<'_>) -> Option<(u32, usize, String)> {
     let module = cx.module;
     let mut first: Option<(u32, usize)> = None;
     let mut count = 0usize;
@@ -107,32 +116,35 @@ fn float_finding(cx: &Context<'_>, rules: &DeployRules) -> Option<Finding> {
         count += here;
         functions += usize::from(here > 0);
     }
-    let note = if rules.float_note.is_empty() {
-        format!("the {} VM rejects floating point", cx.platform)
-    } else {
-        rules.float_note.clone()
-    };
-    let (function, instr, what) = match first {
+    match first {
         Some((function, instr)) => {
             let text = module.function(function).and_then(|f| f.body.get(instr)).map(|i| wat_name(&i.op));
             let what = format!(
                 "{count} float instruction(s) in {functions} function(s), first `{}`",
                 text.unwrap_or_default()
             );
-            (function, instr, what)
+            Some((function, instr, what))
         }
         None => {
             let f = float_typed_function(module)?;
-            (f, 0, format!("function `{}` has float-typed parameters, results or locals", cx.func_name(f)))
+            Some((
+                f,
+                0,
+                format!("function `{}` has float-typed parameters, results or locals", cx.func_name(f)),
+            ))
         }
+    }
+}
+
+fn float_finding(cx: &Context<'_>, rules: &DeployRules) -> Option<Finding> {
+    let (function, instr, what) = float_use(cx)?;
+    let note = if rules.float_note.is_empty() {
+        format!("the {} VM rejects floating point", cx.platform)
+    } else {
+        rules.float_note.clone()
     };
     let message = format!("uses floating point ({what}): {note}");
-    let finding = Finding::at(cx, &META, function, instr, message);
-    // A VM release that accepts floats deterministically makes this a compatibility note.
-    Some(match rules.floats_accepted_since {
-        Some(_) => finding.with_impact(wasmaudit_detect::Impact::Low),
-        None => finding,
-    })
+    Some(Finding::at(cx, &META, function, instr, message))
 }
 
 /// The first defined function (with a body) whose signature or locals use `f32`/`f64`.

@@ -546,6 +546,7 @@ impl SyncCalls<'_, '_> {
                     describe(self.cx, key),
                 ),
                 confidence: META.confidence,
+                way: Vec::new(),
             });
         }
     }

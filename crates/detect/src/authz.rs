@@ -1989,6 +1989,7 @@ pub fn lifecycle_findings(
                 cx.host_display_name(q.host),
             ),
             confidence: meta.confidence,
+            way: Vec::new(),
         });
     }
     for mut f in crate::query::unguarded_sink_findings(cx, e, meta, what) {

@@ -44,6 +44,11 @@ pub struct Finding {
     /// How bad this finding is: the detector's impact unless the detector graded it by what this
     /// finding's evidence shows (a loop that transfers per iteration against one that only reads).
     pub impact: Impact,
+    /// The way from an entry point down to `function` that the detector found at fault: the call
+    /// sites `(caller, instruction)`, outermost first. Empty when the detector followed none;
+    /// the report then shows the shortest call chain from an entry point, which may be a way the
+    /// detector found protected.
+    pub way: Vec<(u32, usize)>,
 }
 
 impl Finding {
@@ -63,7 +68,14 @@ impl Finding {
             message,
             confidence: meta.confidence,
             impact: meta.impact,
+            way: Vec::new(),
         }
+    }
+
+    /// The same finding reached through `chain`: `(function, instruction)` steps from the flagged
+    /// instruction up to the call in the entry point, as [`authz::Path::chain`] lists them.
+    pub fn with_way(self, chain: &[(u32, usize)]) -> Finding {
+        Finding { way: chain.iter().skip(1).rev().copied().collect(), ..self }
     }
 
     /// The same finding with confidence `c`.
@@ -93,6 +105,19 @@ impl FindingSet {
     pub fn report(&mut self, cx: &Context<'_>, at: (u32, usize), message: impl FnOnce() -> String) {
         let meta = self.meta;
         self.found.entry(at).or_insert_with(|| Finding::at(cx, meta, at.0, at.1, message()));
+    }
+
+    /// [`Self::report`] of a finding found on one way up (`chain`, from the flagged instruction
+    /// up to the call in the entry point, [`authz::Path::chain`]): the report shows that way.
+    pub fn report_way(
+        &mut self,
+        cx: &Context<'_>,
+        at: (u32, usize),
+        chain: &[(u32, usize)],
+        message: impl FnOnce() -> String,
+    ) {
+        let meta = self.meta;
+        self.found.entry(at).or_insert_with(|| Finding::at(cx, meta, at.0, at.1, message()).with_way(chain));
     }
 
     /// The findings in (function, instruction) order.

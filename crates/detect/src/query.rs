@@ -96,6 +96,7 @@ pub fn unguarded_sink_findings(
                 sink.entry
             ),
             confidence: meta.confidence,
+            way: Vec::new(),
         })
         .collect()
 }

@@ -492,7 +492,8 @@ fn analyze(
     // Equal findings (two detectors' shared analysis, two ways to one sink) are one: removed
     // before they are checked and resolved, in the order the report uses.
     raw.sort_by(|a, b| (a.offset, a.detector.id, &a.message).cmp(&(b.offset, b.detector.id, &b.message)));
-    raw.dedup();
+    // The way shown does not make two findings different: the first one's is kept.
+    raw.dedup_by(|b, a| same_finding(a, b));
     let lines = lines.unwrap_or_else(|| LineTable::of(&module));
     let mut chains = trail::Chains::new(&program.calls);
     let verdicts = match smt {
@@ -522,6 +523,14 @@ fn analyze(
     Ok((platform, findings))
 }
 
+/// Whether two findings say the same thing at the same place, whichever way each shows.
+fn same_finding(a: &Finding, b: &Finding) -> bool {
+    a.detector == b.detector
+        && (a.function, a.instr, a.offset) == (b.function, b.instr, b.offset)
+        && a.message == b.message
+        && (a.confidence, a.impact) == (b.confidence, b.impact)
+}
+
 fn resolve(
     module: &Module,
     lines: &LineTable,
@@ -542,8 +551,9 @@ fn resolve(
         offset,
         source: source_at(offset),
     };
-    let mut trail: Vec<TrailStep> = chains
-        .to(f.function)
+    // The way the detector found at fault, else the shortest chain from an entry point.
+    let way: &[(u32, usize)] = if f.way.is_empty() { chains.to(f.function) } else { &f.way };
+    let mut trail: Vec<TrailStep> = way
         .iter()
         .map(|&(caller, instr)| {
             let offset = module.function(caller).and_then(|c| c.body.get(instr)).map_or(0, |i| i.offset);

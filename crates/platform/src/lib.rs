@@ -567,7 +567,9 @@ impl fmt::Display for WasmFeature {
     }
 }
 
-/// What the VM does with floating-point instructions and types.
+/// What the current VM release does with floating-point instructions and types: a question
+/// of determinism (the `nondeterminism` detector). Whether an older release rejected them is a
+/// question of deployment ([`DeployRules::floats_accepted_since`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FloatPolicy {
@@ -678,15 +680,19 @@ pub struct DeployRules {
     #[serde(default)]
     pub floats: FloatPolicy,
     /// Export patterns (trailing `*` matches any suffix) that declare the module needs a VM
-    /// recent enough to run floats deterministically, lifting [`FloatPolicy::Rejected`]
-    /// (CosmWasm `requires_cosmwasm_2_*`: floats are accepted since cosmwasm-vm 1.5).
+    /// recent enough to run floats deterministically, so no older VM that rejects them accepts
+    /// the module (CosmWasm `requires_cosmwasm_2_*`: floats are accepted since cosmwasm-vm 1.5).
     #[serde(default)]
     pub floats_allowed_with_exports: Vec<String>,
-    /// One sentence on why floats are rejected, for messages.
+    /// One sentence on why floats are rejected (by the VM, or by its releases before
+    /// [`Self::floats_accepted_since`]), for messages.
     #[serde(default)]
     pub float_note: String,
-    /// The VM release since which floats are accepted (deterministically), when a later release
-    /// lifts the rejection: float code is then a low-impact compatibility note.
+    /// With [`FloatPolicy::Allowed`]: the VM release since which floats are accepted and run
+    /// deterministically (CosmWasm: cosmwasm-vm 1.5.0 canonicalizes NaNs), older releases
+    /// rejecting code that uses them at upload. Float code is then deterministic where it runs
+    /// and, unless an export in [`Self::floats_allowed_with_exports`] keeps it off older chains,
+    /// a low-impact deployment compatibility note.
     #[serde(default)]
     pub floats_accepted_since: Option<String>,
 }

@@ -1,7 +1,8 @@
 ;; CosmWasm staking-rewards contract (cosmwasm-std layout: interface_version_8, Region pointers)
 ;; that computes rewards as `stake as f64 * apr` with `apr: f64` from its Config. Floats are
-;; rejected at upload by every cosmwasm-vm before 1.5.0 and the module declares no capability
-;; that would keep it off such chains (it only requires `iterator`).
+;; rejected at upload by every cosmwasm-vm before 1.5.0 (1.5.0 and later run them with canonical
+;; NaNs, deterministically) and the module declares no capability that would keep it off such
+;; chains (it only requires `iterator`): the upload fails on chains still running an older VM.
 (module
   (type $t_i_i (func (param i32) (result i32)))
   (type $t_ii (func (param i32 i32)))
@@ -29,7 +30,7 @@
   (func $accrued (type $t_ij_j) (param $config i32) (param $stake i64) (result i64)
     (local $r f64)
     local.get $config
-    f64.load offset=8 ;; @expect nondeterminism
+    f64.load offset=8 ;; @expect deployment-compliance
     local.get $stake
     f64.convert_i64_u
     f64.mul
