@@ -368,9 +368,9 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct FuncTaint {
     pub values: Vec<Taint>,
-    /// Writes by slot start: `(base, offset) → [(length, writing instruction, taint)]`, for
-    /// range look-ups.
-    writes: BTreeMap<(Base, i64), Slot>,
+    /// Writes by base, then slot start: `base → offset → [(length, writing instruction, taint)]`,
+    /// for range look-ups.
+    writes: BTreeMap<Base, BTreeMap<i64, Slot>>,
     /// Changes made to `writes` so far (a write added or one's taint grown).
     write_count: u64,
     /// While the function is analyzed: per base (index 0 for absolute addresses, `v + 1` for
@@ -840,10 +840,11 @@ impl DataFlow {
     /// a slot reused by a later, unrelated part of the function does not flow back).
     fn writes_at(ft: &FuncTaint, addr: Addr, len: i64, at: At<'_>, t: &mut Taint) {
         // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
-        let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
-        let to = (addr.base, addr.offset.saturating_add(len));
+        let Some(slots) = ft.writes.get(&addr.base) else { return };
+        let from = addr.offset.saturating_sub(WINDOW - 1);
+        let to = addr.offset.saturating_add(len);
         if from < to {
-            for ((_, start), slot) in ft.writes.range(from..to) {
+            for (start, slot) in slots.range(from..to) {
                 if t.covers(&slot.all) {
                     continue;
                 }
@@ -1005,7 +1006,7 @@ impl DataFlow {
             }
         }
         let len = len.clamp(1, WINDOW);
-        let slot = ft.writes.entry((addr.base, addr.offset)).or_default();
+        let slot = ft.writes.entry(addr.base).or_default().entry(addr.offset).or_default();
         let grew = match slot.writes.iter_mut().find(|(l, w, _)| *l == len && *w == at) {
             Some((_, _, t)) => t.join(taint),
             None => {
@@ -1143,10 +1144,10 @@ impl DataFlow {
         let len = len.map_or(MAX_COPY, |n| n.clamp(0, MAX_COPY));
         let (from, to) = (ev.address(src, 0), ev.address(dst, 0));
         let mut copies: Vec<(i64, i64, Taint)> = Vec::new();
-        let lo = (from.base, from.offset.saturating_sub(WINDOW - 1));
-        let hi = (from.base, from.offset.saturating_add(len));
-        if lo < hi {
-            for ((_, start), slot) in ft.writes.range(lo..hi) {
+        let lo = from.offset.saturating_sub(WINDOW - 1);
+        let hi = from.offset.saturating_add(len);
+        if let (Some(slots), true) = (ft.writes.get(&from.base), lo < hi) {
+            for (start, slot) in slots.range(lo..hi) {
                 for (wlen, w, taint) in &slot.writes {
                     if from.offset < start.saturating_add(*wlen) && may_precede(at.0.map(|c| (c, at.1)), *w) {
                         let rel = start.saturating_sub(from.offset).max(0);
