@@ -650,27 +650,22 @@ impl StorageAccess {
             }
             // Targets' summaries repeat each other (a `call_indirect` with many targets): an access
             // they share is instantiated once, the repeats dropped by hash first.
-            let mut entries: Vec<&(Access, KeyRef)> =
-                callee_summaries.iter().flat_map(|s| s.iter()).collect();
+            let mut entries: Vec<(Access, &KeyRef)> =
+                callee_summaries.iter().flat_map(|s| s.iter()).map(|(a, k)| (*a, k)).collect();
             if callee_summaries.len() > 1 {
-                let mut seen: std::collections::HashSet<_, foldhash::fast::FixedState> =
-                    std::collections::HashSet::with_capacity_and_hasher(
-                        entries.len(),
-                        foldhash::fast::FixedState::default(),
-                    );
-                entries.retain(|e| seen.insert(*e));
+                drop_repeats(&mut entries);
             }
             // With one summary, its accesses with a key of the callee's own (instantiated as they
             // are) come in order and distinct: they are merged in, not sorted again.
             let mut own: Vec<AccessAt> = Vec::new();
             for (access, key) in entries {
                 if callee_summaries.len() == 1 && matches!(key, KeyRef::Known(_) | KeyRef::Unknown) {
-                    own.push(AccessAt { access: *access, key: key.clone(), resolved_here: false });
+                    own.push(AccessAt { access, key: key.clone(), resolved_here: false });
                     continue;
                 }
                 let resolved_here = key.is_param();
                 let key = r.instantiate(key, args);
-                acc.push(AccessAt { access: *access, key, resolved_here });
+                acc.push(AccessAt { access, key, resolved_here });
             }
             if !acc.is_empty() || !own.is_empty() {
                 // Callees' summaries repeat each other (a `call_indirect` with many targets):
@@ -730,12 +725,7 @@ fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
     // Most are repeats (each call site lists its callees' accesses again): equal keys are dropped
     // by hash before the sort, which would compare them in full again and again.
     if all.len() > 64 {
-        let mut seen: std::collections::HashSet<_, foldhash::fast::FixedState> =
-            std::collections::HashSet::with_capacity_and_hasher(
-                all.len(),
-                foldhash::fast::FixedState::default(),
-            );
-        all.retain(|a| seen.insert(*a));
+        drop_repeats(&mut all);
     }
     all.sort_unstable();
     all.dedup();
@@ -746,6 +736,27 @@ fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
         s.extend(unknown.into_iter().map(|a| (a, KeyRef::Unknown)));
     }
     s
+}
+
+/// Drops repeated accesses, keeping the first of each. A repeat copied from one summary shares
+/// its key's bytes with the original: those are dropped by the bytes' address first (a cheap
+/// hash), the rest by a hash of the whole key.
+fn drop_repeats<'k>(items: &mut Vec<(Access, &'k KeyRef)>) {
+    let mut by_address: std::collections::HashSet<(Access, *const u8), foldhash::fast::FixedState> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            items.len(),
+            foldhash::fast::FixedState::default(),
+        );
+    items.retain(|(a, k)| match k {
+        KeyRef::Known(Key::Bytes(b)) => by_address.insert((*a, b.as_ptr())),
+        _ => true,
+    });
+    let mut seen: std::collections::HashSet<(Access, &'k KeyRef), foldhash::fast::FixedState> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            items.len(),
+            foldhash::fast::FixedState::default(),
+        );
+    items.retain(|e| seen.insert(*e));
 }
 
 /// The union of two sorted lists without repeats, sorted, without repeats.
