@@ -175,21 +175,22 @@ fn contradicts(c: &Conj) -> bool {
     false
 }
 
-/// A path condition in disjunctive normal form; no disjunct means no feasible path.
+/// A path condition in disjunctive normal form; no disjunct means no feasible path. Shared, not
+/// copied, by the blocks and calls whose condition it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dnf(Vec<Conj>);
+pub struct Dnf(Rc<Vec<Conj>>);
 
 impl Dnf {
     fn top() -> Dnf {
-        Dnf(vec![Conj::new()])
+        Dnf(Rc::new(vec![Conj::new()]))
     }
 
     fn bottom() -> Dnf {
-        Dnf(Vec::new())
+        Dnf(Rc::new(Vec::new()))
     }
 
     fn of(a: Option<Atom>) -> Dnf {
-        Dnf(vec![a.into_iter().collect()])
+        Dnf(Rc::new(vec![a.into_iter().collect()]))
     }
 
     fn is_bottom(&self) -> bool {
@@ -210,15 +211,15 @@ impl Dnf {
             return other.clone();
         }
         let mut out = Vec::new();
-        for x in &self.0 {
-            for y in &other.0 {
+        for x in self.0.iter() {
+            for y in other.0.iter() {
                 let c: Conj = x.union(y).copied().collect();
                 if !contradicts(&c) {
                     out.push(c);
                 }
             }
         }
-        Dnf(out).simplified()
+        Dnf(Rc::new(out)).simplified()
     }
 
     fn or(&self, other: &Dnf) -> Dnf {
@@ -229,17 +230,18 @@ impl Dnf {
         if other.is_bottom() {
             return self.clone();
         }
-        let mut out = self.0.clone();
+        let mut out = self.0.to_vec();
         out.extend(other.0.iter().cloned());
-        Dnf(out).simplified()
+        Dnf(Rc::new(out)).simplified()
     }
 
     /// Drops duplicate and subsumed disjuncts; past [`MAX_DISJUNCTS`], keeps only what all
     /// disjuncts share.
-    fn simplified(mut self) -> Dnf {
-        self.0.sort_by_key(|c| c.len());
+    fn simplified(self) -> Dnf {
+        let mut all = Rc::unwrap_or_clone(self.0);
+        all.sort_by_key(|c| c.len());
         let mut kept: Vec<Conj> = Vec::new();
-        for c in self.0 {
+        for c in all {
             if !kept.iter().any(|k| k.is_subset(&c)) {
                 kept.push(c);
             }
@@ -251,13 +253,13 @@ impl Dnf {
             }
             kept = vec![common];
         }
-        Dnf(kept)
+        Dnf(Rc::new(kept))
     }
 
     /// The action names of the paths, when every path fixes the action to a name.
     fn action_names(&self) -> Option<Vec<u64>> {
         let mut out = Vec::new();
-        for c in &self.0 {
+        for c in self.0.iter() {
             let n = c.iter().find_map(|a| match (a.a, a.b, a.eq) {
                 (Sym::Const(n), Sym::Action, true) | (Sym::Action, Sym::Const(n), true) => Some(n as u64),
                 _ => None,

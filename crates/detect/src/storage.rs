@@ -589,6 +589,8 @@ impl StorageAccess {
             let r = Resolver { cx, ev, values, cfg, at: i };
             // Collected, then sorted and deduplicated once (a callee's summary can hold hundreds).
             let mut acc: Vec<AccessAt> = Vec::new();
+            // The summaries of the defined targets, instantiated together below.
+            let mut callee_summaries: Vec<&BTreeSet<(Access, KeyRef)>> = Vec::new();
             for t in targets {
                 if let Some(h) = cx.host_fn(t) {
                     if let Some((hd, pt)) = h.buffer().and_then(|b| b.copies_to_memory()) {
@@ -634,11 +636,7 @@ impl StorageAccess {
                     }
                 }
                 let Some(summary) = self.summaries.get(t as usize) else { continue };
-                for (access, key) in summary {
-                    let resolved_here = key.is_param();
-                    let key = r.instantiate(key, args);
-                    acc.push(AccessAt { access: *access, key, resolved_here });
-                }
+                callee_summaries.push(summary);
                 for (p, keys) in self.param_outputs.get(t as usize).into_iter().flatten().enumerate() {
                     if keys.is_empty() {
                         continue;
@@ -650,7 +648,26 @@ impl StorageAccess {
                     }
                 }
             }
-            if !acc.is_empty() {
+            // Targets' summaries repeat each other (a `call_indirect` with many targets): an access
+            // they share is instantiated once, the repeats dropped by hash first.
+            let mut entries: Vec<(Access, &KeyRef)> =
+                callee_summaries.iter().flat_map(|s| s.iter()).map(|(a, k)| (*a, k)).collect();
+            if callee_summaries.len() > 1 {
+                drop_repeats(&mut entries);
+            }
+            // With one summary, its accesses with a key of the callee's own (instantiated as they
+            // are) come in order and distinct: they are merged in, not sorted again.
+            let mut own: Vec<AccessAt> = Vec::new();
+            for (access, key) in entries {
+                if callee_summaries.len() == 1 && matches!(key, KeyRef::Known(_) | KeyRef::Unknown) {
+                    own.push(AccessAt { access, key: key.clone(), resolved_here: false });
+                    continue;
+                }
+                let resolved_here = key.is_param();
+                let key = r.instantiate(key, args);
+                acc.push(AccessAt { access, key, resolved_here });
+            }
+            if !acc.is_empty() || !own.is_empty() {
                 // Callees' summaries repeat each other (a `call_indirect` with many targets):
                 // equal accesses are dropped by hash first, then the few left are sorted.
                 if acc.len() > 64 {
@@ -660,6 +677,7 @@ impl StorageAccess {
                 }
                 acc.sort_unstable();
                 acc.dedup();
+                let acc = merge_sorted(acc, own);
                 at.insert(i, acc);
             }
         }
@@ -707,12 +725,7 @@ fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
     // Most are repeats (each call site lists its callees' accesses again): equal keys are dropped
     // by hash before the sort, which would compare them in full again and again.
     if all.len() > 64 {
-        let mut seen: std::collections::HashSet<_, foldhash::fast::FixedState> =
-            std::collections::HashSet::with_capacity_and_hasher(
-                all.len(),
-                foldhash::fast::FixedState::default(),
-            );
-        all.retain(|a| seen.insert(*a));
+        drop_repeats(&mut all);
     }
     all.sort_unstable();
     all.dedup();
@@ -723,6 +736,55 @@ fn summarize(fs: &FuncStorage) -> BTreeSet<(Access, KeyRef)> {
         s.extend(unknown.into_iter().map(|a| (a, KeyRef::Unknown)));
     }
     s
+}
+
+/// Drops repeated accesses, keeping the first of each. A repeat copied from one summary shares
+/// its key's bytes with the original: those are dropped by the bytes' address first (a cheap
+/// hash), the rest by a hash of the whole key.
+fn drop_repeats<'k>(items: &mut Vec<(Access, &'k KeyRef)>) {
+    let mut by_address: std::collections::HashSet<(Access, *const u8), foldhash::fast::FixedState> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            items.len(),
+            foldhash::fast::FixedState::default(),
+        );
+    items.retain(|(a, k)| match k {
+        KeyRef::Known(Key::Bytes(b)) => by_address.insert((*a, b.as_ptr())),
+        _ => true,
+    });
+    let mut seen: std::collections::HashSet<(Access, &'k KeyRef), foldhash::fast::FixedState> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            items.len(),
+            foldhash::fast::FixedState::default(),
+        );
+    items.retain(|e| seen.insert(*e));
+}
+
+/// The union of two sorted lists without repeats, sorted, without repeats.
+fn merge_sorted<T: Ord>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => match x.cmp(y) {
+                std::cmp::Ordering::Less => true,
+                std::cmp::Ordering::Greater => false,
+                std::cmp::Ordering::Equal => {
+                    b.next();
+                    true
+                }
+            },
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
+    }
 }
 
 /// Keys whose stored value `func` writes behind each pointer parameter.

@@ -356,13 +356,21 @@ pub type MergedPointers = std::rc::Rc<[(Base, i64)]>;
 /// One recorded write: its length, the instruction that makes it, what it writes.
 type SlotWrite = (i64, usize, Taint);
 
+/// The writes recorded at one slot start, with the join of their taints (a read whose taint
+/// already covers it learns nothing from the slot and skips it).
+#[derive(Debug, Default)]
+struct Slot {
+    all: Taint,
+    writes: Vec<SlotWrite>,
+}
+
 /// Taint facts of one function.
 #[derive(Debug, Default)]
 pub struct FuncTaint {
     pub values: Vec<Taint>,
-    /// Writes by slot start: `(base, offset) → [(length, writing instruction, taint)]`, for
-    /// range look-ups.
-    writes: BTreeMap<(Base, i64), Vec<SlotWrite>>,
+    /// Writes by base, then slot start: `base → offset → [(length, writing instruction, taint)]`,
+    /// for range look-ups.
+    writes: BTreeMap<Base, BTreeMap<i64, Slot>>,
     /// Changes made to `writes` so far (a write added or one's taint grown).
     write_count: u64,
     /// While the function is analyzed: per base (index 0 for absolute addresses, `v + 1` for
@@ -832,14 +840,21 @@ impl DataFlow {
     /// a slot reused by a later, unrelated part of the function does not flow back).
     fn writes_at(ft: &FuncTaint, addr: Addr, len: i64, at: At<'_>, t: &mut Taint) {
         // Writes are at most WINDOW long, so only starts in (offset - WINDOW, offset + len) overlap.
-        let from = (addr.base, addr.offset.saturating_sub(WINDOW - 1));
-        let to = (addr.base, addr.offset.saturating_add(len));
+        let Some(slots) = ft.writes.get(&addr.base) else { return };
+        let from = addr.offset.saturating_sub(WINDOW - 1);
+        let to = addr.offset.saturating_add(len);
         if from < to {
-            for ((_, start), ws) in ft.writes.range(from..to) {
-                for (wlen, w, taint) in ws {
+            for (start, slot) in slots.range(from..to) {
+                if t.covers(&slot.all) {
+                    continue;
+                }
+                for (wlen, w, taint) in &slot.writes {
                     // (What `t` already holds needs no check of the order.)
                     if addr.offset < start.saturating_add(*wlen) && !t.covers(taint) && may_precede(at, *w) {
                         t.join(*taint);
+                        if t.covers(&slot.all) {
+                            break;
+                        }
                     }
                 }
             }
@@ -991,14 +1006,15 @@ impl DataFlow {
             }
         }
         let len = len.clamp(1, WINDOW);
-        let slot = ft.writes.entry((addr.base, addr.offset)).or_default();
-        let grew = match slot.iter_mut().find(|(l, w, _)| *l == len && *w == at) {
+        let slot = ft.writes.entry(addr.base).or_default().entry(addr.offset).or_default();
+        let grew = match slot.writes.iter_mut().find(|(l, w, _)| *l == len && *w == at) {
             Some((_, _, t)) => t.join(taint),
             None => {
-                slot.push((len, at, taint));
+                slot.writes.push((len, at, taint));
                 true
             }
         };
+        slot.all.join(taint);
         if grew {
             ft.write_count = ft.write_count.wrapping_add(1);
             if let Some(s) = ft.base_stamp.get_mut(base_index(addr.base)) {
@@ -1128,11 +1144,11 @@ impl DataFlow {
         let len = len.map_or(MAX_COPY, |n| n.clamp(0, MAX_COPY));
         let (from, to) = (ev.address(src, 0), ev.address(dst, 0));
         let mut copies: Vec<(i64, i64, Taint)> = Vec::new();
-        let lo = (from.base, from.offset.saturating_sub(WINDOW - 1));
-        let hi = (from.base, from.offset.saturating_add(len));
-        if lo < hi {
-            for ((_, start), ws) in ft.writes.range(lo..hi) {
-                for (wlen, w, taint) in ws {
+        let lo = from.offset.saturating_sub(WINDOW - 1);
+        let hi = from.offset.saturating_add(len);
+        if let (Some(slots), true) = (ft.writes.get(&from.base), lo < hi) {
+            for (start, slot) in slots.range(lo..hi) {
+                for (wlen, w, taint) in &slot.writes {
                     if from.offset < start.saturating_add(*wlen) && may_precede(at.0.map(|c| (c, at.1)), *w) {
                         let rel = start.saturating_sub(from.offset).max(0);
                         copies.push((rel, *wlen, *taint));

@@ -408,6 +408,7 @@ impl Cfg {
     }
 
     /// Block of instruction `instr`.
+    #[inline]
     pub fn block_of(&self, instr: usize) -> Option<BlockId> {
         self.instr_block.get(instr).copied()
     }
@@ -528,6 +529,7 @@ impl Cfg {
     /// Whether instruction `b` may run after instruction `a` on some path (`a` before `b` in one
     /// block, or a way from `a`'s block to `b`'s, round a loop for the same block). True when
     /// unknown (an instruction outside the graph, a function too large for reach sets).
+    #[inline]
     pub fn instr_reaches(&self, a: usize, b: usize) -> bool {
         let (Some(ba), Some(bb)) = (self.block_of(a), self.block_of(b)) else { return true };
         let Some(r) = self.reach() else { return true };

@@ -95,6 +95,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The split address a load or store instruction accesses.
+    #[inline]
     pub fn mem_address(&self, instr: usize) -> Option<Addr> {
         self.mem_addrs.get(instr).copied().flatten()
     }
@@ -156,7 +157,11 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The constant value of `v`, if it has one on every path.
+    #[inline]
     pub fn constant(&self, v: ValueId) -> Option<i64> {
+        if let Some(Some(c)) = self.memo.borrow().get(v as usize) {
+            return *c;
+        }
         self.constant_at(v, 0)
     }
 

@@ -47,20 +47,24 @@ pub struct FunctionValues {
 }
 
 impl FunctionValues {
+    #[inline]
     pub fn def(&self, v: ValueId) -> &ValueDef {
         self.defs.get(v as usize).unwrap_or(&ValueDef::Unknown)
     }
 
     /// Values instruction `instr` consumes, bottom of the stack first.
+    #[inline]
     pub fn operands(&self, instr: usize) -> &[ValueId] {
         self.slice(self.operands.get(instr))
     }
 
     /// Values instruction `instr` produces.
+    #[inline]
     pub fn results(&self, instr: usize) -> &[ValueId] {
         self.slice(self.results.get(instr))
     }
 
+    #[inline]
     fn slice(&self, r: Option<&(u32, u32)>) -> &[ValueId] {
         match r {
             Some(&(start, len)) => self.pool.get(start as usize..(start + len) as usize).unwrap_or(&[]),
@@ -68,6 +72,7 @@ impl FunctionValues {
         }
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         self.defs.len()
     }
