@@ -114,9 +114,10 @@ pub static META: DetectorMeta = DetectorMeta {
             `updateauth`, `deleteauth`, `linkauth`, `unlinkauth`, `canceldelay`) are treated as \
             authorized by the chain, which holds only where the contract runs as the system \
             account; an action method called through `execute_action`'s pointer to member \
-            protects what follows the call only when every method of that signature in the \
-            table checks, so one unchecked method (or a native-action method) leaves the \
-            destructor's table writes reported for every action. \
+            protects what follows the call (the destructor writing back singletons) on the way \
+            of the action whose table index `apply` passes, so the destructor's write-back is \
+            still reported on the way of an action whose method checks no one, even when that \
+            method leaves the singleton as it was read. \
             On EOSIO, an update whose only caller-chosen part is the row's key (touch a row by id) \
             is not reported (a false negative where touching the row is itself the harm), nor is a \
             removal on a way where some guard reads block time and some guard reads stored state, \

@@ -314,13 +314,17 @@ impl<'c, 'a> Walker<'c, 'a> {
                 let mut origin_guards: Vec<(u32, usize)> =
                     first.origin_guards.iter().map(|g| (func, *g)).collect();
                 origin_guards.extend(u.origin_guards.iter());
-                Path {
-                    entry: u.entry,
-                    chain,
-                    labels: first.labels | u.labels,
-                    identity: first.identity || u.identity,
-                    origin_guards,
+                let mut labels = first.labels | u.labels;
+                let mut identity = first.identity || u.identity;
+                // A step after an indirect call whose target this way names: that target's guards.
+                if !identity {
+                    for k in 0..chain.len().saturating_sub(1) {
+                        let (f, i) = chain[k];
+                        labels |= self.way_indirect_guards(f, i, &chain[k + 1..]);
+                    }
+                    identity = labels & IDENTITY != 0;
                 }
+                Path { entry: u.entry, chain, labels, identity, origin_guards }
             })
             .collect()
     }
@@ -416,32 +420,35 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// `execute_action`) then reaches only the method each call site names. Anything unknown
     /// keeps the way.
     fn indirect_excludes(&self, func: u32, instr: usize, target: u32, above: &Steps) -> bool {
+        if above.is_empty() {
+            return false;
+        }
+        match self.way_slot(func, instr, &above.to_vec()) {
+            // An empty or out-of-range slot traps: the call reaches nothing.
+            Some(slot) => slot != Some(target),
+            None => false,
+        }
+    }
+
+    /// The table slot the indirect call at `instr` of `func` calls on the way up through `above`
+    /// (the call sites above `func`, innermost first), when the table cannot change at run time
+    /// and the index is a constant once followed up that way: `Some(None)` for an empty or
+    /// out-of-range slot; `None` when the way does not decide it.
+    fn way_slot(&self, func: u32, instr: usize, above: &[(u32, usize)]) -> Option<Option<u32>> {
         let cx = self.cx;
         let Some(Op::CallIndirect { table, .. } | Op::ReturnCallIndirect { table, .. }) =
             cx.module.function(func).and_then(|f| f.body.get(instr)).map(|i| &i.op)
         else {
-            return false;
+            return None;
         };
-        let Some(slots) = self
-            .memo
-            .fixed_tables
-            .get_or_init(|| fixed_tables(cx))
-            .get(*table as usize)
-            .and_then(|t| t.as_ref())
-        else {
-            return false;
-        };
-        if above.is_empty() {
-            return false;
-        }
-        let above = above.to_vec();
-        let key = (func, instr, above.clone());
+        let slots = self.memo.fixed_tables.get_or_init(|| fixed_tables(cx)).get(*table as usize)?.as_ref()?;
+        let key = (func, instr, above.to_vec());
         let known = self.memo.indirect_index.borrow().get(&key).copied();
         let index = if let Some(i) = known {
             i
         } else {
             let mut way = vec![(func, instr)];
-            way.extend_from_slice(&above);
+            way.extend_from_slice(above);
             let e = WayEval { cx, way: &way, steps: std::cell::Cell::new(0) };
             let index =
                 cx.program.values(func).and_then(|v| v.operands(instr).last().copied()).and_then(|v| match e
@@ -452,10 +459,32 @@ impl<'c, 'a> Walker<'c, 'a> {
                 });
             self.memo.indirect_index.borrow_mut().insert(key, index);
             index
-        };
-        let Some(index) = index else { return false };
-        // An empty or out-of-range slot traps: the call reaches nothing.
-        slots.get(index as u32 as usize).copied().flatten() != Some(target)
+        }?;
+        Some(slots.get(index as u32 as usize).copied().flatten())
+    }
+
+    /// Labels of the indirect calls of `func` that dominate `instr`, each through the one function
+    /// its table index selects on this way up (`above`, the call sites above `func`): what that
+    /// function's guards guarantee once it returned ([`Guards::exit_labels`]). An EOSIO
+    /// `execute_action` calls the method `apply` handed it as a pointer to member; the call graph
+    /// alone gives every function of the method's signature in the table (other members, library
+    /// code), so the guard the action's own method makes (`require_auth`) protects the
+    /// destructor's table writes after it only on the way that names the method.
+    fn way_indirect_guards(&self, func: u32, instr: usize, above: &[(u32, usize)]) -> u32 {
+        let cx = self.cx;
+        let Some(cfg) = cx.program.cfg(func) else { return 0 };
+        let mut labels = 0;
+        for (site, targets) in cx.program.calls.call_sites(func) {
+            if *site == instr || targets.len() < 2 || !cfg.dominates(*site, instr) {
+                continue;
+            }
+            if let Some(Some(t)) = self.way_slot(func, *site, above) {
+                if targets.contains(&t) {
+                    labels |= cx.guards().exit_labels.get(t as usize).copied().unwrap_or(0);
+                }
+            }
+        }
+        labels
     }
 
     /// The functions the indirect call at `instr` of `func` can reach: the call graph's targets,
