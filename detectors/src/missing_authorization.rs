@@ -71,7 +71,10 @@ pub static META: DetectorMeta = DetectorMeta {
             a row (`db_store_i64`, `db_idx*_store`: the chain rejects an existing key) is reported \
             only in a table the contract writes elsewhere after an authorization check; a removal behind a \
             guard that compares block time with stored state (a bid or a lock past its stored \
-            expiry) is cleanup anyone may do. Actions whose writes are \
+            expiry) is cleanup anyone may do. A write the destructor makes after an action \
+            method `execute_action` called through the pointer to member `apply` named on this \
+            way, when that method writes nothing computed from data into the contract object, \
+            writes back what the constructor read: not reported. Actions whose writes are \
             fixed by stored state and the clock (keepers, period rollovers, the multi-index \
             bookkeeping) may be called by anyone. Entry points \
             the platform runs once at deployment (ink!/Liquid `deploy`, CosmWasm `instantiate` \
@@ -115,9 +118,9 @@ pub static META: DetectorMeta = DetectorMeta {
             authorized by the chain, which holds only where the contract runs as the system \
             account; an action method called through `execute_action`'s pointer to member \
             protects what follows the call (the destructor writing back singletons) on the way \
-            of the action whose table index `apply` passes, so the destructor's write-back is \
-            still reported on the way of an action whose method checks no one, even when that \
-            method leaves the singleton as it was read. \
+            of the action whose table index `apply` passes; a method that checks no one and \
+            changes a singleton only with constants, or through a helper the taint summaries do \
+            not follow, leaves the destructor's write-back unreported. \
             On EOSIO, an update whose only caller-chosen part is the row's key (touch a row by id) \
             is not reported (a false negative where touching the row is itself the harm), nor is a \
             removal on a way where some guard reads block time and some guard reads stored state, \
@@ -283,6 +286,12 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             if way.sink.host.create_only() && !way.key.as_ref().is_some_and(|k| privileged.contains_key(k)) {
                 continue;
             }
+            // The destructor's write-back of the singletons the constructor read, on the way of
+            // an action whose method stores nothing derived from data into the contract object:
+            // it writes back what was read.
+            if writes_back_unchanged(cx, w, &way.chain) {
+                continue;
+            }
             let packed = packed_input.entry((way.sink.func, way.sink.instr)).or_default();
             if !written_value_is_input(cx, &way.sink, &way.chain, &lookups, packed) {
                 continue;
@@ -350,6 +359,25 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
 }
 
 /// A write that removes a row (it names the row by an iterator and stores no data).
+/// EOSIO: whether a step of the way `chain` (from the write up to the call in the entry point)
+/// follows an action method called through a pointer to member that this way names
+/// ([`Walker::way_indirect_callees`]: `execute_action` then runs the destructor) and that writes
+/// nothing computed from data (its parameters, the action's input, stored values) through any
+/// of its pointer parameters, the contract object among them: what the destructor writes back
+/// is then what the constructor read. Writes of constants are not seen, and the data check
+/// would not report them either.
+fn writes_back_unchanged(cx: &Context<'_>, w: &Walker<'_, '_>, chain: &[(u32, usize)]) -> bool {
+    let summaries = &cx.dataflow().summaries;
+    (1..chain.len()).any(|k| {
+        let (f, i) = chain[k];
+        let methods = w.way_indirect_callees(f, i, &chain[k + 1..]);
+        !methods.is_empty()
+            && methods
+                .iter()
+                .all(|m| summaries.get(*m as usize).is_some_and(|s| s.writes.iter().all(|t| t.is_empty())))
+    })
+}
+
 fn is_removal(h: &wasmaudit_platform::HostFn) -> bool {
     h.arg("iterator").is_some() && !["data", "value", "secondary"].iter().any(|r| h.arg(r).is_some())
 }

@@ -471,20 +471,30 @@ impl<'c, 'a> Walker<'c, 'a> {
     /// code), so the guard the action's own method makes (`require_auth`) protects the
     /// destructor's table writes after it only on the way that names the method.
     fn way_indirect_guards(&self, func: u32, instr: usize, above: &[(u32, usize)]) -> u32 {
+        self.way_indirect_callees(func, instr, above)
+            .iter()
+            .fold(0, |l, t| l | self.cx.guards().exit_labels.get(*t as usize).copied().unwrap_or(0))
+    }
+
+    /// The functions the indirect calls of `func` that dominate `instr` call on this way up
+    /// (`above`, the call sites above `func`), where the way names one through the call's table
+    /// index ([`Walker::way_slot`]): the action method an EOSIO `execute_action` ran before
+    /// what follows it.
+    pub fn way_indirect_callees(&self, func: u32, instr: usize, above: &[(u32, usize)]) -> Vec<u32> {
         let cx = self.cx;
-        let Some(cfg) = cx.program.cfg(func) else { return 0 };
-        let mut labels = 0;
+        let Some(cfg) = cx.program.cfg(func) else { return Vec::new() };
+        let mut out = Vec::new();
         for (site, targets) in cx.program.calls.call_sites(func) {
             if *site == instr || targets.len() < 2 || !cfg.dominates(*site, instr) {
                 continue;
             }
             if let Some(Some(t)) = self.way_slot(func, *site, above) {
                 if targets.contains(&t) {
-                    labels |= cx.guards().exit_labels.get(t as usize).copied().unwrap_or(0);
+                    out.push(t);
                 }
             }
         }
-        labels
+        out
     }
 
     /// The functions the indirect call at `instr` of `func` can reach: the call graph's targets,
