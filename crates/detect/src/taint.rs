@@ -637,7 +637,10 @@ impl DataFlow {
         // For each instruction that reads memory, the bases whose writes it may see: its
         // address's (a load) or its arguments' (a call), and those a merge of pointers stands
         // for. It runs again only when a write at one of them changed since it last ran.
-        let read_bases: Vec<Option<Vec<Base>>> = f
+        // (All instructions' bases in one pool: `read_bases[i]` is the range of instruction i's.)
+        let mut base_pool: Vec<Base> = Vec::new();
+        let mut scratch: Vec<Base> = Vec::new();
+        let read_bases: Vec<Option<(u32, u32)>> = f
             .body
             .iter()
             .enumerate()
@@ -645,22 +648,32 @@ impl DataFlow {
                 if !self.reads_memory(cx, func, i, &ins.op) {
                     return None;
                 }
-                let addrs: Vec<Addr> = match ins.op {
-                    Op::Load { .. } => ev.mem_address(i).into_iter().collect(),
-                    _ => values.operands(i).iter().map(|a| ev.address(*a, 0)).collect(),
-                };
-                let mut bases = Vec::new();
-                for a in addrs {
-                    bases.push(a.base);
+                scratch.clear();
+                let add = |a: Addr, scratch: &mut Vec<Base>| {
+                    scratch.push(a.base);
                     if let Base::Value(b) = a.base {
                         if matches!(ev.values.def(b), ValueDef::Phi { .. }) {
-                            bases.extend(ft.merged_pointers(ev, b).iter().map(|(base, _)| *base));
+                            scratch.extend(ft.merged_pointers(ev, b).iter().map(|(base, _)| *base));
+                        }
+                    }
+                };
+                match ins.op {
+                    Op::Load { .. } => {
+                        if let Some(a) = ev.mem_address(i) {
+                            add(a, &mut scratch);
+                        }
+                    }
+                    _ => {
+                        for a in values.operands(i) {
+                            add(ev.address(*a, 0), &mut scratch);
                         }
                     }
                 }
-                bases.sort_unstable();
-                bases.dedup();
-                Some(bases)
+                scratch.sort_unstable();
+                scratch.dedup();
+                let start = base_pool.len() as u32;
+                base_pool.extend_from_slice(&scratch);
+                Some((start, base_pool.len() as u32))
             })
             .collect();
         ft.base_stamp = vec![0; values.len() + 1];
@@ -736,8 +749,8 @@ impl DataFlow {
             }
             for (i, ins) in f.body.iter().enumerate() {
                 if !std::mem::replace(&mut dirty[i], false) {
-                    let due = read_bases[i].as_ref().is_some_and(|bases| {
-                        bases
+                    let due = read_bases[i].is_some_and(|(start, end)| {
+                        base_pool[start as usize..end as usize]
                             .iter()
                             .any(|b| ft.base_stamp.get(base_index(*b)).is_some_and(|s| *s > ran_writes[i]))
                     });
