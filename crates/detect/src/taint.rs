@@ -632,12 +632,15 @@ impl DataFlow {
         // memory, a recorded write. (What a read sees besides the writes is the taint of its
         // address's base, which reaches the address operand through constant offsets.) Skipped
         // instructions would only have joined facts already there, so each pass ends with the
-        // facts a full pass would give.
-        let stale = |stamp: &[u32], v: &ValueId, ran: u32| stamp.get(*v as usize).is_some_and(|s| *s > ran);
+        // facts a full pass would give. A change of a value marks the instructions and phis that
+        // read it, so a pass finds what is due without looking at every operand.
         // For each instruction that reads memory, the bases whose writes it may see: its
         // address's (a load) or its arguments' (a call), and those a merge of pointers stands
         // for. It runs again only when a write at one of them changed since it last ran.
-        let read_bases: Vec<Option<Vec<Base>>> = f
+        // (All instructions' bases in one pool: `read_bases[i]` is the range of instruction i's.)
+        let mut base_pool: Vec<Base> = Vec::new();
+        let mut scratch: Vec<Base> = Vec::new();
+        let read_bases: Vec<Option<(u32, u32)>> = f
             .body
             .iter()
             .enumerate()
@@ -645,74 +648,125 @@ impl DataFlow {
                 if !self.reads_memory(cx, func, i, &ins.op) {
                     return None;
                 }
-                let addrs: Vec<Addr> = match ins.op {
-                    Op::Load { .. } => ev.mem_address(i).into_iter().collect(),
-                    _ => values.operands(i).iter().map(|a| ev.address(*a, 0)).collect(),
-                };
-                let mut bases = Vec::new();
-                for a in addrs {
-                    bases.push(a.base);
+                scratch.clear();
+                let add = |a: Addr, scratch: &mut Vec<Base>| {
+                    scratch.push(a.base);
                     if let Base::Value(b) = a.base {
                         if matches!(ev.values.def(b), ValueDef::Phi { .. }) {
-                            bases.extend(ft.merged_pointers(ev, b).iter().map(|(base, _)| *base));
+                            scratch.extend(ft.merged_pointers(ev, b).iter().map(|(base, _)| *base));
+                        }
+                    }
+                };
+                match ins.op {
+                    Op::Load { .. } => {
+                        if let Some(a) = ev.mem_address(i) {
+                            add(a, &mut scratch);
+                        }
+                    }
+                    _ => {
+                        for a in values.operands(i) {
+                            add(ev.address(*a, 0), &mut scratch);
                         }
                     }
                 }
-                bases.sort_unstable();
-                bases.dedup();
-                Some(bases)
+                scratch.sort_unstable();
+                scratch.dedup();
+                let start = base_pool.len() as u32;
+                base_pool.extend_from_slice(&scratch);
+                Some((start, base_pool.len() as u32))
             })
             .collect();
         ft.base_stamp = vec![0; values.len() + 1];
-        let mut ran_writes: Vec<u64> = vec![0; f.body.len()];
-        let mut clock: u32 = 0;
-        let mut stamp = vec![0u32; values.len()];
-        let mut phi_ran: Vec<Option<u32>> = vec![None; values.len()];
-        let mut ran: Vec<Option<u32>> = vec![None; f.body.len()];
+        // Who reads each value: instructions (by index) and phis (by `body.len() + value`), so a
+        // change marks exactly those that would find an operand changed since they last ran.
+        let nb = f.body.len();
+        let nv = values.len();
+        let phis: Vec<usize> = values
+            .defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| matches!(d, ValueDef::Phi { .. }))
+            .map(|(v, _)| v)
+            .collect();
+        let phi_operands = |v: usize| match values.defs.get(v) {
+            Some(ValueDef::Phi { operands, .. }) => operands.as_slice(),
+            _ => &[],
+        };
+        let mut user_start = vec![0u32; nv + 1];
+        let count = |o: &ValueId, user_start: &mut Vec<u32>| {
+            if let Some(c) = user_start.get_mut(*o as usize + 1) {
+                *c += 1;
+            }
+        };
+        for i in 0..nb {
+            values.operands(i).iter().for_each(|o| count(o, &mut user_start));
+        }
+        for &v in &phis {
+            phi_operands(v).iter().for_each(|o| count(o, &mut user_start));
+        }
+        for k in 1..user_start.len() {
+            user_start[k] += user_start[k - 1];
+        }
+        let mut fill = user_start.clone();
+        let mut users = vec![0u32; user_start.last().copied().unwrap_or(0) as usize];
+        let mut add = |o: &ValueId, u: usize| {
+            if (*o as usize) < nv {
+                users[fill[*o as usize] as usize] = u as u32;
+                fill[*o as usize] += 1;
+            }
+        };
+        for i in 0..nb {
+            values.operands(i).iter().for_each(|o| add(o, i));
+        }
+        for &v in &phis {
+            phi_operands(v).iter().for_each(|o| add(o, nb + v));
+        }
+        let mut dirty = vec![true; nb + nv];
+        let mark = |dirty: &mut Vec<bool>, v: ValueId| {
+            let (Some(&s), Some(&e)) = (user_start.get(v as usize), user_start.get(v as usize + 1)) else {
+                return;
+            };
+            for u in &users[s as usize..e as usize] {
+                dirty[*u as usize] = true;
+            }
+        };
+        let mut ran_writes: Vec<u64> = vec![0; nb];
         let mut before: Vec<Taint> = Vec::new();
         for _ in 0..MAX_PASSES {
             let mut changed = false;
-            for (v, def) in values.defs.iter().enumerate() {
-                if let ValueDef::Phi { operands, .. } = def {
-                    if phi_ran[v].is_some_and(|r| !operands.iter().any(|o| stale(&stamp, o, r))) {
-                        continue;
-                    }
-                    phi_ran[v] = Some(clock);
-                    let mut t = ft.values[v];
-                    for o in operands {
-                        t.join(ft.value(*o));
-                    }
-                    if ft.values[v].join(t) {
-                        clock += 1;
-                        stamp[v] = clock;
-                        changed = true;
-                    }
+            for &v in &phis {
+                if !std::mem::replace(&mut dirty[nb + v], false) {
+                    continue;
+                }
+                let mut t = ft.values[v];
+                for o in phi_operands(v) {
+                    t.join(ft.value(*o));
+                }
+                if ft.values[v].join(t) {
+                    changed = true;
+                    mark(&mut dirty, v as ValueId);
                 }
             }
             for (i, ins) in f.body.iter().enumerate() {
-                if let Some(r) = ran[i] {
-                    let due = read_bases[i].as_ref().is_some_and(|bases| {
-                        bases
+                if !std::mem::replace(&mut dirty[i], false) {
+                    let due = read_bases[i].is_some_and(|(start, end)| {
+                        base_pool[start as usize..end as usize]
                             .iter()
                             .any(|b| ft.base_stamp.get(base_index(*b)).is_some_and(|s| *s > ran_writes[i]))
-                    }) || values.operands(i).iter().any(|o| stale(&stamp, o, r));
+                    });
                     if !due {
                         continue;
                     }
                 }
-                ran[i] = Some(clock);
                 let results = values.results(i);
                 before.clear();
                 before.extend(results.iter().map(|r| ft.value(*r)));
                 ran_writes[i] = ft.write_count;
                 if self.transfer(cx, ev, values, &mut ft, &mut summary, i, &ins.op) {
-                    clock += 1;
                     changed = true;
                     for (r, b) in results.iter().zip(&before) {
                         if ft.value(*r) != *b {
-                            if let Some(s) = stamp.get_mut(*r as usize) {
-                                *s = clock;
-                            }
+                            mark(&mut dirty, *r);
                         }
                     }
                 }

@@ -94,12 +94,124 @@ pub struct LiftContext<'a> {
 /// Per `loop` instruction: the locals and globals its body assigns.
 type LoopSets = BTreeMap<usize, (Vec<u32>, Vec<u32>)>;
 
-/// Values of the assigned locals and globals at one point. Persistent maps: every branch keeps a
-/// copy of the environment, and copies share structure instead of duplicating it.
+/// Values of the assigned locals and globals at one point. Every branch keeps a copy of the
+/// environment, and copies share structure instead of duplicating it (a shared array copied on
+/// first write, or persistent maps; see [`Locals`]).
 #[derive(Clone, Default)]
 struct Env {
-    locals: imbl::OrdMap<u32, ValueId>,
+    locals: Locals,
     globals: imbl::OrdMap<u32, ValueId>,
+}
+
+/// Locals with an index below this are kept in a copy-on-write array while every assigned local
+/// is: copying it costs little more than copying a persistent map's path, and a lookup is an
+/// index.
+const DENSE_LOCALS: u32 = 256;
+/// An unassigned slot of a dense array.
+const UNSET: ValueId = ValueId::MAX;
+
+/// Values of the assigned locals: a shared array while the indices are small, else a persistent
+/// map (a function assigning thousands of locals copies only the paths it changes).
+#[derive(Clone)]
+enum Locals {
+    Dense { vals: std::rc::Rc<Vec<ValueId>>, len: usize },
+    Sparse(imbl::OrdMap<u32, ValueId>),
+}
+
+impl Default for Locals {
+    fn default() -> Locals {
+        Locals::Dense { vals: std::rc::Rc::new(Vec::new()), len: 0 }
+    }
+}
+
+impl Locals {
+    fn get(&self, i: u32) -> Option<ValueId> {
+        match self {
+            Locals::Dense { vals, .. } => vals.get(i as usize).copied().filter(|v| *v != UNSET),
+            Locals::Sparse(m) => m.get(&i).copied(),
+        }
+    }
+
+    /// Number of assigned locals.
+    fn len(&self) -> usize {
+        match self {
+            Locals::Dense { len, .. } => *len,
+            Locals::Sparse(m) => m.len(),
+        }
+    }
+
+    fn keys(&self) -> Vec<u32> {
+        match self {
+            Locals::Dense { vals, .. } => {
+                vals.iter().enumerate().filter(|(_, v)| **v != UNSET).map(|(i, _)| i as u32).collect()
+            }
+            Locals::Sparse(m) => m.keys().copied().collect(),
+        }
+    }
+
+    fn insert(&mut self, i: u32, v: ValueId) {
+        if let Locals::Dense { vals, len } = self {
+            if i < DENSE_LOCALS && v != UNSET {
+                let vals = std::rc::Rc::make_mut(vals);
+                if vals.len() <= i as usize {
+                    vals.resize(i as usize + 1, UNSET);
+                }
+                if let Some(slot) = vals.get_mut(i as usize) {
+                    if *slot == UNSET {
+                        *len += 1;
+                    }
+                    *slot = v;
+                }
+                return;
+            }
+            let map: imbl::OrdMap<u32, ValueId> =
+                self.keys().into_iter().filter_map(|k| Some((k, self.get(k)?))).collect();
+            *self = Locals::Sparse(map);
+        }
+        if let Locals::Sparse(m) = self {
+            m.insert(i, v);
+        }
+    }
+
+    /// Calls `f(local, added)` for each local whose value differs in `other` (in index order),
+    /// `added` when `self` does not assign it.
+    fn differences(&self, other: &Locals, mut f: impl FnMut(u32, bool)) {
+        match (self, other) {
+            (Locals::Dense { vals: a, .. }, Locals::Dense { vals: b, .. }) => {
+                if std::rc::Rc::ptr_eq(a, b) {
+                    return;
+                }
+                for i in 0..a.len().max(b.len()) {
+                    let x = a.get(i).copied().unwrap_or(UNSET);
+                    let y = b.get(i).copied().unwrap_or(UNSET);
+                    if x != y {
+                        f(i as u32, x == UNSET);
+                    }
+                }
+            }
+            (Locals::Sparse(a), Locals::Sparse(b)) => {
+                for d in a.diff(b) {
+                    match d {
+                        imbl::ordmap::DiffItem::Add(k, _) => f(*k, true),
+                        imbl::ordmap::DiffItem::Update { old: (k, _), .. }
+                        | imbl::ordmap::DiffItem::Remove(k, _) => f(*k, false),
+                    }
+                }
+            }
+            _ => {
+                let mut keys = self.keys();
+                keys.extend(other.keys());
+                keys.sort_unstable();
+                keys.dedup();
+                for k in keys {
+                    let x = self.get(k);
+                    if x != other.get(k) {
+                        f(k, x.is_none());
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -236,8 +348,8 @@ impl Lifter<'_> {
     }
 
     fn local(&self, i: u32) -> ValueId {
-        match self.env.locals.get(&i) {
-            Some(v) => *v,
+        match self.env.locals.get(i) {
+            Some(v) => v,
             None => self.params.get(i as usize).copied().unwrap_or(self.zero),
         }
     }
@@ -305,7 +417,7 @@ impl Lifter<'_> {
         let frame = &mut self.frames[idx];
         if frame.kind == Kind::Loop {
             for (local, phi) in frame.loop_locals.clone() {
-                let v = env.locals.get(&local).copied();
+                let v = env.locals.get(local);
                 self.add_phi_operand(phi, v.unwrap_or(phi));
             }
             let frame = &self.frames[idx];
@@ -344,18 +456,12 @@ impl Lifter<'_> {
         let mut differing = std::collections::BTreeSet::new();
         let mut added = std::collections::BTreeSet::new();
         for (e, _) in incoming.iter().skip(1) {
-            for d in first.diff(&e.locals) {
-                match d {
-                    imbl::ordmap::DiffItem::Add(k, _) => {
-                        differing.insert(*k);
-                        added.insert(*k);
-                    }
-                    imbl::ordmap::DiffItem::Update { old: (k, _), .. }
-                    | imbl::ordmap::DiffItem::Remove(k, _) => {
-                        differing.insert(*k);
-                    }
+            first.differences(&e.locals, |k, add| {
+                differing.insert(k);
+                if add {
+                    added.insert(k);
                 }
-            }
+            });
         }
         self.work += ((first.len() + added.len()) * incoming.len()) as u64;
         env.locals = first;
@@ -364,8 +470,7 @@ impl Lifter<'_> {
                 .iter()
                 .map(|(e, _)| {
                     e.locals
-                        .get(&k)
-                        .copied()
+                        .get(k)
                         .unwrap_or_else(|| self.params.get(k as usize).copied().unwrap_or(self.zero))
                 })
                 .collect();
