@@ -146,8 +146,13 @@ fn inlined_strings(cx: &Context<'_>, func: u32) -> Vec<(usize, String, wasmaudit
             let Some(len) = ev.constant(v).filter(|l| width == 4 && *l > 0 && *l <= MAX_NAME) else {
                 continue;
             };
-            let string = wasmaudit_flow::Addr { base: len_at.base, offset: len_at.offset - 8 };
-            let ptr_at = wasmaudit_flow::Addr { base: len_at.base, offset: len_at.offset - 4 };
+            let (Some(string_at), Some(ptr_off)) =
+                (len_at.offset.checked_sub(8), len_at.offset.checked_sub(4))
+            else {
+                continue;
+            };
+            let string = wasmaudit_flow::Addr { base: len_at.base, offset: string_at };
+            let ptr_at = wasmaudit_flow::Addr { base: len_at.base, offset: ptr_off };
             for &(_, p, _) in ev.stored_at(ptr_at) {
                 let Some(bytes) = copied_literal(cx, f, values, ev, p, len) else { continue };
                 if let Ok(name) = String::from_utf8(bytes) {
