@@ -8,21 +8,11 @@
 mod common;
 
 use wasmaudit_detect::Impact;
-use wasmaudit_engine::{scan_bytes, FileReport, ScanOptions, Status};
-
-fn scan(rel: &str) -> Option<FileReport> {
-    let corpus = common::shared_corpus()?;
-    let path = corpus.join(rel);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let report = scan_bytes(rel, &bytes, &ScanOptions::default(), &wasmaudit_detectors::registry());
-    assert_eq!(report.status, Status::Ok, "{rel}: {:?}", report.error);
-    Some(report)
-}
 
 #[test]
 fn floats_on_a_nan_canonicalizing_vm_are_a_deployment_note_not_nondeterminism() {
     for rel in ["cosmwasm/cosmwasm/burner.wasm", "cosmwasm/cosmwasm/floaty_0.16.wasm"] {
-        let Some(report) = scan(rel) else { return };
+        let Some(report) = common::scan_shared(rel) else { return };
         let nondeterminism: Vec<&str> = report
             .findings
             .iter()

@@ -31,7 +31,8 @@ fn updateauth_under_require_auth_is_clean() {
 /// build a permission change.
 #[test]
 fn literals_that_are_only_printed_do_not_name_the_action() {
-    let wasm = wat::parse_str(
+    let found = common::wat_findings(
+        "printed",
         r#"(module
           (import "env" "prints" (func $prints (param i32)))
           (import "env" "send_inline" (func $send_inline (param i32 i32)))
@@ -45,13 +46,7 @@ fn literals_that_are_only_printed_do_not_name_the_action() {
             i32.const 2048
             i32.const 16
             call $send_inline))"#,
-    )
-    .expect("valid WAT");
-    let registry = wasmaudit_detectors::registry();
-    let report =
-        wasmaudit_engine::scan_bytes("printed", &wasm, &wasmaudit_engine::ScanOptions::default(), &registry);
-    assert!(report.error.is_none(), "{:?}", report.error);
-    let found: Vec<_> =
-        report.findings.iter().filter(|f| f.detector.name == "unprotected-key-management").collect();
+        "unprotected-key-management",
+    );
     assert!(found.is_empty(), "{found:?}");
 }

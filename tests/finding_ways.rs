@@ -7,15 +7,9 @@
 
 mod common;
 
-use wasmaudit_engine::{scan_bytes, ScanOptions, Status};
-
 #[test]
 fn the_trail_is_the_unchecked_way() {
-    let Some(corpus) = common::shared_corpus() else { return };
-    let rel = "eosio/VetEOS/forum.forum.wasm";
-    let bytes = std::fs::read(corpus.join(rel)).expect("corpus file");
-    let report = scan_bytes(rel, &bytes, &ScanOptions::default(), &wasmaudit_detectors::registry());
-    assert_eq!(report.status, Status::Ok, "{:?}", report.error);
+    let Some(report) = common::scan_shared("eosio/VetEOS/forum.forum.wasm") else { return };
     let finding = report
         .findings
         .iter()

@@ -6,8 +6,6 @@
 
 mod common;
 
-use wasmaudit_engine::{scan_bytes, ScanOptions};
-
 fn findings(build: &str) -> Vec<(String, String)> {
     common::compiled_findings("stylus", "unchecked_arith_batch", build, "unchecked-arithmetic")
 }
@@ -36,10 +34,6 @@ fn checked_u256_arithmetic_is_clean() {
 fn limbs_compared_in_another_loop_check_the_operation() {
     let found = findings("vulnerable");
     assert!(found.iter().all(|(f, _)| f.ends_with("batch_transfer")), "{found:?}");
-    let path = common::repo_root().join("corpus/compiled/stylus/benign_ownable_vault/benign.wasm");
-    let bytes = std::fs::read(&path).expect("compiled corpus module");
-    let report = scan_bytes("benign", &bytes, &ScanOptions::default(), &wasmaudit_detectors::registry());
-    let spend: Vec<_> =
-        report.findings.iter().filter(|f| f.detector.name == "unchecked-arithmetic").collect();
+    let spend = common::compiled_findings("stylus", "benign_ownable_vault", "benign", "unchecked-arithmetic");
     assert!(spend.is_empty(), "{spend:?}");
 }

@@ -139,3 +139,27 @@ pub fn compiled_findings(platform: &str, case: &str, build: &str, detector: &str
         .map(|f| (f.function.clone(), f.message.clone()))
         .collect()
 }
+
+/// The report of `../shared/corpus/<rel>` scanned with the default options (status checked), or
+/// `None` with a printed note when the corpus is absent (tests then skip).
+pub fn scan_shared(rel: &str) -> Option<wasmaudit_engine::FileReport> {
+    let corpus = shared_corpus()?;
+    let path = corpus.join(rel);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let registry = wasmaudit_detectors::registry();
+    let report =
+        wasmaudit_engine::scan_bytes(rel, &bytes, &wasmaudit_engine::ScanOptions::default(), &registry);
+    assert_eq!(report.status, wasmaudit_engine::Status::Ok, "{rel}: {:?}", report.error);
+    Some(report)
+}
+
+/// The messages of the findings of `detector` in the module written as `wat`, scanned with the
+/// default options.
+pub fn wat_findings(name: &str, wat: &str, detector: &str) -> Vec<String> {
+    let wasm = wat::parse_str(wat).expect("valid WAT");
+    let registry = wasmaudit_detectors::registry();
+    let report =
+        wasmaudit_engine::scan_bytes(name, &wasm, &wasmaudit_engine::ScanOptions::default(), &registry);
+    assert!(report.error.is_none(), "{:?}", report.error);
+    report.findings.iter().filter(|f| f.detector.name == detector).map(|f| f.message.clone()).collect()
+}
