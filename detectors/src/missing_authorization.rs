@@ -358,19 +358,16 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
     }
 }
 
-/// A write that removes a row (it names the row by an iterator and stores no data).
 /// EOSIO: whether a step of the way `chain` (from the write up to the call in the entry point)
 /// follows an action method called through a pointer to member that this way names
-/// ([`Walker::way_indirect_callees`]: `execute_action` then runs the destructor) and that writes
+/// ([`Walker::way_methods`]: `execute_action` then runs the destructor) and that writes
 /// nothing computed from data (its parameters, the action's input, stored values) through any
 /// of its pointer parameters, the contract object among them: what the destructor writes back
 /// is then what the constructor read. Writes of constants are not seen, and the data check
 /// would not report them either.
 fn writes_back_unchanged(cx: &Context<'_>, w: &Walker<'_, '_>, chain: &[(u32, usize)]) -> bool {
     let summaries = &cx.dataflow().summaries;
-    (1..chain.len()).any(|k| {
-        let (f, i) = chain[k];
-        let methods = w.way_indirect_callees(f, i, &chain[k + 1..]);
+    w.way_methods(chain).iter().any(|methods| {
         !methods.is_empty()
             && methods
                 .iter()
@@ -378,6 +375,7 @@ fn writes_back_unchanged(cx: &Context<'_>, w: &Walker<'_, '_>, chain: &[(u32, us
     })
 }
 
+/// A write that removes a row (it names the row by an iterator and stores no data).
 fn is_removal(h: &wasmaudit_platform::HostFn) -> bool {
     h.arg("iterator").is_some() && !["data", "value", "secondary"].iter().any(|r| h.arg(r).is_some())
 }

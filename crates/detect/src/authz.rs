@@ -318,9 +318,9 @@ impl<'c, 'a> Walker<'c, 'a> {
                 let mut identity = first.identity || u.identity;
                 // A step after an indirect call whose target this way names: that target's guards.
                 if !identity {
-                    for k in 0..chain.len().saturating_sub(1) {
-                        let (f, i) = chain[k];
-                        labels |= self.way_indirect_guards(f, i, &chain[k + 1..]);
+                    let guards = self.cx.guards();
+                    for t in self.way_methods(&chain).into_iter().flatten() {
+                        labels |= guards.exit_labels.get(t as usize).copied().unwrap_or(0);
                     }
                     identity = labels & IDENTITY != 0;
                 }
@@ -463,38 +463,34 @@ impl<'c, 'a> Walker<'c, 'a> {
         Some(slots.get(index as u32 as usize).copied().flatten())
     }
 
-    /// Labels of the indirect calls of `func` that dominate `instr`, each through the one function
-    /// its table index selects on this way up (`above`, the call sites above `func`): what that
-    /// function's guards guarantee once it returned ([`Guards::exit_labels`]). An EOSIO
-    /// `execute_action` calls the method `apply` handed it as a pointer to member; the call graph
-    /// alone gives every function of the method's signature in the table (other members, library
-    /// code), so the guard the action's own method makes (`require_auth`) protects the
-    /// destructor's table writes after it only on the way that names the method.
-    fn way_indirect_guards(&self, func: u32, instr: usize, above: &[(u32, usize)]) -> u32 {
-        self.way_indirect_callees(func, instr, above)
-            .iter()
-            .fold(0, |l, t| l | self.cx.guards().exit_labels.get(*t as usize).copied().unwrap_or(0))
-    }
-
-    /// The functions the indirect calls of `func` that dominate `instr` call on this way up
-    /// (`above`, the call sites above `func`), where the way names one through the call's table
-    /// index ([`Walker::way_slot`]): the action method an EOSIO `execute_action` ran before
-    /// what follows it.
-    pub fn way_indirect_callees(&self, func: u32, instr: usize, above: &[(u32, usize)]) -> Vec<u32> {
+    /// Per step of the way `chain` (from an instruction up to the call in the entry point; the
+    /// entry point's own step excluded), the functions the indirect calls that dominate the step
+    /// in its function call on this way, where the way names one through the call's table index
+    /// ([`Walker::way_slot`]). An EOSIO `execute_action` calls the method `apply` handed it as a
+    /// pointer to member; the call graph alone gives every function of the method's signature in
+    /// the table (other members, library code), while on one way it is the action's own method,
+    /// whose guards (`require_auth`) protect the destructor's table writes after it, and whose
+    /// effects are all the destructor can write back.
+    pub fn way_methods(&self, chain: &[(u32, usize)]) -> Vec<Vec<u32>> {
         let cx = self.cx;
-        let Some(cfg) = cx.program.cfg(func) else { return Vec::new() };
-        let mut out = Vec::new();
-        for (site, targets) in cx.program.calls.call_sites(func) {
-            if *site == instr || targets.len() < 2 || !cfg.dominates(*site, instr) {
-                continue;
-            }
-            if let Some(Some(t)) = self.way_slot(func, *site, above) {
-                if targets.contains(&t) {
-                    out.push(t);
-                }
-            }
-        }
-        out
+        (0..chain.len().saturating_sub(1))
+            .map(|k| {
+                let (func, instr) = chain[k];
+                let Some(cfg) = cx.program.cfg(func) else { return Vec::new() };
+                cx.program
+                    .calls
+                    .call_sites(func)
+                    .iter()
+                    .filter(|(site, targets)| {
+                        *site != instr && targets.len() >= 2 && cfg.dominates(*site, instr)
+                    })
+                    .filter_map(|(site, targets)| match self.way_slot(func, *site, &chain[k + 1..]) {
+                        Some(Some(t)) if targets.contains(&t) => Some(t),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The functions the indirect call at `instr` of `func` can reach: the call graph's targets,
