@@ -633,8 +633,6 @@ fn entry_rejects_reentry(cx: &Context<'_>, storage: &StorageAccess, entry: u32) 
 // ---------------------------------------------------------------------------------------------
 // NEAR: asynchronous calls.
 
-/// NEAR host functions that schedule a method of this contract to run after a promise.
-const NEAR_CALLBACK_SCHEDULERS: [&str; 2] = ["promise_then", "promise_batch_then"];
 /// NEAR host functions that name a method to call.
 const NEAR_METHOD_CALLS: [&str; 4] = [
     "promise_then",
@@ -754,7 +752,7 @@ fn near_unreverted_calls(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     let paying: BTreeSet<u32> = calls.iter().map(|(f, _, _)| *f).collect();
     let paying_reach = reaching(cx, &paying);
-    let then_reach = reaching(cx, &calling_host(cx, &NEAR_CALLBACK_SCHEDULERS));
+    let then_reach = reaching(cx, &calling_host(cx, &wasmaudit_detect::scheduled::PROMISE_CHAINING));
     let storage = cx.storage();
     for (name, func) in cx.entry_points() {
         if !paying_reach.contains(&func) || then_reach.contains(&func) || !storage.writes(func) {

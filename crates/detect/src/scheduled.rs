@@ -45,9 +45,15 @@ pub struct BuiltCallback {
 /// Longest method name followed (NEAR allows 256 bytes; SDK method names are far shorter).
 const MAX_NAME: i64 = 128;
 
-/// Host calls that run a promise after another one: only a module that imports one can have
-/// callbacks.
-const CHAINING: [&str; 2] = ["promise_then", "promise_batch_then"];
+/// NEAR host calls that run a promise after another one: only a module that imports one can
+/// have callbacks.
+pub const PROMISE_CHAINING: [&str; 2] = ["promise_then", "promise_batch_then"];
+
+/// The bytes as a method name, when they spell an identifier (`[A-Za-z0-9_]`).
+fn identifier(bytes: &[u8]) -> Option<String> {
+    let ok = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    ok.then(|| String::from_utf8_lossy(bytes).into_owned())
+}
 
 /// The module's own methods that a promise builder schedules after a call to another contract's
 /// method (computed once per module).
@@ -61,7 +67,8 @@ fn find(cx: &Context<'_>) -> Vec<BuiltCallback> {
         return out;
     }
     let imports = cx.module.num_imported_funcs;
-    let chains = (0..imports).any(|f| cx.host_fn(f).is_some_and(|h| CHAINING.contains(&h.name.as_str())));
+    let chains =
+        (0..imports).any(|f| cx.host_fn(f).is_some_and(|h| PROMISE_CHAINING.contains(&h.name.as_str())));
     if !chains {
         return out;
     }
@@ -113,16 +120,12 @@ fn named_strings(cx: &Context<'_>, func: u32) -> Vec<(usize, String, wasmaudit_f
         let ops = values.operands(i);
         let [dst, ptr, len] = ops else { continue };
         let Some(len) = ev.constant(*len).and_then(|l| usize::try_from(l).ok()) else { continue };
-        let Some(bytes) = ev.data_bytes(*ptr, len) else { continue };
-        if !bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_') {
-            continue;
-        }
-        let Ok(name) = std::str::from_utf8(bytes) else { continue };
+        let Some(name) = ev.data_bytes(*ptr, len).and_then(identifier) else { continue };
         let addr = ev.address(*dst, 0);
         if matches!(addr.base, Base::Absolute) {
             continue;
         }
-        out.push((i, name.to_string(), addr));
+        out.push((i, name, addr));
     }
     out.extend(inlined_strings(cx, func));
     out
@@ -154,8 +157,7 @@ fn inlined_strings(cx: &Context<'_>, func: u32) -> Vec<(usize, String, wasmaudit
             let string = wasmaudit_flow::Addr { base: len_at.base, offset: string_at };
             let ptr_at = wasmaudit_flow::Addr { base: len_at.base, offset: ptr_off };
             for &(_, p, _) in ev.stored_at(ptr_at) {
-                let Some(bytes) = copied_literal(cx, f, values, ev, p, len) else { continue };
-                if let Ok(name) = String::from_utf8(bytes) {
+                if let Some(name) = copied_literal(cx, f, values, ev, p, len) {
                     out.push((store, name, string));
                 }
             }
@@ -164,9 +166,8 @@ fn inlined_strings(cx: &Context<'_>, func: u32) -> Vec<(usize, String, wasmaudit
     out
 }
 
-/// The `len` bytes the function stores at the address `p` holds when every one of them comes
-/// from a load of a constant data address (a literal copied word by word) and they spell an
-/// identifier.
+/// The identifier the function stores at the address `p` holds, `len` bytes long, when every
+/// byte comes from a load of a constant data address (a literal copied word by word).
 fn copied_literal(
     cx: &Context<'_>,
     f: &wasmaudit_front::Function,
@@ -174,7 +175,7 @@ fn copied_literal(
     ev: &wasmaudit_flow::Evaluator<'_>,
     p: wasmaudit_flow::ValueId,
     len: i64,
-) -> Option<Vec<u8>> {
+) -> Option<String> {
     let base = ev.address(p, 0);
     if matches!(base.base, Base::Absolute) || base.offset != 0 {
         return None;
@@ -203,7 +204,7 @@ fn copied_literal(
         }
     }
     let bytes: Vec<u8> = bytes.into_iter().collect::<Option<_>>()?;
-    bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_').then_some(bytes)
+    identifier(&bytes)
 }
 
 /// The first call after `at` in `func` (in instruction order) that takes frame address `dst` as
