@@ -1,7 +1,6 @@
-use std::collections::{BTreeMap, BTreeSet};
 use wasmaudit_detect::authz::{host_arg_taint, key_along, taint_along, tokens, Walker};
 use wasmaudit_detect::eosio_dispatch::name_string;
-use wasmaudit_detect::storage::{Access, Key};
+use wasmaudit_detect::storage::Key;
 use wasmaudit_detect::taint::Taint;
 use wasmaudit_detect::{
     Class, Confidence, Context, Detector, DetectorMeta, Docs, Finding, FindingSet, HostCall, Impact,
@@ -17,19 +16,19 @@ pub static META: DetectorMeta = DetectorMeta {
     impact: Impact::Medium,
     confidence: Confidence::Low,
     summary: "A value the contract names as a secret (password, seed, private key, mnemonic) is \
-        written to storage, an event or a log",
+        written to storage in plain text",
     docs: Docs {
         what_it_does: "A binary has no types, so secrets are recognised by the names the code \
             itself gives them, honestly a heuristic: a storage key whose text (a constant string, \
             an EOSIO table name) contains the word `secret`, `password`/`passwd`/`passphrase`, \
-            `mnemonic`, `seed`, `private key`/`privkey`/`priv_key`. Reported: (1) a storage write under a secret-named key \
-            whose value comes from the call's input (followed up through wrappers): the secret is \
-            stored in plain text; (2) a log or event host call whose data carries a value read \
-            from storage, on a way from an entry point that reads a secret-named key. The call's own \
-            input written to a log is not reported: the transaction that carried it is as public \
-            as the log. Values that pass through a host hash function (`sha256`, \
-            `keccak256`) lose their taint, so storing or logging a hash of a secret is not \
-            reported.",
+            `mnemonic`, `seed`, `private key`/`privkey`/`priv_key`. Reported: a storage write under a \
+            secret-named key whose value comes from the call's input (followed up through \
+            wrappers): the secret is stored in plain text, where anyone can read it for as long as \
+            the contract lives. Logs and events are not reported on their own: what a contract \
+            can log is its input, which the transaction that carried it already publishes, or \
+            values read from storage, which are as public as the log (the store that put a secret \
+            there is the finding). Values that pass through a host hash function (`sha256`, \
+            `keccak256`) lose their taint, so storing a hash of a secret is not reported.",
         why_bad: "Contract storage, events and logs are replicated to every node and readable by \
             anyone (on consortium chains, by every member and auditor). A password, seed or key \
             written there is disclosed: a commit-reveal game's secret seed stored before the \
@@ -80,7 +79,6 @@ impl Detector for SecretLeak {
         let mut found = FindingSet::new(&META);
         let w = Walker::new(cx);
         stored_secrets(cx, &w, &mut found);
-        logged_secrets(cx, &w, &mut found);
         out.extend(found.into_findings());
     }
 }
@@ -121,72 +119,6 @@ fn stored_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet) 
                     cx.host_display_name(sink.callee)
                 )
             });
-            break;
-        }
-    }
-}
-
-/// Functions that read a secret-named storage key, with the key's text.
-fn secret_readers(cx: &Context<'_>) -> BTreeMap<u32, String> {
-    let storage = cx.storage();
-    let mut out = BTreeMap::new();
-    // The same keys recur at every call of a storage helper: each is named once.
-    let mut named: BTreeMap<&Key, Option<String>> = BTreeMap::new();
-    for f in cx.module.functions.iter().filter(|f| !f.is_import()) {
-        for (_, accesses) in storage.instrs(f.index) {
-            for a in accesses.iter().filter(|a| a.access == Access::Read) {
-                let Some(k) = a.key.known() else { continue };
-                let secret = named
-                    .entry(k)
-                    .or_insert_with(|| key_text(cx.platform, k).filter(|text| names_secret(text)));
-                if let Some(text) = secret {
-                    out.entry(f.index).or_insert_with(|| text.clone());
-                }
-            }
-        }
-    }
-    out
-}
-
-fn logged_secrets(cx: &Context<'_>, w: &Walker<'_, '_>, found: &mut FindingSet) {
-    let logs = cx.host_calls(Effect::Log);
-    if logs.is_empty() {
-        return;
-    }
-    let readers = secret_readers(cx);
-    for log in logs {
-        let h = log.host;
-        let by_value = matches!(cx.platform, Platform::Soroban | Platform::Multiversx);
-        let data = ["message", "data", "topics"].iter().filter_map(|r| h.arg(r)).fold(
-            Taint::default(),
-            |mut t, a| {
-                t.join(host_arg_taint(cx, log.func, log.instr, a, 64, by_value));
-                t
-            },
-        );
-        if data.is_empty() {
-            continue;
-        }
-        let at = (log.func, log.instr);
-        let host = cx.host_display_name(log.callee);
-        let mut ways_seen = BTreeSet::new();
-        for path in w.paths(log.func, log.instr) {
-            let t = taint_along(cx, &path.chain, data, 64);
-            let funcs: Vec<u32> = path.chain.iter().map(|(f, _)| *f).collect();
-            if !ways_seen.insert(funcs.clone()) {
-                continue;
-            }
-            // The call's own input in a log is not reported: the transaction that carried it is
-            // as public as the log.
-            let Some(key) = funcs.iter().find_map(|f| readers.get(f)).filter(|_| t.has(Effect::StorageRead))
-            else {
-                continue;
-            };
-            let message = format!(
-                "`{host}` writes a value read from storage on a path that reads the secret key \"{key}\": \
-                 the secret ends up in the log"
-            );
-            found.report(cx, at, || message);
             break;
         }
     }
