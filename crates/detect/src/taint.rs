@@ -350,6 +350,197 @@ pub struct Summary {
     pub spans: Vec<i64>,
 }
 
+/// A read extent ([`DataFlow::param_reads`]) that is not known.
+pub const UNBOUNDED: i64 = i64::MAX;
+
+/// [`DataFlow::param_reads`] of every function: for each pointer parameter, the end of the furthest
+/// byte read behind it by a load at a constant offset from the parameter itself or by a callee
+/// given the parameter plus a constant (the callee's own extent); [`UNBOUNDED`] when memory
+/// derived from it is read any other way. Callees first, until stable.
+fn read_extents(cx: &Context<'_>) -> Vec<Vec<i64>> {
+    let n = cx.module.functions.len();
+    let locals: Vec<LocalReads> = (0..n as u32)
+        .map(|f| {
+            let params = cx.module.func_sig(f).map(|s| s.params.len()).unwrap_or(0);
+            match cx.evaluator(f).filter(|_| cx.host_fn(f).is_none()) {
+                Some(ev) => local_reads(cx, ev, f, params),
+                None => LocalReads { extents: vec![UNBOUNDED; params], calls: Vec::new() },
+            }
+        })
+        .collect();
+    let mut out: Vec<Vec<i64>> = locals.iter().map(|l| l.extents.clone()).collect();
+    let order = callees_first(cx);
+    for _ in 0..MAX_ROUNDS {
+        let mut changed = false;
+        for &f in &order {
+            let Some(local) = locals.get(f as usize) else { continue };
+            if local.calls.is_empty() {
+                continue;
+            }
+            let mut next = local.extents.clone();
+            for &(instr, j, p, offset) in &local.calls {
+                if next.get(p).is_none_or(|e| *e == UNBOUNDED) {
+                    continue;
+                }
+                let mut callee = 0i64;
+                for &t in cx.program.calls.targets_at(f, instr) {
+                    callee =
+                        callee.max(out.get(t as usize).and_then(|r| r.get(j).copied()).unwrap_or(UNBOUNDED));
+                }
+                if let Some(e) = next.get_mut(p) {
+                    *e =
+                        if callee == UNBOUNDED { UNBOUNDED } else { (*e).max(offset.saturating_add(callee)) };
+                }
+            }
+            if out[f as usize] != next {
+                out[f as usize] = next;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    out
+}
+
+/// The part of a function's [`DataFlow::param_reads`] its own code decides: extents of its loads
+/// ([`UNBOUNDED`] for parameters read at a variable offset, followed through a pointer loaded
+/// from behind them, or handed to a host call or at an offset to a call), and the calls that
+/// take a parameter plus a constant, whose callees' extents are added at each round:
+/// `(instruction, argument, parameter, offset)`.
+#[derive(Debug, Clone, Default)]
+struct LocalReads {
+    extents: Vec<i64>,
+    calls: Vec<(usize, usize, usize, i64)>,
+}
+
+fn local_reads(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, n: usize) -> LocalReads {
+    let mut out = LocalReads { extents: vec![0; n], calls: Vec::new() };
+    if n == 0 {
+        return out;
+    }
+    let values = ev.values;
+    // Memo of `pointer_params` by value.
+    let mut memo: Vec<Option<u64>> = vec![None; values.len()];
+    let mut params_of = |b: ValueId| -> u64 {
+        match memo.get(b as usize) {
+            Some(Some(p)) => *p,
+            Some(None) => {
+                let p = pointer_params(ev, b);
+                memo[b as usize] = Some(p);
+                p
+            }
+            None => pointer_params(ev, b),
+        }
+    };
+    let direct = |base: Base| match base {
+        Base::Value(b) => match values.def(b) {
+            ValueDef::Param(p) => Some(*p as usize),
+            _ => None,
+        },
+        Base::Absolute => None,
+    };
+    let unbounded = |e: &mut Vec<i64>, ps: u64| {
+        if ps != 0 {
+            for (p, x) in e.iter_mut().enumerate() {
+                if ps & bit(p) != 0 {
+                    *x = UNBOUNDED;
+                }
+            }
+        }
+    };
+    // The parameters whose memory a pointer loaded from behind them, then followed, reaches (a
+    // lambda's captured reference, a vector's buffer): memory behind the parameter too, but not
+    // within its bytes, so the caller keeps reading a whole window there.
+    let nested = |base: Base, params_of: &mut dyn FnMut(ValueId) -> u64| -> u64 {
+        let Base::Value(b) = base else { return 0 };
+        let mut found = 0;
+        let mut work = [0 as ValueId; 16];
+        let (mut len, mut steps) = (1usize, 0usize);
+        work[0] = b;
+        while len > 0 && steps < 32 {
+            len -= 1;
+            steps += 1;
+            let v = work[len];
+            let mut push = |o: ValueId| {
+                if len < work.len() {
+                    work[len] = o;
+                    len += 1;
+                }
+            };
+            match values.def(v) {
+                ValueDef::Phi { operands, .. } => operands.iter().for_each(|o| push(*o)),
+                ValueDef::Result { instr, index: 0 } => match ev.func.body.get(*instr).map(|i| &i.op) {
+                    Some(Op::Load { .. }) => {
+                        if let Some(Addr { base: Base::Value(lb), .. }) = ev.mem_address(*instr) {
+                            found |= params_of(lb);
+                        }
+                    }
+                    Some(Op::Binary(_, BinOp::Add | BinOp::Sub)) => {
+                        values.operands(*instr).iter().for_each(|o| push(*o));
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        found
+    };
+    for (i, ins) in ev.func.body.iter().enumerate() {
+        let mut ops = values.operands(i);
+        let targets: &[u32] = match &ins.op {
+            Op::Load { kind, .. } => {
+                let Some(a) = ev.mem_address(i) else { continue };
+                let Base::Value(b) = a.base else { continue };
+                let ps = params_of(b);
+                let deep = nested(a.base, &mut params_of);
+                unbounded(&mut out.extents, deep);
+                match direct(a.base) {
+                    Some(p) if a.offset >= 0 => {
+                        if let Some(x) = out.extents.get_mut(p) {
+                            *x = (*x).max(a.offset.saturating_add(i64::from(kind.bytes)));
+                        }
+                    }
+                    _ => unbounded(&mut out.extents, ps),
+                }
+                continue;
+            }
+            Op::Other { name: "MemoryCopy", .. } => {
+                for o in ops {
+                    if let Base::Value(b) = ev.address(*o, 0).base {
+                        let ps = params_of(b);
+                        unbounded(&mut out.extents, ps);
+                    }
+                }
+                continue;
+            }
+            Op::Call(c) | Op::ReturnCall(c) => std::slice::from_ref(c),
+            Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
+                ops = &ops[..ops.len().saturating_sub(1)];
+                cx.program.calls.targets_at(func, i)
+            }
+            _ => continue,
+        };
+        let host = targets.iter().any(|t| cx.host_fn(*t).is_some());
+        for (j, o) in ops.iter().enumerate() {
+            let a = ev.address(*o, 0);
+            let Base::Value(b) = a.base else { continue };
+            let deep = nested(a.base, &mut params_of);
+            unbounded(&mut out.extents, deep);
+            let ps = params_of(b);
+            if ps == 0 {
+                continue;
+            }
+            match direct(a.base) {
+                Some(p) if !host && a.offset >= 0 => out.calls.push((i, j, p, a.offset)),
+                _ => unbounded(&mut out.extents, ps),
+            }
+        }
+    }
+    out
+}
+
 /// Pointers a merge of pointers stands for, with their offsets ([`FuncTaint::merged_pointers`]).
 pub type MergedPointers = std::rc::Rc<[(Base, i64)]>;
 
@@ -445,6 +636,13 @@ pub struct DataFlow {
     /// Constant register ids the module's host calls name, sorted (at most 64): the bits of
     /// [`Taint::entry_reg`].
     pub register_ids: Vec<i64>,
+    /// Per function, per pointer parameter: how many bytes behind the pointer the function and
+    /// its callees read, when every read is at a constant offset from it ([`UNBOUNDED`]
+    /// otherwise: an index, a pointer walked in a loop or loaded from there and followed, a host
+    /// call given the pointer). What the memory behind the parameter carries
+    /// ([`Taint::param_mem`]) is what those bytes carry at the call, not the neighbouring slots
+    /// of the caller's frame. Worked out before the taint: it depends on the code alone.
+    param_reads: Vec<Vec<i64>>,
 }
 
 /// Labels a host call's result and outputs carry.
@@ -549,6 +747,7 @@ impl DataFlow {
             summaries: vec![Summary::default(); n],
             registers: BTreeMap::new(),
             register_ids: constant_registers(cx),
+            param_reads: read_extents(cx),
         };
         // The register file depends only on host calls and constant register ids, not on taint:
         // filled once before the functions are analyzed.
@@ -811,6 +1010,15 @@ impl DataFlow {
         (ft, summary)
     }
 
+    /// How many bytes behind pointer parameter `param` of `func` are read ([`DataFlow::param_reads`]),
+    /// at most `len`: the length to read behind the argument a caller passes there.
+    pub fn param_read_len(&self, func: u32, param: usize, len: i64) -> i64 {
+        match self.param_reads.get(func as usize).and_then(|r| r.get(param)) {
+            Some(&e) if e > 0 => e.min(len),
+            _ => len,
+        }
+    }
+
     /// Whether instruction `i` of `func` reads memory (or anything besides its operands) when
     /// taint is transferred through it: loads, and calls whose callee reads the memory behind
     /// its arguments (a copy, a hash, a summary with [`Taint::param_mem`]).
@@ -942,6 +1150,7 @@ impl DataFlow {
 
     /// Replaces parameter references in a callee's taint by the caller's arguments (of the call
     /// at instruction `at`).
+    #[allow(clippy::too_many_arguments)]
     fn instantiate(
         &self,
         cx: &Context<'_>,
@@ -949,6 +1158,7 @@ impl DataFlow {
         ft: &FuncTaint,
         t: Taint,
         args: &[ValueId],
+        targets: &[u32],
         at: usize,
     ) -> Taint {
         let mut out = Taint::of(t.labels);
@@ -962,11 +1172,22 @@ impl DataFlow {
                 }
             }
             if t.param_mem & bit(i) != 0 {
+                // Only the bytes the callees read behind the parameter.
+                let read = targets.iter().fold(0i64, |m, t| {
+                    m.max(
+                        self.param_reads
+                            .get(*t as usize)
+                            .and_then(|r| r.get(i))
+                            .copied()
+                            .unwrap_or(UNBOUNDED),
+                    )
+                });
+                let len = if read > 0 { read.min(WINDOW) } else { WINDOW };
                 out.join(self.mem_taint(
                     ev,
                     ft,
                     ev.address(*a, 0),
-                    WINDOW,
+                    len,
                     cx.program.cfg(ev.func.index).map(|c| (c, at)),
                 ));
             }
@@ -1335,15 +1556,16 @@ impl DataFlow {
                 for (j, w) in joined.spans.iter_mut().zip(&s.spans) {
                     *j = (*j).max(*w);
                 }
+
                 any_defined = true;
             }
         }
         if any_defined {
             let s = joined;
-            let ret = self.instantiate(cx, ev, ft, s.ret, args, at);
+            let ret = self.instantiate(cx, ev, ft, s.ret, args, targets, at);
             changed |= set_results(ft, ret);
             if !s.ret_mem.is_empty() {
-                let mem = self.instantiate(cx, ev, ft, s.ret_mem, args, at);
+                let mem = self.instantiate(cx, ev, ft, s.ret_mem, args, targets, at);
                 for r in results {
                     changed |= Self::add_write(ev, ft, summary, ev.address(*r, 0), WINDOW, mem, at);
                 }
@@ -1353,7 +1575,7 @@ impl DataFlow {
                     continue;
                 }
                 if let Some(&p) = args.get(i) {
-                    let t = self.instantiate(cx, ev, ft, *w, args, at);
+                    let t = self.instantiate(cx, ev, ft, *w, args, targets, at);
                     // Repeated over the callees' span of the parameter, one window at a time.
                     let span = s.spans.get(i).copied().unwrap_or(WINDOW).clamp(WINDOW, MAX_COPY);
                     changed |= Self::add_write_span(ev, ft, summary, ev.address(p, 0), span, t, at);

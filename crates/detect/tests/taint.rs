@@ -369,3 +369,71 @@ fn low_bits_of_block_data_are_a_draw() {
         assert_eq!(t.has(Effect::Crypto), draw, "{name}: {t:?}");
     }
 }
+
+/// A callee that reads 8 bytes behind a pointer parameter (two words of a small struct on its
+/// caller's frame) returns what those bytes carry, not what the caller keeps in the slots beside
+/// them (the action data read 16 bytes further on); a callee that follows a pointer stored there
+/// (a captured reference) still sees a window of the caller's frame, where the pointee lies.
+#[test]
+fn memory_behind_a_parameter_is_what_the_callee_reads() {
+    let bytes = wat::parse_str(
+        r#"(module
+          (import "env" "read_action_data" (func $read_action_data (param i32 i32) (result i32)))
+          (import "env" "printui" (func $sink (param i64)))
+          (memory 1)
+          (global $sp (mut i32) (i32.const 8192))
+          ;; Adds the two words of the struct at p.
+          (func $flat (param $p i32) (result i64)
+            local.get $p
+            i64.load32_u
+            local.get $p
+            i64.load32_u offset=4
+            i64.add)
+          ;; Reads the word the pointer at p points to.
+          (func $deep (param $p i32) (result i64)
+            local.get $p
+            i32.load
+            i64.load)
+          (func $f (export "apply") (param i64 i64 i64) (local $fp i32)
+            global.get $sp
+            i32.const 64
+            i32.sub
+            local.tee $fp
+            global.set $sp
+            local.get $fp
+            i32.const 24
+            i32.add
+            i32.const 16
+            call $read_action_data    ;; action data at fp+24 .. fp+40
+            drop
+            local.get $fp
+            i32.const 7
+            i32.store                 ;; the struct at fp+16: constants
+            local.get $fp
+            i32.const 9
+            i32.store offset=4
+            local.get $fp
+            i32.const 16
+            i32.add
+            local.get $fp
+            i32.const 24
+            i32.add
+            i32.store                 ;; a reference to the action data at fp+16
+            local.get $fp
+            call $flat
+            call $sink
+            local.get $fp
+            i32.const 16
+            i32.add
+            call $deep
+            call $sink))"#,
+    )
+    .expect("valid WAT");
+    let module = wasmaudit_front::parse(&bytes).expect("valid module");
+    let program = Program::build(&module);
+    let cx = Context::new(&module, &program, Platform::Eosio);
+    let flat = at_call(&cx, &module, &program, "f", "flat", true);
+    assert!(!flat.has(Effect::Input), "two constant words: {flat:?}");
+    let deep = at_call(&cx, &module, &program, "f", "deep", true);
+    assert!(deep.has(Effect::Input), "through the stored reference: {deep:?}");
+}
