@@ -6,7 +6,8 @@
 //!   `tests/triage/open.tsv` (a false positive fixed once came back, or a new judgement);
 //! - fails when a listed open false positive is no longer reported (the list is stale: run with
 //!   `TRIAGE_UPDATE=1` to rewrite it after checking the change is a fix);
-//! - prints the precision of the judged sample as the scanner stands, per class and overall.
+//! - prints the precision of the judged sample as the scanner stands, per class and overall,
+//!   and that of the uniform second sample (`tests/triage/sample2.tsv`) alone.
 //!
 //! A finding is identified by (file sha256, detector name, function name), so a detector that
 //! moves its report to another instruction of the same function keeps its verdict. Skipped when
@@ -116,6 +117,28 @@ fn triage_ledger_holds() {
         "judged sample: {} findings; precision as judged {before:.2}, now {after:.2} \
          ({tk} true kept of {tt}, {fl} false left of {ft})",
         ledger.len()
+    );
+
+    // The second sample, drawn uniformly from the findings of one scan (`sample.py --uniform`):
+    // its precision is the one a user meets, where the first, stratified by class, gives small
+    // classes more weight.
+    let uniform: BTreeSet<Key> = read_tsv(&dir.join("sample2.tsv"))
+        .into_iter()
+        .filter(|r| r.len() >= 6)
+        .map(|r| (r[0].clone(), r[4].clone(), r[5].clone()))
+        .collect();
+    let judged: Vec<(&Key, &Entry)> = ledger.iter().filter(|(k, _)| uniform.contains(*k)).collect();
+    assert_eq!(judged.len(), uniform.len(), "every entry of sample2.tsv has a verdict in the ledger");
+    let true_as_judged = judged.iter().filter(|(_, e)| e.verdict).count();
+    let true_now = judged.iter().filter(|(k, e)| e.verdict && reported.contains(*k)).count();
+    let false_now = judged.iter().filter(|(k, e)| !e.verdict && reported.contains(*k)).count();
+    println!(
+        "uniform sample 2: {} findings; precision as judged {:.2}, now {:.2} ({true_now} true kept of \
+         {true_as_judged}, {false_now} false left of {})",
+        judged.len(),
+        true_as_judged as f64 / judged.len().max(1) as f64,
+        if true_now + false_now == 0 { 1.0 } else { true_now as f64 / (true_now + false_now) as f64 },
+        judged.len() - true_as_judged
     );
 
     if std::env::var_os("TRIAGE_UPDATE").is_some() {

@@ -2,6 +2,8 @@
 """Draw the triage sample from a wasmaudit JSON report (Python 3 stdlib only).
 
 usage: python3 tests/triage/sample.py REPORT.json [N] > sample.tsv
+       python3 tests/triage/sample.py --uniform SEED REPORT.json N > sample.tsv
+
 
 - A finding is one entry per (sha256, detector name, function); the first occurrence in the
   report represents it (its offset/instruction/message are printed).
@@ -11,6 +13,10 @@ usage: python3 tests/triage/sample.py REPORT.json [N] > sample.tsv
   platforms are visited round-robin (platform order shuffled), so small platforms are drawn first.
 - No more than 3 entries are taken from one file (across all classes).
 - Fixed seed 20261206, so the draw is reproducible.
+
+With `--uniform SEED` the draw is a plain random sample of N entries (seeded), every entry as
+likely as any other and at most 3 from one file: the precision of that sample estimates the
+precision a user meets, where the stratified draw over-represents small classes.
 """
 import json
 import random
@@ -23,6 +29,10 @@ MIN_PER_CLASS = 3
 
 
 def main():
+    uniform_seed = None
+    if len(sys.argv) > 2 and sys.argv[1] == "--uniform":
+        uniform_seed = int(sys.argv[2])
+        del sys.argv[1:3]
     report = sys.argv[1] if len(sys.argv) > 1 else "/tmp/base/corpus.json"
     n_total = int(sys.argv[2]) if len(sys.argv) > 2 else 88
     data = json.load(open(report))
@@ -36,6 +46,20 @@ def main():
                                     detector=x["name"], cls=x["class"], function=x["function"],
                                     offset=x.get("offset"), instruction=x.get("instruction", ""),
                                     message=x.get("message", ""))
+    if uniform_seed is not None:
+        rng = random.Random(uniform_seed)
+        pool = [entries[k] for k in sorted(entries)]
+        rng.shuffle(pool)
+        per_file = defaultdict(int)
+        chosen = []
+        for e in pool:
+            if len(chosen) >= n_total:
+                break
+            if per_file[e["path"]] >= PER_FILE_CAP:
+                continue
+            per_file[e["path"]] += 1
+            chosen.append(e)
+        return emit(chosen, len(entries), "uniform")
     by_class = defaultdict(list)
     for key in sorted(entries):
         by_class[entries[key]["cls"]].append(entries[key])
@@ -84,12 +108,16 @@ def main():
             per_file[e["path"]] += 1
             chosen.append(e)
             got += 1
+    return emit(chosen, len(entries), f"alloc {alloc}")
+
+
+def emit(chosen, n_entries, how):
     chosen.sort(key=lambda e: (e["path"], e["detector"], e["function"]))
     cols = ["sha256", "path", "platform", "cls", "detector", "function", "offset", "instruction", "message"]
     print("\t".join(cols))
     for e in chosen:
         print("\t".join(str(e[k]).replace("\t", " ").replace("\n", " ") for k in cols))
-    print(f"# {len(chosen)} entries of {len(entries)}; alloc {alloc}", file=sys.stderr)
+    print(f"# {len(chosen)} entries of {n_entries}; {how}", file=sys.stderr)
 
 
 if __name__ == "__main__":
