@@ -553,8 +553,78 @@ impl DataFlow {
         // The register file depends only on host calls and constant register ids, not on taint:
         // filled once before the functions are analyzed.
         df.collect_registers(cx);
-        // Callees first where possible: a function is re-analyzed only when a callee's summary
-        // changed, and each at most MAX_ROUNDS times.
+        // Components of the call graph one at a time, callees' components first: a function
+        // outside every cycle runs once, on its callees' final summaries, and the functions of a
+        // cycle are re-analyzed (only when a callee's summary changed) until their summaries are
+        // stable. A component not stable within MAX_ROUNDS rounds leaves the order in which the
+        // functions ran in its facts: the whole module is then analyzed again in the rounds of
+        // [`DataFlow::compute_rounds`], whose facts for such a module are the reference.
+        if df.compute_components(cx) {
+            return df;
+        }
+        df.funcs = (0..n).map(|_| FuncTaint::default()).collect();
+        df.summaries = vec![Summary::default(); n];
+        df.compute_rounds(cx);
+        df
+    }
+
+    /// Analyzes the defined functions one call-graph component (a cycle of calls, or one
+    /// function) at a time, components whose functions are called first. Within a component the
+    /// functions run in [`callees_first`] order, in rounds, a function again only when a
+    /// callee's summary changed. Whether every component became stable within [`MAX_ROUNDS`]
+    /// rounds.
+    fn compute_components(&mut self, cx: &Context<'_>) -> bool {
+        let n = cx.module.functions.len();
+        let g = &cx.program.calls.graph;
+        let order = callees_first(cx);
+        let mut pos = vec![usize::MAX; n];
+        for (k, &f) in order.iter().enumerate() {
+            if let Some(p) = pos.get_mut(f as usize) {
+                *p = k;
+            }
+        }
+        let mut dirty = vec![true; n];
+        let mut members: Vec<u32> = Vec::new();
+        // Components come out of `kosaraju_scc` (iterative: no recursion on a deep call chain)
+        // in post-order: every component after those it calls.
+        for scc in petgraph::algo::kosaraju_scc(g) {
+            members.clear();
+            members.extend(
+                scc.iter().map(|x| g[*x]).filter(|f| pos.get(*f as usize).is_some_and(|p| *p != usize::MAX)),
+            );
+            members.sort_unstable_by_key(|f| pos[*f as usize]);
+            for _ in 0..MAX_ROUNDS {
+                let mut any = false;
+                for &f in &members {
+                    if !std::mem::replace(&mut dirty[f as usize], false) {
+                        continue;
+                    }
+                    any = true;
+                    let (ft, summary) = self.analyze(cx, f);
+                    if summary != self.summaries[f as usize] {
+                        self.summaries[f as usize] = summary;
+                        for (caller, _) in cx.program.calls.callers(f) {
+                            dirty[caller as usize] = true;
+                        }
+                    }
+                    self.funcs[f as usize] = ft;
+                }
+                if !any {
+                    break;
+                }
+            }
+            if members.iter().any(|f| dirty[*f as usize]) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The module-wide summary fixpoint in rounds over every function in [`callees_first`]
+    /// order: a function is re-analyzed only when a callee's summary changed, each at most
+    /// [`MAX_ROUNDS`] times, and at most [`MAX_ROUNDS`] rounds.
+    fn compute_rounds(&mut self, cx: &Context<'_>) {
+        let n = cx.module.functions.len();
         let order = callees_first(cx);
         let mut dirty = vec![true; n];
         let mut runs = vec![0usize; n];
@@ -566,20 +636,19 @@ impl DataFlow {
                 }
                 runs[f as usize] += 1;
                 any = true;
-                let (ft, summary) = df.analyze(cx, f);
-                if summary != df.summaries[f as usize] {
-                    df.summaries[f as usize] = summary;
+                let (ft, summary) = self.analyze(cx, f);
+                if summary != self.summaries[f as usize] {
+                    self.summaries[f as usize] = summary;
                     for (caller, _) in cx.program.calls.callers(f) {
                         dirty[caller as usize] = true;
                     }
                 }
-                df.funcs[f as usize] = ft;
+                self.funcs[f as usize] = ft;
             }
             if !any {
                 break;
             }
         }
-        df
     }
 
     /// Registers filled by source host calls with a constant register id.
