@@ -1767,13 +1767,29 @@ pub fn reachable(cx: &Context<'_>, root: u32) -> BTreeSet<u32> {
 /// Defined functions some entry point (or the start function) reaches: code only a table
 /// slot holds, that no reachable `call_indirect` of its type can call, is dead.
 pub fn live_functions(cx: &Context<'_>) -> BTreeSet<u32> {
-    let mut out = BTreeSet::new();
-    for r in &cx.program.calls.roots {
-        if !out.contains(r) {
-            out.extend(reachable(cx, *r));
+    // One walk of the call graph from every root at once: the union of what each root reaches.
+    let n = cx.module.functions.len();
+    let mut seen = vec![false; n];
+    let mut work: Vec<u32> = Vec::new();
+    let mut visit = |f: u32, work: &mut Vec<u32>| {
+        if let Some(s) = seen.get_mut(f as usize).filter(|s| !**s) {
+            *s = true;
+            work.push(f);
+        }
+    };
+    for &r in &cx.program.calls.roots {
+        visit(r, &mut work);
+    }
+    while let Some(f) = work.pop() {
+        for (_, targets) in cx.program.calls.call_sites(f) {
+            for &t in targets {
+                visit(t, &mut work);
+            }
         }
     }
-    out
+    (0..n as u32)
+        .filter(|f| seen[*f as usize] && cx.module.function(*f).is_some_and(|x| !x.is_import()))
+        .collect()
 }
 
 /// Functions reachable from `root` through direct calls and `call_indirect` sites with a single
@@ -1851,6 +1867,14 @@ pub fn near_callbacks(cx: &Context<'_>) -> Vec<Callback> {
     if cx.platform != Platform::Near {
         return Vec::new();
     }
+    cx.memo(|cx| NearCallbacks(find_near_callbacks(cx))).0.clone()
+}
+
+/// The module's [`near_callbacks`], found once and shared by the detectors that ask.
+struct NearCallbacks(Vec<Callback>);
+
+/// Finds the [`near_callbacks`] of a NEAR module.
+fn find_near_callbacks(cx: &Context<'_>) -> Vec<Callback> {
     let mut scheduled: BTreeMap<Vec<u8>, (u32, usize)> = BTreeMap::new();
     for call in cx.host_calls(Effect::ExternalCall) {
         let h = call.host;
