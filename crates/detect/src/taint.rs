@@ -541,6 +541,25 @@ fn output_args(h: &HostFn) -> Vec<u32> {
         .collect()
 }
 
+/// Joins summary `s` into `into`: taints joined, and each parameter's span the wider of the two
+/// (a parameter only one of them has keeps its own; spans are never below [`WINDOW`]).
+fn join_summary(into: &mut Summary, s: &Summary) {
+    into.ret.join(s.ret);
+    into.ret_mem.join(s.ret_mem);
+    if into.writes.len() < s.writes.len() {
+        into.writes.resize(s.writes.len(), Taint::default());
+    }
+    for (j, w) in into.writes.iter_mut().zip(&s.writes) {
+        j.join(*w);
+    }
+    if into.spans.len() < s.spans.len() {
+        into.spans.resize(s.spans.len(), WINDOW);
+    }
+    for (j, w) in into.spans.iter_mut().zip(&s.spans) {
+        *j = (*j).max(*w);
+    }
+}
+
 impl DataFlow {
     pub fn compute(cx: &Context<'_>) -> DataFlow {
         let n = cx.module.functions.len();
@@ -1319,8 +1338,9 @@ impl DataFlow {
         set_results: &mut dyn FnMut(&mut FuncTaint, Taint) -> bool,
     ) -> bool {
         let mut changed = false;
-        let mut joined = Summary::default();
-        let mut any_defined = false;
+        // The summary of the only defined target, or the join of several (cloned only then).
+        let mut first: Option<&Summary> = None;
+        let mut joined: Option<Summary> = None;
         for &t in targets {
             if let Some(h) = cx.host_fn(t) {
                 if let (Some(d), Some(s)) = (h.arg("dst"), h.arg("src")) {
@@ -1390,25 +1410,18 @@ impl DataFlow {
                 // Defined targets are taken together: instantiating a summary distributes over
                 // joins, so one instantiation of the joined summaries of every target (a
                 // `call_indirect` with hundreds) records what one per target would.
-                joined.ret.join(s.ret);
-                joined.ret_mem.join(s.ret_mem);
-                if joined.writes.len() < s.writes.len() {
-                    joined.writes.resize(s.writes.len(), Taint::default());
+                match (first, &mut joined) {
+                    (None, _) => first = Some(s),
+                    (Some(f), None) => {
+                        let mut j = f.clone();
+                        join_summary(&mut j, s);
+                        joined = Some(j);
+                    }
+                    (Some(_), Some(j)) => join_summary(j, s),
                 }
-                for (j, w) in joined.writes.iter_mut().zip(&s.writes) {
-                    j.join(*w);
-                }
-                if joined.spans.len() < s.spans.len() {
-                    joined.spans.resize(s.spans.len(), WINDOW);
-                }
-                for (j, w) in joined.spans.iter_mut().zip(&s.spans) {
-                    *j = (*j).max(*w);
-                }
-                any_defined = true;
             }
         }
-        if any_defined {
-            let s = joined;
+        if let Some(s) = joined.as_ref().or(first) {
             let ret = self.instantiate(cx, ev, ft, s.ret, args, at);
             changed |= set_results(ft, ret);
             if !s.ret_mem.is_empty() {
