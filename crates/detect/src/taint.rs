@@ -147,12 +147,16 @@ pub(crate) fn callees_first(cx: &Context<'_>) -> Vec<u32> {
 /// additions (pointer plus index), as in `memcmp(a, b, n)`.
 fn pointer_params(ev: &Evaluator<'_>, v: ValueId) -> u64 {
     let mut out = 0;
-    let mut seen = std::collections::BTreeSet::new();
+    // Values visited: at most 65, so a fixed array searched in order (no allocation).
+    let mut seen = [0 as ValueId; 65];
+    let mut visited = 0usize;
     let mut work = vec![v];
     while let Some(v) = work.pop() {
-        if seen.len() > 64 || !seen.insert(v) {
+        if visited > 64 || seen[..visited].contains(&v) {
             continue;
         }
+        seen[visited] = v;
+        visited += 1;
         match ev.values.def(v) {
             ValueDef::Param(p) => out |= bit(*p as usize),
             ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
