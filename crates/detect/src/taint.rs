@@ -449,6 +449,10 @@ pub struct DataFlow {
     /// Constant register ids the module's host calls name, sorted (at most 64): the bits of
     /// [`Taint::entry_reg`].
     pub register_ids: Vec<i64>,
+    /// Per function index: whether it is a host import that reads the memory behind its
+    /// arguments (a copy, with `dst` and `src` arguments, or a hash), for
+    /// [`DataFlow::reads_memory`].
+    host_reads: Vec<bool>,
 }
 
 /// Labels a host call's result and outputs carry.
@@ -572,6 +576,13 @@ impl DataFlow {
             summaries: vec![Summary::default(); n],
             registers: BTreeMap::new(),
             register_ids: constant_registers(cx),
+            host_reads: (0..n)
+                .map(|f| {
+                    cx.host_fn(f as u32).is_some_and(|h| {
+                        (h.arg("dst").is_some() && h.arg("src").is_some()) || h.has(Effect::Crypto)
+                    })
+                })
+                .collect(),
         };
         // The register file depends only on host calls and constant register ids, not on taint:
         // filled once before the functions are analyzed.
@@ -914,7 +925,7 @@ impl DataFlow {
             _ => return false,
         };
         targets.iter().any(|&t| match cx.host_fn(t) {
-            Some(h) => (h.arg("dst").is_some() && h.arg("src").is_some()) || h.has(Effect::Crypto),
+            Some(_) => self.host_reads.get(t as usize).copied().unwrap_or(false),
             // (A static buffer handed on by address reads what the nearest host call put there,
             // fixed by the code: no memory read to redo.)
             None => self.summaries.get(t as usize).is_some_and(|s| {
