@@ -1311,43 +1311,92 @@ pub fn strip(cx: &Context<'_>, func: u32, mut v: ValueId) -> ValueId {
 /// Uses of each value of one function: the instructions that take it as an operand, and the
 /// phis that merge it.
 pub struct Uses {
-    by_value: BTreeMap<ValueId, Vec<usize>>,
-    phis: BTreeMap<ValueId, Vec<ValueId>>,
+    /// Instructions using each value, in body order: value `v`'s are
+    /// `users[user_start[v]..user_start[v + 1]]`.
+    users: Vec<usize>,
+    user_start: Vec<u32>,
+    /// Phis merging each value, in value order, indexed the same way by `phi_start`.
+    phis: Vec<ValueId>,
+    phi_start: Vec<u32>,
 }
-
-static NO_USES: [usize; 0] = [];
 
 impl Uses {
     pub fn new(cx: &Context<'_>, func: u32) -> Uses {
-        let mut by_value: BTreeMap<ValueId, Vec<usize>> = BTreeMap::new();
-        let mut phis: BTreeMap<ValueId, Vec<ValueId>> = BTreeMap::new();
-        if let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) {
-            for (i, ins) in f.body.iter().enumerate() {
-                // `local.get`, `local.tee` and `global.get` pass the value on without using it.
-                if matches!(ins.op, Op::LocalGet(_) | Op::LocalTee(_) | Op::GlobalGet(_) | Op::LocalSet(_)) {
-                    continue;
-                }
-                for v in values.operands(i) {
-                    by_value.entry(*v).or_default().push(i);
-                }
-            }
-            for (v, def) in values.defs.iter().enumerate() {
-                if let ValueDef::Phi { operands, .. } = def {
-                    for o in operands {
-                        phis.entry(*o).or_default().push(v as ValueId);
-                    }
-                }
+        let (Some(f), Some(values)) = (cx.module.function(func), cx.program.values(func)) else {
+            return Uses {
+                users: Vec::new(),
+                user_start: Vec::new(),
+                phis: Vec::new(),
+                phi_start: Vec::new(),
+            };
+        };
+        // `local.get`, `local.tee` and `global.get` pass the value on without using it.
+        let using = |i: usize| {
+            !matches!(
+                f.body.get(i).map(|ins| &ins.op),
+                Some(Op::LocalGet(_) | Op::LocalTee(_) | Op::GlobalGet(_) | Op::LocalSet(_))
+            )
+        };
+        let phi_operands = |v: usize| match values.defs.get(v) {
+            Some(ValueDef::Phi { operands, .. }) => operands.as_slice(),
+            _ => &[],
+        };
+        // Rows for every value an operand names (the function's values, and any beyond them).
+        let mut n = values.defs.len();
+        for i in (0..f.body.len()).filter(|i| using(*i)) {
+            n = values.operands(i).iter().fold(n, |n, v| n.max(*v as usize + 1));
+        }
+        for v in 0..values.defs.len() {
+            n = phi_operands(v).iter().fold(n, |n, o| n.max(*o as usize + 1));
+        }
+        let (mut user_start, mut phi_start) = (vec![0u32; n + 1], vec![0u32; n + 1]);
+        for i in (0..f.body.len()).filter(|i| using(*i)) {
+            for v in values.operands(i) {
+                user_start[*v as usize + 1] += 1;
             }
         }
-        Uses { by_value, phis }
+        for v in 0..values.defs.len() {
+            for o in phi_operands(v) {
+                phi_start[*o as usize + 1] += 1;
+            }
+        }
+        for k in 1..=n {
+            user_start[k] += user_start[k - 1];
+            phi_start[k] += phi_start[k - 1];
+        }
+        let mut users = vec![0usize; user_start[n] as usize];
+        let mut fill = user_start.clone();
+        for i in (0..f.body.len()).filter(|i| using(*i)) {
+            for v in values.operands(i) {
+                users[fill[*v as usize] as usize] = i;
+                fill[*v as usize] += 1;
+            }
+        }
+        let mut phis = vec![0 as ValueId; phi_start[n] as usize];
+        let mut fill = phi_start.clone();
+        for v in 0..values.defs.len() {
+            for o in phi_operands(v) {
+                phis[fill[*o as usize] as usize] = v as ValueId;
+                fill[*o as usize] += 1;
+            }
+        }
+        Uses { users, user_start, phis, phi_start }
+    }
+
+    /// The row of `v` in compressed rows `rows` indexed by `start`.
+    fn row<'r, T>(rows: &'r [T], start: &[u32], v: ValueId) -> &'r [T] {
+        match (start.get(v as usize), start.get(v as usize + 1)) {
+            (Some(&s), Some(&e)) => rows.get(s as usize..e as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
     pub fn of(&self, v: ValueId) -> &[usize] {
-        self.by_value.get(&v).map(Vec::as_slice).unwrap_or(&NO_USES)
+        Self::row(&self.users, &self.user_start, v)
     }
 
     pub fn phis_of(&self, v: ValueId) -> Vec<ValueId> {
-        self.phis.get(&v).cloned().unwrap_or_default()
+        Self::row(&self.phis, &self.phi_start, v).to_vec()
     }
 }
 
@@ -1767,13 +1816,29 @@ pub fn reachable(cx: &Context<'_>, root: u32) -> BTreeSet<u32> {
 /// Defined functions some entry point (or the start function) reaches: code only a table
 /// slot holds, that no reachable `call_indirect` of its type can call, is dead.
 pub fn live_functions(cx: &Context<'_>) -> BTreeSet<u32> {
-    let mut out = BTreeSet::new();
-    for r in &cx.program.calls.roots {
-        if !out.contains(r) {
-            out.extend(reachable(cx, *r));
+    // One walk of the call graph from every root at once: the union of what each root reaches.
+    let n = cx.module.functions.len();
+    let mut seen = vec![false; n];
+    let mut work: Vec<u32> = Vec::new();
+    let mut visit = |f: u32, work: &mut Vec<u32>| {
+        if let Some(s) = seen.get_mut(f as usize).filter(|s| !**s) {
+            *s = true;
+            work.push(f);
+        }
+    };
+    for &r in &cx.program.calls.roots {
+        visit(r, &mut work);
+    }
+    while let Some(f) = work.pop() {
+        for (_, targets) in cx.program.calls.call_sites(f) {
+            for &t in targets {
+                visit(t, &mut work);
+            }
         }
     }
-    out
+    (0..n as u32)
+        .filter(|f| seen[*f as usize] && cx.module.function(*f).is_some_and(|x| !x.is_import()))
+        .collect()
 }
 
 /// Functions reachable from `root` through direct calls and `call_indirect` sites with a single
@@ -1851,6 +1916,14 @@ pub fn near_callbacks(cx: &Context<'_>) -> Vec<Callback> {
     if cx.platform != Platform::Near {
         return Vec::new();
     }
+    cx.memo(|cx| NearCallbacks(find_near_callbacks(cx))).0.clone()
+}
+
+/// The module's [`near_callbacks`], found once and shared by the detectors that ask.
+struct NearCallbacks(Vec<Callback>);
+
+/// Finds the [`near_callbacks`] of a NEAR module.
+fn find_near_callbacks(cx: &Context<'_>) -> Vec<Callback> {
     let mut scheduled: BTreeMap<Vec<u8>, (u32, usize)> = BTreeMap::new();
     for call in cx.host_calls(Effect::ExternalCall) {
         let h = call.host;

@@ -419,6 +419,7 @@ fn recover(cx: &Context<'_>) -> Dispatch {
         invocations: 0,
         shapes: BTreeMap::new(),
         last_exact: false,
+        data: DataBytes::new(cx.module),
     };
     let args = [Sym::Receiver, Sym::Code, Sym::Action];
     w.run(apply, &args, Sym::Ptr(STACK, 0), Dnf::top(), None, 0);
@@ -527,6 +528,48 @@ struct Walker<'c, 'a> {
     shapes: BTreeMap<u32, Rc<Nesting>>,
     /// Whether the last inlined call was run concretely (its result is exact).
     last_exact: bool,
+    /// The module's initial memory, for the concrete runs' loads.
+    data: DataBytes<'c>,
+}
+
+/// The bytes data segments place in memory, for reading one byte at a time:
+/// [`wasmaudit_front::Module::data_at`] looks through every segment, here the one segment that
+/// can hold an address is found by binary search when no two segments overlap.
+struct DataBytes<'m> {
+    /// Non-empty segments with a constant address, by address.
+    segments: Vec<(u64, &'m [u8])>,
+    /// Whether each segment ends before the next starts (else every look-up asks the module).
+    disjoint: bool,
+}
+
+impl<'m> DataBytes<'m> {
+    fn new(module: &'m wasmaudit_front::Module) -> DataBytes<'m> {
+        let mut segments: Vec<(u64, &[u8])> = module
+            .data
+            .iter()
+            .filter_map(|d| Some((d.offset?, d.bytes.as_slice())))
+            .filter(|(_, b)| !b.is_empty())
+            .collect();
+        segments.sort_by_key(|(start, _)| *start);
+        let disjoint = segments.windows(2).all(|w| {
+            u64::try_from(w[0].1.len())
+                .ok()
+                .and_then(|n| w[0].0.checked_add(n))
+                .is_some_and(|end| end <= w[1].0)
+        });
+        DataBytes { segments, disjoint }
+    }
+
+    /// The byte at address `at` as the module's data segments initialise it (as
+    /// `module.data_at(at, 1)`), if one does.
+    fn byte(&self, module: &wasmaudit_front::Module, at: u64) -> Option<u8> {
+        if !self.disjoint {
+            return module.data_at(at, 1).and_then(|d| d.first().copied());
+        }
+        let k = self.segments.partition_point(|(start, _)| *start <= at).checked_sub(1)?;
+        let (start, bytes) = self.segments.get(k)?;
+        bytes.get(usize::try_from(at - start).ok()?).copied()
+    }
 }
 
 /// State of one invocation of a function.
@@ -1673,9 +1716,7 @@ impl Walker<'_, '_> {
                         // Memory no data segment covers starts zeroed.
                         *byte = match ex.mem.get(&at) {
                             Some(b) => *b,
-                            None => {
-                                self.cx.module.data_at(at, 1).and_then(|d| d.first().copied()).unwrap_or(0)
-                            }
+                            None => self.data.byte(self.cx.module, at).unwrap_or(0),
                         };
                     }
                     Some(Sym::Const(extend(i64::from_le_bytes(raw), *kind)))

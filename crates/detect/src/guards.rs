@@ -546,7 +546,27 @@ fn results_unused(
 /// Conditional branches and assertions of `func`, whatever their condition carries: (instruction,
 /// is a branch, condition value). For checks the taint labels do not describe (a version or
 /// flag read from a particular storage key).
-pub fn conditions(cx: &Context<'_>, func: u32) -> Vec<(usize, bool, wasmaudit_flow::ValueId)> {
+pub fn conditions(cx: &Context<'_>, func: u32) -> Vec<Condition> {
+    let memo = cx.memo(|cx| Conditions(std::cell::RefCell::new(vec![None; cx.module.functions.len()])));
+    if let Some(Some(found)) = memo.0.borrow().get(func as usize) {
+        return found.clone();
+    }
+    let found = find_conditions(cx, func);
+    if let Some(slot) = memo.0.borrow_mut().get_mut(func as usize) {
+        *slot = Some(found.clone());
+    }
+    found
+}
+
+/// A conditional branch or assertion: (instruction, is a branch, condition value).
+pub type Condition = (usize, bool, ValueId);
+
+/// Per function, its [`conditions`] once found: several detectors ask for those of every
+/// function.
+struct Conditions(std::cell::RefCell<Vec<Option<Vec<Condition>>>>);
+
+/// Finds the [`conditions`] of `func`.
+fn find_conditions(cx: &Context<'_>, func: u32) -> Vec<Condition> {
     let (Some(values), Some(f)) = (cx.program.values(func), cx.module.function(func)) else {
         return Vec::new();
     };

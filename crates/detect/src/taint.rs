@@ -147,12 +147,16 @@ pub(crate) fn callees_first(cx: &Context<'_>) -> Vec<u32> {
 /// additions (pointer plus index), as in `memcmp(a, b, n)`.
 fn pointer_params(ev: &Evaluator<'_>, v: ValueId) -> u64 {
     let mut out = 0;
-    let mut seen = std::collections::BTreeSet::new();
+    // Values visited: at most 65, so a fixed array searched in order (no allocation).
+    let mut seen = [0 as ValueId; 65];
+    let mut visited = 0usize;
     let mut work = vec![v];
     while let Some(v) = work.pop() {
-        if seen.len() > 64 || !seen.insert(v) {
+        if visited > 64 || seen[..visited].contains(&v) {
             continue;
         }
+        seen[visited] = v;
+        visited += 1;
         match ev.values.def(v) {
             ValueDef::Param(p) => out |= bit(*p as usize),
             ValueDef::Phi { operands, .. } => work.extend(operands.iter().copied()),
@@ -643,6 +647,10 @@ pub struct DataFlow {
     /// ([`Taint::param_mem`]) is what those bytes carry at the call, not the neighbouring slots
     /// of the caller's frame. Worked out before the taint: it depends on the code alone.
     param_reads: Vec<Vec<i64>>,
+    /// Per function index: whether it is a host import that reads the memory behind its
+    /// arguments (a copy, with `dst` and `src` arguments, or a hash), for
+    /// [`DataFlow::reads_memory`].
+    host_reads: Vec<bool>,
 }
 
 /// Labels a host call's result and outputs carry.
@@ -739,6 +747,25 @@ fn output_args(h: &HostFn) -> Vec<u32> {
         .collect()
 }
 
+/// Joins summary `s` into `into`: taints joined, and each parameter's span the wider of the two
+/// (a parameter only one of them has keeps its own; spans are never below [`WINDOW`]).
+fn join_summary(into: &mut Summary, s: &Summary) {
+    into.ret.join(s.ret);
+    into.ret_mem.join(s.ret_mem);
+    if into.writes.len() < s.writes.len() {
+        into.writes.resize(s.writes.len(), Taint::default());
+    }
+    for (j, w) in into.writes.iter_mut().zip(&s.writes) {
+        j.join(*w);
+    }
+    if into.spans.len() < s.spans.len() {
+        into.spans.resize(s.spans.len(), WINDOW);
+    }
+    for (j, w) in into.spans.iter_mut().zip(&s.spans) {
+        *j = (*j).max(*w);
+    }
+}
+
 impl DataFlow {
     pub fn compute(cx: &Context<'_>) -> DataFlow {
         let n = cx.module.functions.len();
@@ -748,12 +775,89 @@ impl DataFlow {
             registers: BTreeMap::new(),
             register_ids: constant_registers(cx),
             param_reads: read_extents(cx),
+            host_reads: (0..n)
+                .map(|f| {
+                    cx.host_fn(f as u32).is_some_and(|h| {
+                        (h.arg("dst").is_some() && h.arg("src").is_some()) || h.has(Effect::Crypto)
+                    })
+                })
+                .collect(),
         };
         // The register file depends only on host calls and constant register ids, not on taint:
         // filled once before the functions are analyzed.
         df.collect_registers(cx);
-        // Callees first where possible: a function is re-analyzed only when a callee's summary
-        // changed, and each at most MAX_ROUNDS times.
+        // Components of the call graph one at a time, callees' components first: a function
+        // outside every cycle runs once, on its callees' final summaries, and the functions of a
+        // cycle are re-analyzed (only when a callee's summary changed) until their summaries are
+        // stable. A component not stable within MAX_ROUNDS rounds leaves the order in which the
+        // functions ran in its facts: the whole module is then analyzed again in the rounds of
+        // [`DataFlow::compute_rounds`], whose facts for such a module are the reference.
+        if df.compute_components(cx) {
+            return df;
+        }
+        df.funcs = (0..n).map(|_| FuncTaint::default()).collect();
+        df.summaries = vec![Summary::default(); n];
+        df.compute_rounds(cx);
+        df
+    }
+
+    /// Analyzes the defined functions one call-graph component (a cycle of calls, or one
+    /// function) at a time, components whose functions are called first. Within a component the
+    /// functions run in [`callees_first`] order, in rounds, a function again only when a
+    /// callee's summary changed. Whether every component became stable within [`MAX_ROUNDS`]
+    /// rounds.
+    fn compute_components(&mut self, cx: &Context<'_>) -> bool {
+        let n = cx.module.functions.len();
+        let g = &cx.program.calls.graph;
+        let order = callees_first(cx);
+        let mut pos = vec![usize::MAX; n];
+        for (k, &f) in order.iter().enumerate() {
+            if let Some(p) = pos.get_mut(f as usize) {
+                *p = k;
+            }
+        }
+        let mut dirty = vec![true; n];
+        let mut members: Vec<u32> = Vec::new();
+        // Components come out of `kosaraju_scc` (iterative: no recursion on a deep call chain)
+        // in post-order: every component after those it calls.
+        for scc in petgraph::algo::kosaraju_scc(g) {
+            members.clear();
+            members.extend(
+                scc.iter().map(|x| g[*x]).filter(|f| pos.get(*f as usize).is_some_and(|p| *p != usize::MAX)),
+            );
+            members.sort_unstable_by_key(|f| pos[*f as usize]);
+            for _ in 0..MAX_ROUNDS {
+                let mut any = false;
+                for &f in &members {
+                    if !std::mem::replace(&mut dirty[f as usize], false) {
+                        continue;
+                    }
+                    any = true;
+                    let (ft, summary) = self.analyze(cx, f);
+                    if summary != self.summaries[f as usize] {
+                        self.summaries[f as usize] = summary;
+                        for (caller, _) in cx.program.calls.callers(f) {
+                            dirty[caller as usize] = true;
+                        }
+                    }
+                    self.funcs[f as usize] = ft;
+                }
+                if !any {
+                    break;
+                }
+            }
+            if members.iter().any(|f| dirty[*f as usize]) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The module-wide summary fixpoint in rounds over every function in [`callees_first`]
+    /// order: a function is re-analyzed only when a callee's summary changed, each at most
+    /// [`MAX_ROUNDS`] times, and at most [`MAX_ROUNDS`] rounds.
+    fn compute_rounds(&mut self, cx: &Context<'_>) {
+        let n = cx.module.functions.len();
         let order = callees_first(cx);
         let mut dirty = vec![true; n];
         let mut runs = vec![0usize; n];
@@ -765,20 +869,19 @@ impl DataFlow {
                 }
                 runs[f as usize] += 1;
                 any = true;
-                let (ft, summary) = df.analyze(cx, f);
-                if summary != df.summaries[f as usize] {
-                    df.summaries[f as usize] = summary;
+                let (ft, summary) = self.analyze(cx, f);
+                if summary != self.summaries[f as usize] {
+                    self.summaries[f as usize] = summary;
                     for (caller, _) in cx.program.calls.callers(f) {
                         dirty[caller as usize] = true;
                     }
                 }
-                df.funcs[f as usize] = ft;
+                self.funcs[f as usize] = ft;
             }
             if !any {
                 break;
             }
         }
-        df
     }
 
     /// Registers filled by source host calls with a constant register id.
@@ -1030,7 +1133,7 @@ impl DataFlow {
             _ => return false,
         };
         targets.iter().any(|&t| match cx.host_fn(t) {
-            Some(h) => (h.arg("dst").is_some() && h.arg("src").is_some()) || h.has(Effect::Crypto),
+            Some(_) => self.host_reads.get(t as usize).copied().unwrap_or(false),
             // (A static buffer handed on by address reads what the nearest host call put there,
             // fixed by the code: no memory read to redo.)
             None => self.summaries.get(t as usize).is_some_and(|s| {
@@ -1471,8 +1574,9 @@ impl DataFlow {
         set_results: &mut dyn FnMut(&mut FuncTaint, Taint) -> bool,
     ) -> bool {
         let mut changed = false;
-        let mut joined = Summary::default();
-        let mut any_defined = false;
+        // The summary of the only defined target, or the join of several (cloned only then).
+        let mut first: Option<&Summary> = None;
+        let mut joined: Option<Summary> = None;
         for &t in targets {
             if let Some(h) = cx.host_fn(t) {
                 if let (Some(d), Some(s)) = (h.arg("dst"), h.arg("src")) {
@@ -1542,26 +1646,18 @@ impl DataFlow {
                 // Defined targets are taken together: instantiating a summary distributes over
                 // joins, so one instantiation of the joined summaries of every target (a
                 // `call_indirect` with hundreds) records what one per target would.
-                joined.ret.join(s.ret);
-                joined.ret_mem.join(s.ret_mem);
-                if joined.writes.len() < s.writes.len() {
-                    joined.writes.resize(s.writes.len(), Taint::default());
+                match (first, &mut joined) {
+                    (None, _) => first = Some(s),
+                    (Some(f), None) => {
+                        let mut j = f.clone();
+                        join_summary(&mut j, s);
+                        joined = Some(j);
+                    }
+                    (Some(_), Some(j)) => join_summary(j, s),
                 }
-                for (j, w) in joined.writes.iter_mut().zip(&s.writes) {
-                    j.join(*w);
-                }
-                if joined.spans.len() < s.spans.len() {
-                    joined.spans.resize(s.spans.len(), WINDOW);
-                }
-                for (j, w) in joined.spans.iter_mut().zip(&s.spans) {
-                    *j = (*j).max(*w);
-                }
-
-                any_defined = true;
             }
         }
-        if any_defined {
-            let s = joined;
+        if let Some(s) = joined.as_ref().or(first) {
             let ret = self.instantiate(cx, ev, ft, s.ret, args, targets, at);
             changed |= set_results(ft, ret);
             if !s.ret_mem.is_empty() {
