@@ -374,6 +374,7 @@ fn read_extents(cx: &Context<'_>) -> Vec<Vec<i64>> {
         .collect();
     let mut out: Vec<Vec<i64>> = locals.iter().map(|l| l.extents.clone()).collect();
     let order = callees_first(cx);
+    let mut stable = false;
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         for &f in &order {
@@ -402,7 +403,19 @@ fn read_extents(cx: &Context<'_>) -> Vec<Vec<i64>> {
             }
         }
         if !changed {
+            stable = true;
             break;
+        }
+    }
+    // Extents still growing (a recursion handing on `p + 8`): every function that passes a
+    // parameter on reads an unknown extent, as before extents were known.
+    if !stable {
+        for (f, local) in locals.iter().enumerate() {
+            if !local.calls.is_empty() {
+                if let Some(e) = out.get_mut(f) {
+                    e.iter_mut().for_each(|x| *x = UNBOUNDED);
+                }
+            }
         }
     }
     out
@@ -410,9 +423,9 @@ fn read_extents(cx: &Context<'_>) -> Vec<Vec<i64>> {
 
 /// The part of a function's [`DataFlow::param_reads`] its own code decides: extents of its loads
 /// ([`UNBOUNDED`] for parameters read at a variable offset, followed through a pointer loaded
-/// from behind them, or handed to a host call or at an offset to a call), and the calls that
-/// take a parameter plus a constant, whose callees' extents are added at each round:
-/// `(instruction, argument, parameter, offset)`.
+/// from behind them, handed to a host call, or handed to a call as anything but the parameter
+/// plus a constant), and the calls that take a parameter plus a constant, whose callees'
+/// extents are added at each round: `(instruction, argument, parameter, offset)`.
 #[derive(Debug, Clone, Default)]
 struct LocalReads {
     extents: Vec<i64>,
