@@ -1,6 +1,10 @@
+use std::collections::{BTreeMap, BTreeSet};
+use wasmaudit_detect::authz::{key_along, Walker};
 use wasmaudit_detect::loops::{BodyEffects, Bound, Effects, Loop};
+use wasmaudit_detect::storage::{Access, Key};
 use wasmaudit_detect::{Class, Confidence, Context, Detector, DetectorMeta, Docs, FindingSet, Impact};
 use wasmaudit_front::Op;
+use wasmaudit_platform::Effect;
 
 pub struct ResourceExhaustion;
 
@@ -25,7 +29,10 @@ pub static META: DetectorMeta = DetectorMeta {
             is itself compared with a constant before the loop (`assert(limit <= 100)`, also when the \
             check is on `end - begin`) or reduced with one (`min(limit, 100)`, a one-byte field, \
             `x & MASK`). An exit that is a counter compared with a limit of unknown origin also \
-            bounds the loop. It then looks at what one iteration does, through called \
+            bounds the loop, and so does a walk over a table (the one the nearest read with a \
+            known key before the loop names) whose rows are all created under at most 16 \
+            constant primary keys: only the contract writes its own tables and a second row \
+            under an existing key is rejected (EOSIO `db_store_i64`), so a scope holds no more. It then looks at what one iteration does, through called \
             functions (their transitive effects; an indirect call counts what all of its targets \
             do): cross-contract calls and inline actions, value transfers, storage writes, storage \
             reads. Findings point at the `loop` instruction (for recursion, at the recursive call). \
@@ -55,7 +62,7 @@ pub static META: DetectorMeta = DetectorMeta {
             and keeps small, a collection the contract itself caps on insertion), a cap enforced \
             in another function or at insertion (eosio.system's `voteproducer` caps the producer list \
             at 30 and `update_votes` walks the stored list; delphioracle keeps 21 datapoints), a \
-            table that only ever holds one row, a comparison with a constant that is not an \
+            single-row table whose key the code computes, a comparison with a constant that is not an \
             ordering test — is reported. Effects of called functions are summarised over all their paths, so a \
             loop whose callee writes storage only in a branch the loop never takes is reported. \
             Caller-bounded loops are reported with low confidence: the caller pays for their own \
@@ -77,8 +84,22 @@ impl Detector for ResourceExhaustion {
         let loops = cx.loops();
         let mut set = FindingSet::new(&META);
         let mut grades = Vec::new();
+        let mut fixed = None;
         for l in loops.all() {
             let Some((impact, confidence, what)) = grade(l.bound, l.body.effects) else { continue };
+            // A table whose rows are all created under a few constant primary keys holds at most
+            // that many rows in a scope, whatever anyone does: a walk over it is bounded.
+            if matches!(l.bound, Bound::Storage { .. }) {
+                if let Some(table) = walked_table(cx, l) {
+                    let fixed = fixed.get_or_insert_with(|| fixed_row_tables(cx));
+                    if fixed
+                        .get(&table)
+                        .is_some_and(|ids| ids.as_ref().is_some_and(|k| k.len() <= MAX_FIXED_ROWS))
+                    {
+                        continue;
+                    }
+                }
+            }
             let message = loop_message(cx, l, what);
             set.report(cx, (l.func, l.instr), || message);
             grades.push(((l.func, l.instr), impact, confidence));
@@ -107,6 +128,51 @@ impl Detector for ResourceExhaustion {
             });
         }
     }
+}
+
+/// Most constant primary keys a table may be created under and still count as fixed-size.
+const MAX_FIXED_ROWS: usize = 16;
+
+/// The table a loop over stored entries walks: the one named by the nearest storage read with a
+/// known key before the loop in its function (the `find`, `lower_bound` or `begin` that starts
+/// the walk).
+fn walked_table(cx: &Context<'_>, l: &Loop) -> Option<Key> {
+    cx.storage()
+        .instrs(l.func)
+        .filter(|(i, _)| *i < l.instr)
+        .filter_map(|(_, accesses)| {
+            accesses.iter().rev().find(|a| a.access == Access::Read).and_then(|a| a.key.known().cloned())
+        })
+        .last()
+}
+
+/// Tables (known keys) rows are created in, each with the primary keys of every creation when
+/// all are constants (`None` once one is not): only the contract writes its own tables (EOSIO),
+/// and a creation under an existing key fails, so such a table holds at most that many rows in a
+/// scope. Creations are the writes that only create (`db_store_i64`) and name the row's key.
+fn fixed_row_tables(cx: &Context<'_>) -> BTreeMap<Key, Option<BTreeSet<i64>>> {
+    let w = Walker::new(cx);
+    let mut out: BTreeMap<Key, Option<BTreeSet<i64>>> = BTreeMap::new();
+    for sink in cx.host_calls(Effect::StorageWrite) {
+        let Some(id) = sink.host.arg("id").filter(|_| sink.host.create_only()) else { continue };
+        let constant = cx
+            .program
+            .values(sink.func)
+            .and_then(|v| v.operands(sink.instr).get(id as usize).copied())
+            .zip(cx.evaluator(sink.func))
+            .and_then(|(v, ev)| ev.constant(v));
+        for path in w.paths(sink.func, sink.instr) {
+            let Some(key) = key_along(cx, &path.chain).0.known().cloned() else { continue };
+            let ids = out.entry(key).or_insert_with(|| Some(BTreeSet::new()));
+            match (ids.as_mut(), constant) {
+                (Some(set), Some(c)) => {
+                    set.insert(c);
+                }
+                _ => *ids = None,
+            }
+        }
+    }
+    out
 }
 
 /// Impact, confidence and the worst effect kind of a loop with `bound` whose iterations have
