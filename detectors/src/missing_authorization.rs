@@ -318,13 +318,12 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             way.key.as_ref().and_then(|k| privileged.get_key_value(k))
         {
             let at = way.report_at;
-            let chain = way.chain.get(way.report_level..).unwrap_or_default();
             let evidence = if *checked_entry == way.entry {
                 format!("`{}` (through `{}`)", entry_name(cx, *checked_entry), cx.func_name(*checked_in))
             } else {
                 format!("`{}`", entry_name(cx, *checked_entry))
             };
-            found.report_way(cx, at, chain, || {
+            found.report_way(cx, at, way.reported_chain(), || {
                 format!(
                     "writes storage key {key} (through `{host}`), which entry point {evidence} writes only \
                      after checking the caller; entry point `{entry}` reaches this write with no check of \
@@ -337,8 +336,7 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
             })
         {
             let at = way.report_at;
-            let chain = way.chain.get(way.report_level..).unwrap_or_default();
-            found.report_way(cx, at, chain, || {
+            found.report_way(cx, at, way.reported_chain(), || {
                 format!(
                     "writes storage key {key} (through `{host}`), whose stored account `{}` compares the \
                      caller with (an owner or administrator); entry point `{entry}` reaches this write with \
@@ -355,6 +353,13 @@ fn storage_writes(cx: &Context<'_>, w: &Walker<'_, '_>, dispatch: &Dispatch, fou
                 )
             });
         }
+    }
+}
+
+impl WriteWay {
+    /// The part of the way shown with a finding reported at `report_at`: from there up.
+    fn reported_chain(&self) -> &[(u32, usize)] {
+        self.chain.get(self.report_level..).unwrap_or_default()
     }
 }
 

@@ -103,8 +103,7 @@ impl FindingSet {
     /// Records a finding at `(function, instruction)` unless one is already there; the message
     /// is built only then.
     pub fn report(&mut self, cx: &Context<'_>, at: (u32, usize), message: impl FnOnce() -> String) {
-        let meta = self.meta;
-        self.found.entry(at).or_insert_with(|| Finding::at(cx, meta, at.0, at.1, message()));
+        self.report_way(cx, at, &[], message);
     }
 
     /// [`Self::report`] of a finding found on one way up (`chain`, from the flagged instruction

@@ -91,7 +91,7 @@ pub fn resolve(cx: &Context<'_>, func: u32, t: Taint, seen: &mut BTreeSet<u32>, 
                 at.join(ft.value(*a));
             }
             if t.param_mem & (1 << i) != 0 {
-                let len = cx.dataflow().param_read_len(func, i, PAYLOAD);
+                let len = cx.dataflow().param_read_len(std::slice::from_ref(&func), i, PAYLOAD);
                 at.join(cx.dataflow().memory(cx, caller, *a, len));
             }
         }

@@ -438,40 +438,100 @@ fn local_reads(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, n: usize) -> Loc
         return out;
     }
     let values = ev.values;
-    // Memo of `pointer_params` by value.
-    let mut memo: Vec<Option<u64>> = vec![None; values.len()];
-    let mut params_of = |b: ValueId| -> u64 {
-        match memo.get(b as usize) {
+    let mut walk = ParamWalk { ev, memo: vec![None; values.len()] };
+    for (i, ins) in ev.func.body.iter().enumerate() {
+        let mut ops = values.operands(i);
+        let targets: &[u32] = match &ins.op {
+            Op::Load { kind, .. } => {
+                let Some(a) = ev.mem_address(i) else { continue };
+                if let Some((p, offset)) = walk.param_at(a, &mut out.extents) {
+                    out.extents[p] = out.extents[p].max(offset.saturating_add(i64::from(kind.bytes)));
+                }
+                continue;
+            }
+            Op::Other { name: "MemoryCopy", .. } => {
+                for o in ops {
+                    if let Base::Value(b) = ev.address(*o, 0).base {
+                        let ps = walk.params_of(b);
+                        unbounded(&mut out.extents, ps);
+                    }
+                }
+                continue;
+            }
+            Op::Call(c) | Op::ReturnCall(c) => std::slice::from_ref(c),
+            Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
+                ops = &ops[..ops.len().saturating_sub(1)];
+                cx.program.calls.targets_at(func, i)
+            }
+            _ => continue,
+        };
+        let host = targets.iter().any(|t| cx.host_fn(*t).is_some());
+        for (j, o) in ops.iter().enumerate() {
+            // A host call may read any length behind what it is given.
+            match walk.param_at(ev.address(*o, 0), &mut out.extents) {
+                Some((p, _)) if host => out.extents[p] = UNBOUNDED,
+                Some((p, offset)) => out.calls.push((i, j, p, offset)),
+                None => {}
+            }
+        }
+    }
+    out
+}
+
+/// Sets the extents of the parameters `ps` (bits) to [`UNBOUNDED`].
+fn unbounded(extents: &mut [i64], ps: u64) {
+    for (p, x) in extents.iter_mut().enumerate() {
+        if ps & bit(p) != 0 {
+            *x = UNBOUNDED;
+        }
+    }
+}
+
+/// How the addresses of one function relate to its parameters, for [`local_reads`].
+struct ParamWalk<'e, 'a> {
+    ev: &'e Evaluator<'a>,
+    /// Memo of [`pointer_params`] by value.
+    memo: Vec<Option<u64>>,
+}
+
+impl ParamWalk<'_, '_> {
+    fn params_of(&mut self, b: ValueId) -> u64 {
+        match self.memo.get(b as usize) {
             Some(Some(p)) => *p,
             Some(None) => {
-                let p = pointer_params(ev, b);
-                memo[b as usize] = Some(p);
+                let p = pointer_params(self.ev, b);
+                self.memo[b as usize] = Some(p);
                 p
             }
-            None => pointer_params(ev, b),
+            None => pointer_params(self.ev, b),
         }
-    };
-    let direct = |base: Base| match base {
-        Base::Value(b) => match values.def(b) {
-            ValueDef::Param(p) => Some(*p as usize),
-            _ => None,
-        },
-        Base::Absolute => None,
-    };
-    let unbounded = |e: &mut Vec<i64>, ps: u64| {
-        if ps != 0 {
-            for (p, x) in e.iter_mut().enumerate() {
-                if ps & bit(p) != 0 {
-                    *x = UNBOUNDED;
-                }
+    }
+
+    /// The parameter address `a` is at a constant, non-negative offset from, with the offset.
+    /// Parameters `a` reaches any other way get an [`UNBOUNDED`] extent: derived with an index
+    /// or a merge, or through a pointer loaded from behind them and followed (a lambda's
+    /// captured reference, a vector's buffer: memory behind the parameter too, but not within
+    /// its bytes, so the caller keeps reading a whole window there).
+    fn param_at(&mut self, a: Addr, extents: &mut [i64]) -> Option<(usize, i64)> {
+        let Base::Value(b) = a.base else { return None };
+        let deep = self.followed(b);
+        unbounded(extents, deep);
+        match self.ev.values.def(b) {
+            ValueDef::Param(p) if a.offset >= 0 && (*p as usize) < extents.len() => {
+                Some((*p as usize, a.offset))
+            }
+            _ => {
+                let ps = self.params_of(b);
+                unbounded(extents, ps);
+                None
             }
         }
-    };
-    // The parameters whose memory a pointer loaded from behind them, then followed, reaches (a
-    // lambda's captured reference, a vector's buffer): memory behind the parameter too, but not
-    // within its bytes, so the caller keeps reading a whole window there.
-    let nested = |base: Base, params_of: &mut dyn FnMut(ValueId) -> u64| -> u64 {
-        let Base::Value(b) = base else { return 0 };
+    }
+
+    /// The parameters behind which the pointers that `b` is derived from (through merges and
+    /// additions) were loaded.
+    fn followed(&mut self, b: ValueId) -> u64 {
+        let (ev, values) = (self.ev, self.ev.values);
         let mut found = 0;
         let mut work = [0 as ValueId; 16];
         let (mut len, mut steps) = (1usize, 0usize);
@@ -491,7 +551,7 @@ fn local_reads(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, n: usize) -> Loc
                 ValueDef::Result { instr, index: 0 } => match ev.func.body.get(*instr).map(|i| &i.op) {
                     Some(Op::Load { .. }) => {
                         if let Some(Addr { base: Base::Value(lb), .. }) = ev.mem_address(*instr) {
-                            found |= params_of(lb);
+                            found |= self.params_of(lb);
                         }
                     }
                     Some(Op::Binary(_, BinOp::Add | BinOp::Sub)) => {
@@ -503,59 +563,7 @@ fn local_reads(cx: &Context<'_>, ev: &Evaluator<'_>, func: u32, n: usize) -> Loc
             }
         }
         found
-    };
-    for (i, ins) in ev.func.body.iter().enumerate() {
-        let mut ops = values.operands(i);
-        let targets: &[u32] = match &ins.op {
-            Op::Load { kind, .. } => {
-                let Some(a) = ev.mem_address(i) else { continue };
-                let Base::Value(b) = a.base else { continue };
-                let ps = params_of(b);
-                let deep = nested(a.base, &mut params_of);
-                unbounded(&mut out.extents, deep);
-                match direct(a.base) {
-                    Some(p) if a.offset >= 0 => {
-                        if let Some(x) = out.extents.get_mut(p) {
-                            *x = (*x).max(a.offset.saturating_add(i64::from(kind.bytes)));
-                        }
-                    }
-                    _ => unbounded(&mut out.extents, ps),
-                }
-                continue;
-            }
-            Op::Other { name: "MemoryCopy", .. } => {
-                for o in ops {
-                    if let Base::Value(b) = ev.address(*o, 0).base {
-                        let ps = params_of(b);
-                        unbounded(&mut out.extents, ps);
-                    }
-                }
-                continue;
-            }
-            Op::Call(c) | Op::ReturnCall(c) => std::slice::from_ref(c),
-            Op::CallIndirect { .. } | Op::ReturnCallIndirect { .. } => {
-                ops = &ops[..ops.len().saturating_sub(1)];
-                cx.program.calls.targets_at(func, i)
-            }
-            _ => continue,
-        };
-        let host = targets.iter().any(|t| cx.host_fn(*t).is_some());
-        for (j, o) in ops.iter().enumerate() {
-            let a = ev.address(*o, 0);
-            let Base::Value(b) = a.base else { continue };
-            let deep = nested(a.base, &mut params_of);
-            unbounded(&mut out.extents, deep);
-            let ps = params_of(b);
-            if ps == 0 {
-                continue;
-            }
-            match direct(a.base) {
-                Some(p) if !host && a.offset >= 0 => out.calls.push((i, j, p, a.offset)),
-                _ => unbounded(&mut out.extents, ps),
-            }
-        }
     }
-    out
 }
 
 /// Pointers a merge of pointers stands for, with their offsets ([`FuncTaint::merged_pointers`]).
@@ -846,14 +854,7 @@ impl DataFlow {
                         continue;
                     }
                     any = true;
-                    let (ft, summary) = self.analyze(cx, f);
-                    if summary != self.summaries[f as usize] {
-                        self.summaries[f as usize] = summary;
-                        for (caller, _) in cx.program.calls.callers(f) {
-                            dirty[caller as usize] = true;
-                        }
-                    }
-                    self.funcs[f as usize] = ft;
+                    self.run(cx, f, &mut dirty);
                 }
                 if !any {
                     break;
@@ -882,19 +883,27 @@ impl DataFlow {
                 }
                 runs[f as usize] += 1;
                 any = true;
-                let (ft, summary) = self.analyze(cx, f);
-                if summary != self.summaries[f as usize] {
-                    self.summaries[f as usize] = summary;
-                    for (caller, _) in cx.program.calls.callers(f) {
-                        dirty[caller as usize] = true;
-                    }
-                }
-                self.funcs[f as usize] = ft;
+                self.run(cx, f, &mut dirty);
             }
             if !any {
                 break;
             }
         }
+    }
+
+    /// One step of the summary fixpoint: analyzes `func`, keeps its facts and, when its summary
+    /// changed, marks its callers `dirty`.
+    fn run(&mut self, cx: &Context<'_>, func: u32, dirty: &mut [bool]) {
+        let (ft, summary) = self.analyze(cx, func);
+        if summary != self.summaries[func as usize] {
+            self.summaries[func as usize] = summary;
+            for (caller, _) in cx.program.calls.callers(func) {
+                if let Some(d) = dirty.get_mut(caller as usize) {
+                    *d = true;
+                }
+            }
+        }
+        self.funcs[func as usize] = ft;
     }
 
     /// Registers filled by source host calls with a constant register id.
@@ -1126,12 +1135,17 @@ impl DataFlow {
         (ft, summary)
     }
 
-    /// How many bytes behind pointer parameter `param` of `func` are read ([`DataFlow::param_reads`]),
-    /// at most `len`: the length to read behind the argument a caller passes there.
-    pub fn param_read_len(&self, func: u32, param: usize, len: i64) -> i64 {
-        match self.param_reads.get(func as usize).and_then(|r| r.get(param)) {
-            Some(&e) if e > 0 => e.min(len),
-            _ => len,
+    /// How many bytes behind pointer parameter `param` the functions `callees` (the targets of
+    /// one call) read ([`DataFlow::param_reads`], the widest of them), at most `len`: the length
+    /// to read behind the argument a caller passes there. `len` when none is known to read.
+    pub fn param_read_len(&self, callees: &[u32], param: usize, len: i64) -> i64 {
+        let read = callees.iter().fold(0i64, |m, f| {
+            m.max(self.param_reads.get(*f as usize).and_then(|r| r.get(param)).copied().unwrap_or(UNBOUNDED))
+        });
+        if read > 0 {
+            read.min(len)
+        } else {
+            len
         }
     }
 
@@ -1289,16 +1303,7 @@ impl DataFlow {
             }
             if t.param_mem & bit(i) != 0 {
                 // Only the bytes the callees read behind the parameter.
-                let read = targets.iter().fold(0i64, |m, t| {
-                    m.max(
-                        self.param_reads
-                            .get(*t as usize)
-                            .and_then(|r| r.get(i))
-                            .copied()
-                            .unwrap_or(UNBOUNDED),
-                    )
-                });
-                let len = if read > 0 { read.min(WINDOW) } else { WINDOW };
+                let len = self.param_read_len(targets, i, WINDOW);
                 out.join(self.mem_taint(
                     ev,
                     ft,

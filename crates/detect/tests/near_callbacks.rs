@@ -11,21 +11,25 @@ use wasmaudit_detect::scheduled::built_callbacks;
 use wasmaudit_detect::Context;
 use wasmaudit_platform::Platform;
 
+/// The callbacks `cx` finds built, with the functions that build them.
+fn built(cx: &Context<'_>) -> Vec<(String, String)> {
+    built_callbacks(cx).iter().map(|b| (b.name.clone(), cx.module.func_name(b.func))).collect()
+}
+
 fn scheduled(case: &str, module: &str) -> Vec<(String, String)> {
     let (m, p) = common::compiled_program("near", case, module);
-    let cx = Context::new(&m, &p, Platform::Near);
-    built_callbacks(&cx).iter().map(|b| (b.name.clone(), m.func_name(b.func))).collect()
+    built(&Context::new(&m, &p, Platform::Near))
 }
 
 #[test]
 fn a_method_built_after_a_foreign_call_is_a_callback() {
     for module in ["vulnerable", "remediated"] {
-        let s = scheduled("withdraw-ignores-result", module);
+        let (m, p) = common::compiled_program("near", "withdraw-ignores-result", module);
+        let cx = Context::new(&m, &p, Platform::Near);
+        let s = built(&cx);
         assert_eq!(s.len(), 1, "{module}: {s:?}");
         assert_eq!(s[0].0, "on_claim");
         assert!(s[0].1.contains("claim"), "{module}: {s:?}");
-        let (m, p) = common::compiled_program("near", "withdraw-ignores-result", module);
-        let cx = Context::new(&m, &p, Platform::Near);
         let cbs = near_callbacks(&cx);
         let on_claim = cbs.iter().find(|c| c.name == "on_claim").expect("on_claim is a callback");
         assert!(on_claim.scheduled_at.is_some());
